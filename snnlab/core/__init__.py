@@ -1,0 +1,38 @@
+"""The simulation core: engines, integrators, `Result`, `Connection`, model base classes.
+
+Imports only jax, equinox, diffrax, optimistix and numpy, so it runs from a plain
+script, a test or a GPU job.
+"""
+
+from ._connection import Connection
+from ._generator import AbstractGenerator
+from ._integrators import INTEGRATORS, RKF45
+from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel, phi1
+from ._param import ParamSpec, check_parameters, float_array, param_specs, parameter
+from ._result import Result
+from ._simulate import ENGINES, DivergenceWarning, make_result, normalise_inputs, simulate
+from ._stepped import bucket_steps, trace_count
+
+__all__ = [
+    "AbstractGenerator",
+    "AbstractNeuronModel",
+    "AbstractStepwiseModel",
+    "Connection",
+    "DivergenceWarning",
+    "ENGINES",
+    "INTEGRATORS",
+    "METHODS",
+    "ParamSpec",
+    "RKF45",
+    "Result",
+    "bucket_steps",
+    "check_parameters",
+    "float_array",
+    "make_result",
+    "normalise_inputs",
+    "param_specs",
+    "parameter",
+    "phi1",
+    "simulate",
+    "trace_count",
+]

@@ -1,0 +1,100 @@
+"""How a source (a generator) reaches a population: weight, connectivity and delay."""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._generator import AbstractGenerator
+from ._param import float_array
+
+CONN_RULES = ("one_to_one", "all_to_all")
+
+
+class Connection(eqx.Module):
+    """A source feeding a neuron population.
+
+    **Arguments:**
+
+    - `source`: a generator (`snnlab.generators.*`).
+    - `weight`: per spike, the jump of the target's `input_state` (mV for delta-synapse
+      models, pA for current-based synapses); for current sources a gain (unitless,
+      the current in pA is multiplied by it). A scalar, `(size,)` for one-to-one, or
+      `(source.size, size)` for all-to-all and random.
+    - `conn`: "one_to_one" (source size 1 is broadcast to every target), "all_to_all",
+      or a float `p` in [0, 1]: each source-target pair is connected with probability p
+      (drawn from the run's seed).
+    - `delay`: transmission delay in ms (rounded to the step); neurai's
+      `dendritic_delay` maps to it.
+    """
+
+    source: AbstractGenerator
+    weight: jax.Array
+    rule: str = eqx.field(static=True)
+    p: jax.Array
+    delay: jax.Array
+
+    def __init__(self, source, weight=1.0, conn="one_to_one", delay=0.0):
+        if not isinstance(source, AbstractGenerator):
+            raise ValueError(
+                f"Connection: source must be a generator from snnlab.generators, got "
+                f"{type(source).__name__}."
+            )
+        self.source = source
+        self.weight = float_array(weight)
+        if isinstance(conn, str):
+            if conn not in CONN_RULES:
+                raise ValueError(
+                    f"Connection: conn={conn!r} is unknown; use 'one_to_one', 'all_to_all' "
+                    "or a probability in [0, 1]."
+                )
+            self.rule = conn
+            self.p = float_array(1.0)
+        else:
+            p = float(conn)
+            if not 0.0 <= p <= 1.0 or np.isnan(p):
+                raise ValueError(f"Connection: conn probability {p} is outside [0, 1].")
+            self.rule = "random"
+            self.p = float_array(p)
+        if not np.all(np.isfinite(np.asarray(weight, dtype=float))):
+            raise ValueError("Connection: weight must be finite.")
+        d = np.asarray(delay, dtype=float)
+        if d.shape != () or not np.isfinite(d) or d < 0:
+            raise ValueError(f"Connection: delay={delay} must be a finite scalar >= 0 ms.")
+        self.delay = float_array(delay)
+
+    def check_target(self, size: int) -> None:
+        """Raise `ValueError` if this connection cannot feed a population of `size`."""
+        n_src = self.source.size
+        w = np.shape(self.weight)
+        if self.rule == "one_to_one":
+            if n_src not in (1, size):
+                raise ValueError(
+                    f"Connection: one_to_one needs source size 1 or {size} (the population), "
+                    f"got {type(self.source).__name__}(size={n_src}); use conn='all_to_all'."
+                )
+            if w not in ((), (1,), (size,)):
+                raise ValueError(f"Connection: weight shape {w}; expected a scalar or ({size},).")
+        elif w not in ((), (1,), (n_src, size)):
+            raise ValueError(
+                f"Connection: weight shape {w}; expected a scalar or ({n_src}, {size})."
+            )
+
+    def matrix(self, key: jax.Array, size: int) -> jax.Array | None:
+        """The (source, target) weight matrix for all-to-all and random rules."""
+        if self.rule == "one_to_one":
+            return None
+        w = jnp.broadcast_to(self.weight, (self.source.size, size))
+        if self.rule == "random":
+            mask = jax.random.uniform(key, (self.source.size, size)) < self.p
+            w = jnp.where(mask, w, 0.0)
+        return w
+
+    def route(self, s: jax.Array, matrix: jax.Array | None, size: int) -> jax.Array:
+        """Per-target input from the source output `s` (shape `(source.size,)`)."""
+        s = s.astype(self.weight.dtype)
+        if matrix is None:
+            return jnp.broadcast_to(s, (size,)) * self.weight
+        return s @ matrix

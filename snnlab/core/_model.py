@@ -1,0 +1,209 @@
+"""The abstract neuron model: the event-model interface shared by both engines.
+
+A continuous-time model is defined once, by its vector field (`dynamics`), its
+threshold (`spike_condition`), the jump an input spike causes (`input_spike`) and
+its reset (`reset_spiked`), as in eventax's `NeuronModel`. The stepped engine
+integrates `dynamics` on a grid; an event engine integrates it with diffrax and
+finds threshold crossings by root finding. Unlike eventax, parameters are array
+leaves (never static fields), so a new parameter value never retraces.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from ._param import check_parameters, param_specs
+from ._typing import Args, Index, PerNeuron, SpikeMask, State
+
+METHODS = ("euler", "exp_euler", "rk4", "rkf45")
+
+
+class AbstractNeuronModel(eqx.Module):
+    """Base class of every continuous-time neuron model.
+
+    A population of `size` neurons has a state array `y` of shape `(size, S)` whose
+    columns are named by `state_names`. Units follow neurai: ms, mV, pA, pF, nS, GOhm.
+
+    **Fields:**
+
+    - `size`: number of neurons (static: a new size recompiles).
+    - `method`: the integrator the stepped engine uses by default, one of
+      "euler", "exp_euler", "rk4", "rkf45" (static).
+
+    Subclasses declare their parameters with `snnlab.core.parameter` and implement the
+    abstract methods below. `args` passed to `dynamics` and `spike_condition` holds
+    `"I"`: the external input current per neuron in pA (0 when absent).
+    """
+
+    size: eqx.AbstractVar[int]
+    method: eqx.AbstractVar[str]
+
+    input_state: ClassVar[str] = "V"
+    """Name of the state variable an input spike jumps (`V` for delta synapses, `I_syn` for
+    current-based synapses); the jump is the connection weight, in that variable's unit."""
+
+    refractory_clamped: ClassVar[tuple[str, ...]] = ("V",)
+    """State variables held at their post-reset value during the refractory period."""
+
+    def __check_init__(self):
+        if not isinstance(self.size, int) or isinstance(self.size, bool) or self.size < 1:
+            raise ValueError(
+                f"{type(self).__name__}: size={self.size!r} must be a positive integer."
+            )
+        if self.method not in METHODS:
+            raise ValueError(
+                f"{type(self).__name__}: method={self.method!r} is unknown; use one of {METHODS}."
+            )
+        check_parameters(self, self.size)
+        for message, ok in self.constraints():
+            if _concrete_false(ok):
+                raise ValueError(f"{type(self).__name__}: {message}")
+
+    # ---- the event-model interface -------------------------------------------------
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        """Names of the state columns, e.g. `("V",)` or `("V", "I_syn")`."""
+        raise NotImplementedError
+
+    @property
+    def state_units(self) -> tuple[str, ...]:
+        """Unit of each state column, aligned with `state_names`."""
+        return ("",) * len(self.state_names)
+
+    def init_state(self, n_neurons: int | None = None) -> State:
+        """The initial state, shape `(n_neurons, S)` (`n_neurons` defaults to `size`)."""
+        raise NotImplementedError
+
+    def dynamics(self, t: float, y: State, args: Args) -> State:
+        """dy/dt at time `t` (ms) for state `y`; same shape as `y`, units per ms."""
+        raise NotImplementedError
+
+    def spike_condition(self, t: float, y: State, args: Args) -> PerNeuron:
+        """A function of the state that crosses zero from below when a neuron spikes."""
+        raise NotImplementedError
+
+    def reset_spiked(self, y: State, spiked_mask: SpikeMask) -> State:
+        """The state right after the neurons in `spiked_mask` spiked."""
+        raise NotImplementedError
+
+    def input_spike(
+        self,
+        y: State,
+        from_idx: Index,
+        to_idx: jax.Array,
+        valid_mask: jax.Array,
+        weight: jax.Array | float = 1.0,
+    ) -> State:
+        """The state after a presynaptic spike from `from_idx` reaches the `to_idx` targets.
+
+        `to_idx` may be padded; `valid_mask` marks the real targets. `weight` (scalar or one
+        per target) is the jump of `input_state`. `from_idx` does not change the effect in
+        the built-in models (the sign of the weight picks a receptor where there are two).
+        """
+        del from_idx
+        w = jnp.where(valid_mask, jnp.broadcast_to(weight, to_idx.shape), 0.0).astype(y.dtype)
+        dense = jnp.zeros(y.shape[0], y.dtype).at[to_idx].add(w)
+        return self.input_jump(y, dense)
+
+    def observe(self, y: State) -> State:
+        """Readout channels, shape `(neurons, channels)`; the state itself by default."""
+        return y
+
+    def __call__(self, t, y, args):
+        return self.dynamics(t, y, args)
+
+    # ---- hooks with defaults -------------------------------------------------------
+
+    def input_jump(self, y: State, weight_sum: PerNeuron) -> State:
+        """Apply the summed weight of all spikes arriving at each neuron in one instant."""
+        col = self.state_names.index(self.input_state)
+        return y.at[:, col].add(weight_sum)
+
+    def refractory_period(self) -> PerNeuron | float:
+        """Refractory period in ms (0 for none)."""
+        return 0.0
+
+    def constraints(self) -> list[tuple[str, jax.Array | bool]]:
+        """Relations between parameters that must hold: `(message, condition)` pairs."""
+        return []
+
+    def exp_euler_step(self, t: float, y: State, args: Args, dt: float) -> State:
+        """One exponential-Euler step of length `dt` (ms).
+
+        The default linearises each state variable on its own (the diagonal of the
+        Jacobian, from `jax.jvp`) and integrates that linear part exactly; models whose
+        sub-dynamics are linear override it with their exact propagator.
+        """
+        f = self.dynamics(t, y, args)
+        n_states = y.shape[1]
+        cols = []
+        for s in range(n_states):
+            tangent = jnp.zeros_like(y).at[:, s].set(1.0)
+            _, df = jax.jvp(lambda z: self.dynamics(t, z, args), (y,), (tangent,))
+            cols.append(df[:, s])
+        a = jnp.stack(cols, axis=1)
+        return y + dt * phi1(a * dt) * f
+
+    def column(self, y: State, name: str) -> PerNeuron:
+        """The state variable `name` for every neuron."""
+        return y[:, self.state_names.index(name)]
+
+    @classmethod
+    def parameter_specs(cls):
+        """The declared parameters and their metadata (see `snnlab.core.ParamSpec`)."""
+        return param_specs(cls)
+
+
+def phi1(z: jax.Array) -> jax.Array:
+    """(exp(z) - 1) / z, continuous at z = 0."""
+    small = jnp.abs(z) < 1e-6
+    safe = jnp.where(small, 1.0, z)
+    return jnp.where(small, 1.0 + 0.5 * z, jnp.expm1(safe) / safe)
+
+
+def _concrete_false(ok) -> bool:
+    if isinstance(ok, jax.core.Tracer):
+        return False
+    return not bool(jnp.all(jnp.asarray(ok)))
+
+
+class AbstractStepwiseModel(eqx.Module):
+    """Base class of discrete-time models (one step = `dt`), run by the stepped engine only.
+
+    The state is a pytree. Each step receives the summed input `x` per neuron (current
+    plus weighted spikes) and returns the new state and the spikes.
+    """
+
+    size: eqx.AbstractVar[int]
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        """Names that `record_state` returns, e.g. `("V",)`."""
+        raise NotImplementedError
+
+    @property
+    def state_units(self) -> tuple[str, ...]:
+        """Unit of each recorded variable, aligned with `state_names`."""
+        return ("",) * len(self.state_names)
+
+    def init_state(self, n_neurons: int | None = None):
+        """The initial state pytree."""
+        raise NotImplementedError
+
+    def step(self, state, x: PerNeuron):
+        """One step: `(state, x) -> (state, spikes)`, spikes of shape `(size,)`."""
+        raise NotImplementedError
+
+    def record_state(self, state) -> jax.Array:
+        """The recorded variables, shape `(size, len(state_names))`."""
+        raise NotImplementedError
+
+    @classmethod
+    def parameter_specs(cls):
+        """The declared parameters and their metadata (see `snnlab.core.ParamSpec`)."""
+        return param_specs(cls)

@@ -1,0 +1,209 @@
+"""Per-parameter metadata, declared once on each model.
+
+A model field made with :func:`parameter` is an array leaf of the equinox
+Module (so a new value never recompiles) and carries a :class:`ParamSpec`:
+unit, physical bounds, slider range, log-scale flag and doc. The param layer,
+the docs and the range checks below are all derived from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+_SPEC_KEY = "snnlab_spec"
+
+
+@dataclasses.dataclass(frozen=True)
+class ParamSpec:
+    """What snnlab knows about one model parameter.
+
+    **Attributes:**
+
+    - `name`: the parameter's name, the same on the model, the slider and the axis.
+    - `default`: the default value (float, or a tuple for per-channel vectors).
+    - `unit`: the unit as a short string ("ms", "mV", "pA", "A", "" for none).
+    - `bounds`: physical range `(low, high)`; `None` means unbounded on that side.
+    - `inclusive`: whether each bound is allowed itself.
+    - `slider`: the range a slider offers `(low, high)`, inside `bounds`.
+    - `log`: whether the slider should be logarithmic (values spanning decades).
+    - `doc`: one line saying what the parameter is.
+    - `vector`: True when the parameter has a trailing channel axis (e.g. one value per
+      after-spike current) rather than one value per neuron.
+    - `optional`: True when `None` is accepted and means "switched off".
+    """
+
+    name: str
+    default: Any
+    unit: str
+    bounds: tuple[float | None, float | None]
+    inclusive: tuple[bool, bool]
+    slider: tuple[float, float]
+    log: bool
+    doc: str
+    vector: bool = False
+    optional: bool = False
+
+    @property
+    def label(self) -> str:
+        """`name (unit)` as used on sliders and plot axes."""
+        return f"{self.name} ({self.unit})" if self.unit else self.name
+
+    def range_text(self) -> str:
+        """The allowed range in words, for error messages."""
+        lo, hi = self.bounds
+        left = ("[" if self.inclusive[0] else "(") + ("-inf" if lo is None else f"{lo:g}")
+        right = ("inf" if hi is None else f"{hi:g}") + ("]" if self.inclusive[1] else ")")
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{left}, {right}{unit}"
+
+    def violates(self, value: np.ndarray) -> bool:
+        """True when any element of `value` lies outside the physical bounds or is not finite."""
+        value = np.asarray(value, dtype=float)
+        lo, hi = self.bounds
+        if np.any(np.isnan(value)):
+            return True
+        if np.any(np.isposinf(value)) and not (hi == math.inf and self.inclusive[1]):
+            return True
+        if np.any(np.isneginf(value)) and not (lo == -math.inf and self.inclusive[0]):
+            return True
+        if lo is not None:
+            bad = value < lo if self.inclusive[0] else value <= lo
+            if np.any(bad):
+                return True
+        if hi is not None:
+            bad = value > hi if self.inclusive[1] else value >= hi
+            if np.any(bad):
+                return True
+        return False
+
+
+def float_array(x: Any) -> jax.Array:
+    """Convert to an array of JAX's default float dtype (float32, or float64 under x64)."""
+    if x is None:
+        return None
+    return jnp.asarray(x, dtype=jnp.result_type(float))
+
+
+def parameter(
+    default: Any,
+    *,
+    unit: str,
+    doc: str,
+    bounds: tuple[float | None, float | None] = (None, None),
+    inclusive: tuple[bool, bool] = (True, True),
+    slider: tuple[float, float] | None = None,
+    log: bool = False,
+    vector: bool = False,
+    optional: bool = False,
+) -> Any:
+    """Declare a model parameter: an array leaf with its metadata.
+
+    **Arguments:**
+
+    - `default`: default value; a tuple for a per-channel vector.
+    - `unit`: unit string, e.g. "ms".
+    - `doc`: one-line description.
+    - `bounds`, `inclusive`: the physical range; values outside raise `ValueError`.
+    - `slider`: slider range; defaults to a range around the default inside `bounds`.
+    - `log`: logarithmic slider.
+    - `vector`: the parameter has a channel axis (see `ParamSpec.vector`).
+    - `optional`: `None` is a valid value meaning "off".
+
+    **Returns:**
+
+    An `equinox.field` to assign in the class body.
+    """
+    if slider is None:
+        slider = _default_slider(default, bounds)
+    spec = ParamSpec(
+        name="",
+        default=default,
+        unit=unit,
+        bounds=bounds,
+        inclusive=inclusive,
+        slider=(float(slider[0]), float(slider[1])),
+        log=log,
+        doc=doc,
+        vector=vector,
+        optional=optional,
+    )
+    return eqx.field(default=default, converter=float_array, metadata={_SPEC_KEY: spec})
+
+
+def _default_slider(default: Any, bounds: tuple[float | None, float | None]) -> tuple[float, float]:
+    value = float(np.max(np.abs(np.asarray(default if default is not None else 1.0, float))))
+    span = value if value > 0 else 1.0
+    lo, hi = -2 * span, 2 * span
+    if bounds[0] is not None:
+        lo = max(lo, bounds[0])
+    if bounds[1] is not None:
+        hi = min(hi, bounds[1])
+    return (lo, hi)
+
+
+def param_specs(cls_or_obj: Any) -> dict[str, ParamSpec]:
+    """All parameters declared with :func:`parameter` on a model class, in declaration order."""
+    cls = cls_or_obj if isinstance(cls_or_obj, type) else type(cls_or_obj)
+    specs = {}
+    for f in dataclasses.fields(cls):
+        spec = f.metadata.get(_SPEC_KEY)
+        if spec is not None:
+            specs[f.name] = dataclasses.replace(spec, name=f.name)
+    return specs
+
+
+def _is_concrete(x: Any) -> bool:
+    return x is not None and not isinstance(x, jax.core.Tracer)
+
+
+def check_parameters(obj: Any, size: int | None) -> None:
+    """Raise `ValueError` for a parameter outside its physical range or of a wrong shape.
+
+    Values that are JAX tracers (inside `jit`, `vmap`, `grad`) are not checked: there a
+    bad value shows up as NaN in the result instead.
+    """
+    name = type(obj).__name__
+    for pname, spec in param_specs(obj).items():
+        value = getattr(obj, pname)
+        if value is None:
+            if not spec.optional:
+                raise ValueError(
+                    f"{name}: {pname} must be given (allowed range {spec.range_text()})."
+                )
+            continue
+        if not _is_concrete(value):
+            continue
+        arr = np.asarray(value)
+        if size is not None:
+            _check_shape(name, pname, arr.shape, size, spec.vector)
+        if spec.violates(arr):
+            shown = arr.item() if arr.size == 1 else arr
+            raise ValueError(
+                f"{name}: {pname}={shown} is outside its physical range {spec.range_text()}."
+            )
+
+
+def _check_shape(model: str, pname: str, shape: Sequence[int], size: int, vector: bool) -> None:
+    if vector:
+        ok = len(shape) <= 1 or (len(shape) == 2 and shape[0] in (1, size))
+        allowed = f"(channels,) or ({size}, channels)"
+    else:
+        ok = shape == () or shape == (1,) or tuple(shape) == (size,)
+        allowed = f"a scalar or shape ({size},)"
+    if not ok:
+        raise ValueError(f"{model}: {pname} has shape {tuple(shape)}; expected {allowed}.")
+
+
+def finite_or(value: float | None, fallback: float) -> float:
+    """`value` unless it is None or infinite, else `fallback` (for open-ended bounds)."""
+    if value is None or math.isinf(value):
+        return fallback
+    return value

@@ -1,0 +1,116 @@
+"""The outcome of a run: sample times, spikes and recorded states as numpy arrays."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclasses.dataclass
+class Result:
+    """What `snnlab.simulate` returns.
+
+    **Attributes:**
+
+    - `t`: sample times in ms, shape `(T,)`.
+    - `spikes`: bool `(T, N)`; True where a neuron spiked in the step ending at `t`.
+    - `spike_times`, `spike_ids`: every spike, sorted by time (ms; exact with the event
+      engine, the end of the step with the stepped engine).
+    - `traces`: recorded state variables by name, each `(T, N)`; also `res["V"]`.
+    - `units`: unit of each recorded variable.
+    - `dt`: sampling step in ms; `duration` in ms.
+    - `diverged`: True when a state became NaN or inf; `first_bad_time` says when (ms).
+    - `engine`, `method`: how it was computed.
+    - `hit_max_spikes`: True when an event engine stopped at its spike bound.
+    """
+
+    t: np.ndarray
+    spikes: np.ndarray
+    spike_times: np.ndarray
+    spike_ids: np.ndarray
+    traces: dict[str, np.ndarray]
+    units: dict[str, str]
+    dt: float
+    duration: float
+    diverged: bool = False
+    first_bad_time: float | None = None
+    engine: str = "stepped"
+    method: str | None = None
+    hit_max_spikes: bool = False
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        """Names that `res[name]` accepts."""
+        return tuple(self.traces)
+
+    @property
+    def n_neurons(self) -> int:
+        """Number of neurons N."""
+        return self.spikes.shape[1]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.traces:
+            raise KeyError(
+                f"{name!r} was not recorded; recorded: {self.state_names}. "
+                "Pass record=[...] to simulate to keep other states."
+            )
+        return self.traces[name]
+
+    def rates(self) -> np.ndarray:
+        """Mean firing rate per neuron over the run, in Hz."""
+        counts = np.bincount(self.spike_ids, minlength=self.n_neurons)
+        return counts / (self.duration / 1000.0)
+
+    def isi(self, neuron: int = 0) -> np.ndarray:
+        """Inter-spike intervals of one neuron, in ms."""
+        return np.diff(self.spike_times[self.spike_ids == neuron])
+
+    def to_dataframe(self):
+        """A long-format `pandas.DataFrame`: one row per (time, neuron) with every trace."""
+        import pandas as pd
+
+        n_t, n = self.spikes.shape
+        data = {
+            "t_ms": np.repeat(self.t, n),
+            "neuron": np.tile(np.arange(n), n_t),
+            "spike": self.spikes.reshape(-1),
+        }
+        for name, arr in self.traces.items():
+            data[name] = arr.reshape(-1)
+        return pd.DataFrame(data)
+
+    def to_npz(self, path: str | Path) -> None:
+        """Save every array to a compressed `.npz` (loadable with `np.load`, no pickle)."""
+        np.savez_compressed(
+            path,
+            t=self.t,
+            spikes=self.spikes,
+            spike_times=self.spike_times,
+            spike_ids=self.spike_ids,
+            **{f"trace_{k}": v for k, v in self.traces.items()},
+        )
+
+    def to_netcdf(self, path: str | Path) -> None:
+        """Save as NetCDF through xarray (install `xarray` and `netCDF4` or `scipy`)."""
+        try:
+            import xarray as xr
+        except ImportError as err:
+            raise ImportError("to_netcdf needs xarray: pip install xarray scipy") from err
+        ds = xr.Dataset(
+            {
+                name: (("t", "neuron"), arr, {"units": self.units.get(name, "")})
+                for name, arr in self.traces.items()
+            }
+            | {"spikes": (("t", "neuron"), self.spikes.astype(np.int8))},
+            coords={"t": ("t", self.t, {"units": "ms"}), "neuron": np.arange(self.n_neurons)},
+        )
+        ds.to_netcdf(path)
+
+    def __repr__(self) -> str:
+        return (
+            f"Result(engine={self.engine!r}, method={self.method!r}, T={len(self.t)}, "
+            f"N={self.n_neurons}, spikes={len(self.spike_times)}, recorded={self.state_names}, "
+            f"diverged={self.diverged})"
+        )

@@ -1,0 +1,197 @@
+"""`simulate`: validate the arguments, run an engine, wrap the output in a `Result`."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._connection import Connection
+from ._generator import AbstractGenerator
+from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel
+from ._result import Result
+from ._stepped import bucket_steps, run_stepped
+
+ENGINES: dict[str, Callable[..., Result]] = {}
+"""Engine name -> function(model, connections, duration, dt, seed, record, method,
+max_spikes, **options) -> Result. The event engine registers itself here."""
+
+
+class DivergenceWarning(RuntimeWarning):
+    """A run produced NaN or inf."""
+
+
+def simulate(
+    model,
+    inputs=None,
+    *,
+    duration: float,
+    dt: float = 0.1,
+    engine: str = "stepped",
+    method: str | None = None,
+    seed: int = 0,
+    record: Sequence[str] | None = None,
+    max_spikes: int | None = None,
+    **options,
+) -> Result:
+    """Simulate a neuron population driven by inputs.
+
+    **Arguments:**
+
+    - `model`: a neuron model from `snnlab.neurons`.
+    - `inputs`: a generator, a `snnlab.Connection`, or a list of them; a bare generator is
+      connected one-to-one with weight 1.
+    - `duration`: simulated time in ms (> 0).
+    - `dt`: step of the stepped engine, or the sampling step of the event engine, in ms.
+    - `engine`: "stepped" (fixed grid) or "event" (exact spike times, once available).
+    - `method`: "euler", "exp_euler", "rk4" or "rkf45"; default: the model's own.
+    - `seed`: seed of the random inputs; the same seed gives the same run.
+    - `record`: state names to keep (default: all of `model.state_names`).
+    - `max_spikes`: bound on the number of spikes of the event engine.
+
+    **Returns:**
+
+    A `snnlab.Result`. A run that produced NaN or inf has `diverged=True` and warns with
+    the first bad time.
+
+    **Raises:**
+
+    `ValueError` naming the argument and its allowed range for invalid input.
+    """
+    if not isinstance(model, (AbstractNeuronModel, AbstractStepwiseModel)):
+        raise ValueError(
+            f"model must be a neuron model from snnlab.neurons, got {type(model).__name__}."
+        )
+    duration = _positive("duration", duration)
+    dt = _positive("dt", dt)
+    if dt > duration:
+        raise ValueError(f"dt={dt} ms must not exceed duration={duration} ms.")
+    if engine not in ("stepped", *ENGINES):
+        known = sorted({"stepped", *ENGINES})
+        raise ValueError(f"engine={engine!r} is unknown; use one of {known}.")
+    if method is None:
+        method = getattr(model, "method", "euler")
+    if method not in METHODS:
+        raise ValueError(f"method={method!r} is unknown; use one of {METHODS}.")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed={seed!r} must be an integer.")
+    if max_spikes is not None and (not isinstance(max_spikes, (int, np.integer)) or max_spikes < 1):
+        raise ValueError(f"max_spikes={max_spikes!r} must be an integer >= 1.")
+    connections = normalise_inputs(inputs, model.size)
+    names = tuple(model.state_names)
+    record = _record_names(record, names)
+
+    if engine != "stepped":
+        return ENGINES[engine](
+            model, connections, duration, dt, int(seed), record, method, max_spikes, **options
+        )
+    if options:
+        raise ValueError(f"unknown options for the stepped engine: {sorted(options)}.")
+    return _simulate_stepped(model, connections, duration, dt, int(seed), record, method)
+
+
+def _simulate_stepped(model, connections, duration, dt, seed, record, method) -> Result:
+    names = tuple(model.state_names)
+    n_steps = int(round(duration / dt))
+    dtype = jnp.result_type(float)
+    rec, spikes, finite = run_stepped(
+        model,
+        connections,
+        bucket_steps(n_steps),
+        jnp.asarray(dt, dtype),
+        jax.random.PRNGKey(seed),
+        method,
+        tuple(names.index(r) for r in record),
+    )
+    rec = np.asarray(rec)[:n_steps]
+    spikes = np.asarray(spikes)[:n_steps]
+    finite = np.asarray(finite)[:n_steps]
+    t = (np.arange(n_steps, dtype=rec.dtype) + 1) * dt
+    return make_result(
+        t, spikes, rec, record, finite, model, dt, duration, engine="stepped", method=method
+    )
+
+
+def make_result(t, spikes, rec, record, finite, model, dt, duration, *, engine, method):
+    """Assemble a `Result` from per-step arrays and warn if the run diverged."""
+    steps, ids = np.nonzero(spikes)
+    units = model_state_units(model)
+    traces = {name: rec[:, :, i] for i, name in enumerate(record)}
+    diverged = not bool(np.all(finite))
+    first_bad = None
+    if diverged:
+        first_bad = float(t[int(np.argmin(finite))])
+        warnings.warn(
+            f"the simulation diverged (NaN or inf) first at t = {first_bad:g} ms; "
+            "try a smaller dt, another method, or check the parameters.",
+            DivergenceWarning,
+            stacklevel=3,
+        )
+    return Result(
+        t=t,
+        spikes=spikes,
+        spike_times=t[steps],
+        spike_ids=ids.astype(np.int64),
+        traces=traces,
+        units={name: units.get(name, "") for name in record},
+        dt=dt,
+        duration=duration,
+        diverged=diverged,
+        first_bad_time=first_bad,
+        engine=engine,
+        method=method,
+    )
+
+
+def model_state_units(model) -> dict[str, str]:
+    """Unit of each state variable of `model`, by name."""
+    units = getattr(model, "state_units", ())
+    return dict(zip(model.state_names, units, strict=False))
+
+
+def normalise_inputs(inputs, size: int) -> tuple[Connection, ...]:
+    """Turn `inputs` (None, a generator, a Connection or a list) into checked Connections."""
+    if inputs is None:
+        items = []
+    elif isinstance(inputs, (list, tuple)):
+        items = list(inputs)
+    else:
+        items = [inputs]
+    connections = []
+    for item in items:
+        if isinstance(item, AbstractGenerator):
+            item = Connection(item)
+        if not isinstance(item, Connection):
+            raise ValueError(
+                "inputs must be generators or snnlab.Connection objects, got "
+                f"{type(item).__name__}."
+            )
+        item.check_target(size)
+        connections.append(item)
+    return tuple(connections)
+
+
+def _positive(name: str, value) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}={value!r} must be a number > 0 (ms).") from None
+    if not math.isfinite(x) or x <= 0:
+        raise ValueError(f"{name}={value!r} must be a finite number > 0 (ms).")
+    return x
+
+
+def _record_names(record, names: tuple[str, ...]) -> tuple[str, ...]:
+    if record is None:
+        return names
+    if isinstance(record, str):
+        record = [record]
+    record = tuple(record)
+    unknown = [r for r in record if r not in names]
+    if unknown:
+        raise ValueError(f"record={list(unknown)} names unknown states; this model has {names}.")
+    return record

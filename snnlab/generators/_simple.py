@@ -1,0 +1,113 @@
+"""DC current, Poisson and Bernoulli spike sources."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from ..core import AbstractGenerator, parameter
+
+_START_DOC = "time the generator switches on (inclusive)"
+_STOP_DOC = "time the generator switches off (exclusive); inf for never"
+
+
+def _start():
+    return parameter(0.0, unit="ms", doc=_START_DOC, bounds=(0.0, None), slider=(0.0, 1000.0))
+
+
+def _stop():
+    return parameter(
+        float("inf"), unit="ms", doc=_STOP_DOC, bounds=(0.0, float("inf")), slider=(0.0, 1000.0)
+    )
+
+
+class DCGenerator(AbstractGenerator):
+    """A constant current of `amplitude` pA on [start, stop) ms.
+
+    **Arguments:** `size`, `amplitude` (pA, scalar or `(size,)`), `start`, `stop` (ms).
+    """
+
+    size: int = eqx.field(static=True, default=1)
+    amplitude: jax.Array = parameter(
+        1.0, unit="pA", doc="injected current", slider=(-1000.0, 2000.0)
+    )
+    start: jax.Array = _start()
+    stop: jax.Array = _stop()
+
+    kind: ClassVar[str] = "current"
+
+    def values(self, key, step, t, dt):
+        return jnp.broadcast_to(self.amplitude, (self.size,))
+
+
+class PoissonGenerator(AbstractGenerator):
+    """Independent Poisson spike trains of `rate` Hz on [start, stop) ms.
+
+    Each step draws a Poisson count with mean rate * dt / 1000 (several spikes in one
+    step are possible, as neurai's non-binary output). **Arguments:** `size`, `rate` (Hz,
+    scalar or `(size,)`), `start`, `stop` (ms).
+    """
+
+    size: int = eqx.field(static=True, default=1)
+    rate: jax.Array = parameter(
+        1000.0,
+        unit="Hz",
+        doc="mean firing rate",
+        bounds=(0.0, None),
+        slider=(0.1, 5000.0),
+        log=True,
+    )
+    start: jax.Array = _start()
+    stop: jax.Array = _stop()
+
+    def values(self, key, step, t, dt):
+        lam = jnp.broadcast_to(self.rate * dt / 1000.0, (self.size,))
+        return jax.lax.cond(
+            jnp.max(lam) < _SMALL_MEAN,
+            _poisson_small_mean,
+            lambda k, m: jax.random.poisson(k, m).astype(m.dtype),
+            key,
+            lam,
+        )
+
+
+_SMALL_MEAN = 2.0
+_INVERSE_CDF_TERMS = 16
+
+
+def _poisson_small_mean(key, lam):
+    """Poisson counts by inverse CDF from one uniform per channel.
+
+    For mean < 2, P(count >= 16) < 1e-9, so 16 terms are exact to far below sampling
+    noise; this is ~10x faster on a CPU than the general sampler's rejection loop.
+    """
+    u = jax.random.uniform(key, lam.shape, dtype=lam.dtype)
+    p = jnp.exp(-lam)
+    cdf = p
+    count = jnp.zeros_like(lam)
+    for k in range(1, _INVERSE_CDF_TERMS + 1):
+        count = count + (u > cdf)
+        p = p * lam / k
+        cdf = cdf + p
+    return count
+
+
+class BernoulliGenerator(AbstractGenerator):
+    """Spikes with probability `prob` per step, independently per channel, on [start, stop).
+
+    **Arguments:** `size`, `prob` (per step, scalar or `(size,)`), `start`, `stop` (ms).
+    """
+
+    size: int = eqx.field(static=True, default=1)
+    prob: jax.Array = parameter(
+        0.5, unit="", doc="spike probability per step", bounds=(0.0, 1.0), slider=(0.0, 1.0)
+    )
+    start: jax.Array = _start()
+    stop: jax.Array = _stop()
+
+    def values(self, key, step, t, dt):
+        u = jax.random.uniform(key, (self.size,), dtype=self.prob.dtype)
+        return (u < self.prob).astype(self.prob.dtype)
