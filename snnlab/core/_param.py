@@ -103,6 +103,7 @@ def parameter(
     log: bool = False,
     vector: bool = False,
     optional: bool = False,
+    none_value: float = 0.0,
 ) -> Any:
     """Declare a model parameter: an array leaf with its metadata.
 
@@ -115,7 +116,8 @@ def parameter(
     - `slider`: slider range; defaults to a range around the default inside `bounds`.
     - `log`: logarithmic slider.
     - `vector`: the parameter has a channel axis (see `ParamSpec.vector`).
-    - `optional`: `None` is a valid value meaning "off".
+    - `optional`: `None` is a valid value meaning "off"; it is stored as `none_value`, so
+      switching it on or off keeps the pytree structure (no recompilation).
 
     **Returns:**
 
@@ -135,7 +137,13 @@ def parameter(
         vector=vector,
         optional=optional,
     )
-    return eqx.field(default=default, converter=float_array, metadata={_SPEC_KEY: spec})
+    converter = float_array
+    if optional:
+
+        def converter(x):
+            return float_array(none_value if x is None else x)
+
+    return eqx.field(default=default, converter=converter, metadata={_SPEC_KEY: spec})
 
 
 def _default_slider(default: Any, bounds: tuple[float | None, float | None]) -> tuple[float, float]:

@@ -14,7 +14,7 @@ class Result:
 
     **Attributes:**
 
-    - `t`: sample times in ms, shape `(T,)`.
+    - `t`: sample times in ms, shape `(T,)`; the first is t = 0 (the initial state).
     - `spikes`: bool `(T, N)`; True where a neuron spiked in the step ending at `t`.
     - `spike_times`, `spike_ids`: every spike, sorted by time (ms; exact with the event
       engine, the end of the step with the stepped engine).

@@ -107,10 +107,10 @@ def _simulate_stepped(model, connections, duration, dt, seed, record, method) ->
         method,
         tuple(names.index(r) for r in record),
     )
-    rec = np.asarray(rec)[:n_steps]
-    spikes = np.asarray(spikes)[:n_steps]
-    finite = np.asarray(finite)[:n_steps]
-    t = (np.arange(n_steps, dtype=rec.dtype) + 1) * dt
+    rec = np.asarray(rec)[: n_steps + 1]
+    spikes = np.asarray(spikes)[: n_steps + 1]
+    finite = np.asarray(finite)[: n_steps + 1]
+    t = np.arange(n_steps + 1, dtype=rec.dtype) * dt
     return make_result(
         t, spikes, rec, record, finite, model, dt, duration, engine="stepped", method=method
     )

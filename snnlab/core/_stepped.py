@@ -1,13 +1,17 @@
 """The time-stepped engine: one `lax.scan` over a fixed grid.
 
-Order of one step k, covering [k dt, (k + 1) dt):
-1. every source is sampled for step k (spikes in that step act at its start);
-2. spike input jumps the neurons' `input_state` (`input_jump`);
-3. the chosen integrator advances the state by dt with the input current held;
-4. neurons in their refractory period are held at their post-reset values;
-5. a spike is an upward zero crossing of `spike_condition`; spiking neurons are
-   reset and start a refractory count of round(refractory_period / dt) steps;
-6. the state is recorded at time (k + 1) dt.
+Sources are sampled per window [k dt, (k + 1) dt): an input spike in window k acts
+at time k dt (exactly at its time when it lies on the grid), and the current of
+window k is held over step k. One step k, from t = k dt to t + dt:
+1. the chosen integrator advances the state by dt with the window-k current;
+2. the spikes of window k + 1 jump the neurons' `input_state` at t + dt;
+3. neurons in their refractory period are held at their post-reset values (so input
+   spikes arriving then are dropped);
+4. a spike is an upward zero crossing of `spike_condition` at t + dt; spiking neurons
+   are reset and start a refractory count of round(refractory_period / dt) steps;
+5. the state is recorded at t + dt (right-continuous: after the jumps at t + dt).
+Spikes of window 0 act on the initial state, which is the first sample (t = 0), so a
+run of n steps has n + 1 samples.
 
 The number of steps is the only static value besides the model's structure; it is
 rounded up to a bucket so that moving a duration slider reuses compiled code.
@@ -51,7 +55,7 @@ def run_stepped(
     method: str,
     record_cols: tuple[int, ...],
 ):
-    """Simulate `n_steps` steps; returns (recorded (T, N, R), spikes (T, N), finite (T,))."""
+    """Simulate `n_steps` steps; returns recorded (n+1, N, R), spikes (n+1, N), finite (n+1,)."""
     global _trace_count
     _trace_count += 1
 
@@ -89,24 +93,35 @@ def _scan_continuous(model: AbstractNeuronModel, inputs_at, n_steps, dt, method,
     cols = jnp.array(record_cols, dtype=jnp.int32)
 
     def step(carry, k):
-        y, refractory, c_prev = carry
+        y, refractory, c_prev, current = carry
         t = k * dt
-        current, spikes_in = inputs_at(k)
-        args = {"I": current}
         held = refractory > 0
-        y_new = integrate(model, t, model.input_jump(y, spikes_in), args, dt)
+        y_new = integrate(model, t, y, {"I": current}, dt)
+        next_current, spikes_in = inputs_at(k + 1)
+        args = {"I": next_current}
+        y_new = model.input_jump(y_new, spikes_in)
         y_new = jnp.where(held[:, None] & clamp[None, :], y, y_new)
         c = model.spike_condition(t + dt, y_new, args)
         spiked = (c >= 0) & (c_prev < 0) & ~held
+        # Checked before the reset, which could otherwise hide a blow-up behind a "spike".
+        finite = jnp.all(jnp.isfinite(y_new))
         y_new = model.reset_spiked(y_new, spiked)
         refractory = jnp.where(spiked, ref_steps, jnp.maximum(refractory - 1, 0))
         c_prev = model.spike_condition(t + dt, y_new, args)
-        finite = jnp.all(jnp.isfinite(y_new))
-        return (y_new, refractory, c_prev), (y_new[:, cols], spiked, finite)
+        return (y_new, refractory, c_prev, next_current), (y_new[:, cols], spiked, finite)
 
-    y0 = model.init_state()
-    init = (y0, jnp.zeros(n, jnp.int32), jnp.full(n, -1.0, y0.dtype))
+    current0, spikes0 = inputs_at(jnp.asarray(0))
+    y0 = model.input_jump(model.init_state(), spikes0)
+    init = (y0, jnp.zeros(n, jnp.int32), jnp.full(n, -1.0, y0.dtype), current0)
     _, (rec, spikes, finite) = jax.lax.scan(step, init, jnp.arange(n_steps))
+    return _with_initial(y0[:, cols], rec, spikes, finite)
+
+
+def _with_initial(rec0, rec, spikes, finite):
+    """Prepend the state at t = 0 (no spike there) to the per-step outputs."""
+    rec = jnp.concatenate([rec0[None], rec])
+    spikes = jnp.concatenate([jnp.zeros_like(spikes[:1]), spikes])
+    finite = jnp.concatenate([jnp.all(jnp.isfinite(rec0))[None], finite])
     return rec, spikes, finite
 
 
@@ -120,5 +135,6 @@ def _scan_stepwise(model: AbstractStepwiseModel, inputs_at, n_steps, record_cols
         finite = jnp.all(jnp.isfinite(rec))
         return state, (rec[:, cols], spiked.astype(bool), finite)
 
-    _, (rec, spikes, finite) = jax.lax.scan(step, model.init_state(), jnp.arange(n_steps))
-    return rec, spikes, finite
+    state0 = model.init_state()
+    _, (rec, spikes, finite) = jax.lax.scan(step, state0, jnp.arange(n_steps))
+    return _with_initial(model.record_state(state0)[:, cols], rec, spikes, finite)

@@ -78,7 +78,7 @@ class _AbstractGLIF3(AbstractNeuronModel):
         slider=(0.0, 1.0),
         vector=True,
     )
-    tau_ref: jax.Array | None = parameter(
+    tau_ref: jax.Array = parameter(
         3.75,
         unit="ms",
         doc="refractory period (V and after-spike currents held); None means 0",
@@ -128,7 +128,7 @@ class _AbstractGLIF3(AbstractNeuronModel):
         ]
 
     def refractory_period(self):
-        return 0.0 if self.tau_ref is None else self.tau_ref
+        return self.tau_ref
 
     def spike_condition(self, t, y, args):
         return y[:, 0] - (self.th_inf + self.spike_th)

@@ -79,7 +79,7 @@ class _AbstractHH(AbstractNeuronModel):
         -77.0, unit="mV", doc="potassium reversal potential", slider=(-95.0, -65.0)
     )
     I_e: jax.Array = parameter(0.0, unit="pA", doc="constant bias current", slider=(-200.0, 2000.0))
-    tau_ref: jax.Array | None = parameter(
+    tau_ref: jax.Array = parameter(
         None,
         unit="ms",
         doc="refractory period: no spike is counted within it; None means 0",
@@ -92,7 +92,7 @@ class _AbstractHH(AbstractNeuronModel):
     refractory_clamped: ClassVar[tuple[str, ...]] = ()
 
     def refractory_period(self):
-        return 0.0 if self.tau_ref is None else self.tau_ref
+        return self.tau_ref
 
     def spike_condition(self, t, y, args):
         return y[:, 0] - self.V_th

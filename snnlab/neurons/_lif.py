@@ -45,7 +45,7 @@ class _AbstractLIF(AbstractNeuronModel):
         slider=(1.0, 100.0),
         log=True,
     )
-    tau_ref: jax.Array | None = parameter(
+    tau_ref: jax.Array = parameter(
         2.0,
         unit="ms",
         doc="refractory period (V held at V_reset); None means 0",
@@ -59,7 +59,7 @@ class _AbstractLIF(AbstractNeuronModel):
         return [("V_reset must lie below V_th.", self.V_reset < self.V_th)]
 
     def refractory_period(self):
-        return 0.0 if self.tau_ref is None else self.tau_ref
+        return self.tau_ref
 
     def spike_condition(self, t, y, args):
         return y[:, 0] - self.V_th

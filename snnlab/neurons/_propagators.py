@@ -21,8 +21,8 @@ def leaky_membrane_step(v, v_inf, tau, resistance, currents, current_taus, dt):
     V after `dt`. Each current contributes R I_j tau_j / (tau_j - tau) (e^{-dt/tau_j} -
     e^{-dt/tau}), written with phi1 so that tau_j = tau is handled by continuity.
     """
-    decay = jnp.exp(-dt / tau)
-    v_new = v_inf + (v - v_inf) * decay
+    # expm1 keeps the increment accurate in float32 when dt << tau.
+    v_new = v - (v_inf - v) * jnp.expm1(-dt / tau)
     if currents.shape[-1] == 0:
         return v_new
     tau_c = tau[..., None] if jnp.ndim(tau) else tau
