@@ -6,7 +6,6 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -98,12 +97,14 @@ def _simulate_stepped(model, connections, duration, dt, seed, record, method) ->
     names = tuple(model.state_names)
     n_steps = int(round(duration / dt))
     dtype = jnp.result_type(float)
+    # numpy scalars are traced by filter_jit (a new dt or seed never recompiles) and cost
+    # less to pass than device arrays.
     rec, spikes, finite = run_stepped(
         model,
         connections,
         bucket_steps(n_steps),
-        jnp.asarray(dt, dtype),
-        jax.random.PRNGKey(seed),
+        np.asarray(dt, dtype),
+        np.asarray(seed, np.uint32),
         method,
         tuple(names.index(r) for r in record),
     )

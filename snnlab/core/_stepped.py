@@ -51,7 +51,7 @@ def run_stepped(
     connections: tuple[Connection, ...],
     n_steps: int,
     dt: jax.Array,
-    key: jax.Array,
+    seed: jax.Array,
     method: str,
     record_cols: tuple[int, ...],
 ):
@@ -60,6 +60,7 @@ def run_stepped(
     _trace_count += 1
 
     n = model.size
+    key = jax.random.PRNGKey(seed)
     keys = jax.random.split(key, 2 * max(len(connections), 1))
     gen_keys = keys[0::2]
     matrices = [c.matrix(keys[2 * i + 1], n) for i, c in enumerate(connections)]
