@@ -69,6 +69,11 @@ class Connection(eqx.Module):
         """Raise `ValueError` if this connection cannot feed a population of `size`."""
         n_src = self.source.size
         w = np.shape(self.weight)
+        if self.source.stateful and float(self.delay) > 0:
+            raise ValueError(
+                f"Connection: delay is not supported for {type(self.source).__name__} (a "
+                "generator with memory); shift its start instead."
+            )
         if self.rule == "one_to_one":
             if n_src not in (1, size):
                 raise ValueError(

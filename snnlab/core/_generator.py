@@ -58,6 +58,18 @@ class AbstractGenerator(eqx.Module):
         [start, stop) window."""
         raise NotImplementedError
 
+    stateful: ClassVar[bool] = False
+    """True for generators with memory (e.g. Ornstein-Uhlenbeck noise): they are advanced
+    step by step through `init_carry`/`advance` and cannot be sampled at an arbitrary step."""
+
+    def init_carry(self, key: jax.Array, dt: jax.Array):
+        """Memory of a stateful generator before step 0; `None` for a stateless one."""
+        return None
+
+    def advance(self, carry, key: jax.Array, step: jax.Array, dt: jax.Array):
+        """`(carry, output)` for step `step`; stateless generators just `sample`."""
+        return carry, self.sample(key, step, dt)
+
     def sample(self, key: jax.Array, step: jax.Array, dt: jax.Array) -> jax.Array:
         """Output for step `step` (time `step * dt` ms), zero outside [start, stop)."""
         t = step * dt

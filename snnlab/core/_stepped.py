@@ -61,31 +61,38 @@ def run_stepped(
 
     n = model.size
     key = jax.random.PRNGKey(seed)
-    keys = jax.random.split(key, 2 * max(len(connections), 1))
-    gen_keys = keys[0::2]
-    matrices = [c.matrix(keys[2 * i + 1], n) for i, c in enumerate(connections)]
+    keys = jax.random.split(key, 3 * max(len(connections), 1))
+    gen_keys = keys[0::3]
+    matrices = [c.matrix(keys[3 * i + 1], n) for i, c in enumerate(connections)]
     delay_steps = [jnp.round(c.delay / dt).astype(jnp.int32) for c in connections]
     float_dtype = dt.dtype
 
-    def inputs_at(k):
+    def inputs_at(carries, k):
         current = jnp.zeros(n, float_dtype)
         spikes_in = jnp.zeros(n, float_dtype)
+        new_carries = []
         for i, c in enumerate(connections):
             k_src = k - delay_steps[i]
-            s = c.source.sample(jax.random.fold_in(gen_keys[i], k_src), k_src, dt)
+            key_k = jax.random.fold_in(gen_keys[i], k_src)
+            carry, s = c.source.advance(carries[i], key_k, k_src, dt)
+            new_carries.append(carry)
             contrib = c.route(s, matrices[i], n)
             if c.source.output_kind() == "current":
                 current = current + contrib
             else:
                 spikes_in = spikes_in + contrib
-        return current, spikes_in
+        return tuple(new_carries), current, spikes_in
+
+    carries0 = tuple(c.source.init_carry(keys[3 * i + 2], dt) for i, c in enumerate(connections))
 
     if isinstance(model, AbstractStepwiseModel):
-        return _scan_stepwise(model, inputs_at, n_steps, record_cols)
-    return _scan_continuous(model, inputs_at, n_steps, dt, method, record_cols)
+        return _scan_stepwise(model, inputs_at, carries0, n_steps, record_cols)
+    return _scan_continuous(model, inputs_at, carries0, n_steps, dt, method, record_cols)
 
 
-def _scan_continuous(model: AbstractNeuronModel, inputs_at, n_steps, dt, method, record_cols):
+def _scan_continuous(
+    model: AbstractNeuronModel, inputs_at, carries0, n_steps, dt, method, record_cols
+):
     n = model.size
     integrate = INTEGRATORS[method]
     names = model.state_names
@@ -94,11 +101,11 @@ def _scan_continuous(model: AbstractNeuronModel, inputs_at, n_steps, dt, method,
     cols = jnp.array(record_cols, dtype=jnp.int32)
 
     def step(carry, k):
-        y, refractory, c_prev, current = carry
+        y, refractory, c_prev, current, gen = carry
         t = k * dt
         held = refractory > 0
         y_new = integrate(model, t, y, {"I": current}, dt)
-        next_current, spikes_in = inputs_at(k + 1)
+        gen, next_current, spikes_in = inputs_at(gen, k + 1)
         args = {"I": next_current}
         y_new = model.input_jump(y_new, spikes_in)
         y_new = jnp.where(held[:, None] & clamp[None, :], y, y_new)
@@ -109,11 +116,12 @@ def _scan_continuous(model: AbstractNeuronModel, inputs_at, n_steps, dt, method,
         y_new = model.reset_spiked(y_new, spiked)
         refractory = jnp.where(spiked, ref_steps, jnp.maximum(refractory - 1, 0))
         c_prev = model.spike_condition(t + dt, y_new, args)
-        return (y_new, refractory, c_prev, next_current), (y_new[:, cols], spiked, finite)
+        carry = (y_new, refractory, c_prev, next_current, gen)
+        return carry, (y_new[:, cols], spiked, finite)
 
-    current0, spikes0 = inputs_at(jnp.asarray(0))
+    gen0, current0, spikes0 = inputs_at(carries0, jnp.asarray(0))
     y0 = model.input_jump(model.init_state(), spikes0)
-    init = (y0, jnp.zeros(n, jnp.int32), jnp.full(n, -1.0, y0.dtype), current0)
+    init = (y0, jnp.zeros(n, jnp.int32), jnp.full(n, -1.0, y0.dtype), current0, gen0)
     _, (rec, spikes, finite) = jax.lax.scan(step, init, jnp.arange(n_steps))
     return _with_initial(y0[:, cols], rec, spikes, finite)
 
@@ -126,16 +134,17 @@ def _with_initial(rec0, rec, spikes, finite):
     return rec, spikes, finite
 
 
-def _scan_stepwise(model: AbstractStepwiseModel, inputs_at, n_steps, record_cols):
+def _scan_stepwise(model: AbstractStepwiseModel, inputs_at, carries0, n_steps, record_cols):
     cols = jnp.array(record_cols, dtype=jnp.int32)
 
-    def step(state, k):
-        current, spikes_in = inputs_at(k)
+    def step(carry, k):
+        state, gen = carry
+        gen, current, spikes_in = inputs_at(gen, k)
         state, spiked = model.step(state, current + spikes_in)
         rec = model.record_state(state)
         finite = jnp.all(jnp.isfinite(rec))
-        return state, (rec[:, cols], spiked.astype(bool), finite)
+        return (state, gen), (rec[:, cols], spiked.astype(bool), finite)
 
     state0 = model.init_state()
-    _, (rec, spikes, finite) = jax.lax.scan(step, state0, jnp.arange(n_steps))
+    _, (rec, spikes, finite) = jax.lax.scan(step, (state0, carries0), jnp.arange(n_steps))
     return _with_initial(model.record_state(state0)[:, cols], rec, spikes, finite)
