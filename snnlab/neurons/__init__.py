@@ -1,7 +1,9 @@
 """Neuron models (equinox Modules) with neurai's names, defaults and units.
 
 Continuous-time models implement the event-model interface of
-`snnlab.core.AbstractNeuronModel` and run on both engines.
+`snnlab.core.AbstractNeuronModel` and run on both engines; the discrete-time SNN*
+family (`STEPWISE_MODELS`) runs on the stepped engine (one step = dt) and as plain
+functions (`multi_step`) inside a training loop, with surrogate gradients.
 """
 
 from ._glif import GLIF3, GLIF3PSC
@@ -9,11 +11,61 @@ from ._hh import HH, HHPSC, gate_steady_states
 from ._izhikevich import PATTERNS as IZHIKEVICH_PATTERNS
 from ._izhikevich import Izhikevich
 from ._lif import LIF, ExpLIF
+from ._stepwise import (
+    SNNALIF,
+    SNNEIF,
+    SNNIF,
+    SNNKLIF,
+    SNNLIF,
+    SNNQIF,
+    SNNSRM,
+    STEPWISE_MODELS,
+    AbstractStepwiseNeuron,
+    NormalIniter,
+    SNNParamtricLIF,
+    SparseLIF,
+    multi_step,
+    single_step,
+)
+from ._surrogate import (
+    SURROGATES,
+    AbstractSurrogate,
+    Arctan,
+    GatedSurrogate,
+    MultiGaussian,
+    Rectangular,
+    Sigmoid,
+    SuperSpike,
+    spike_fn,
+)
 
 CONTINUOUS_MODELS = (LIF, ExpLIF, GLIF3, GLIF3PSC, HH, HHPSC, Izhikevich)
 """Every continuous-time model class."""
 
 __all__ = [
+    "AbstractStepwiseNeuron",
+    "AbstractSurrogate",
+    "Arctan",
+    "GatedSurrogate",
+    "MultiGaussian",
+    "NormalIniter",
+    "Rectangular",
+    "SNNALIF",
+    "SNNEIF",
+    "SNNIF",
+    "SNNKLIF",
+    "SNNLIF",
+    "SNNParamtricLIF",
+    "SNNQIF",
+    "SNNSRM",
+    "STEPWISE_MODELS",
+    "SURROGATES",
+    "Sigmoid",
+    "SparseLIF",
+    "SuperSpike",
+    "multi_step",
+    "single_step",
+    "spike_fn",
     "CONTINUOUS_MODELS",
     "ExpLIF",
     "GLIF3",
