@@ -290,13 +290,13 @@ class DynapSim(eqx.Module):
         self.has_rec = recurrent
         for name, spec in specs.items():
             setattr(self, name, float_array(params.get(name, spec.default)))
-        if recurrent:
-            self.w_rec = _make_w_rec(w_rec, n, weight_init_func)
-        else:
-            self.w_rec = None
+        self.w_rec = _make_w_rec(w_rec, n, weight_init_func) if recurrent else None
+        # Validate what the user gave (so that an error names it), then store every parameter
+        # per neuron, as rockpool does: scalar and per-neuron values share one compilation.
+        check_parameters(self, n)
+        for name in specs:
+            setattr(self, name, jnp.broadcast_to(getattr(self, name), (n,)))
         if percent_mismatch is not None:
-            # Validate the nominal values first so that an error names what the user gave.
-            check_parameters(self, n)
             for name, value in _mismatch(self, n, percent_mismatch, rng_key).items():
                 setattr(self, name, value)
 
@@ -433,18 +433,10 @@ class DynapSim(eqx.Module):
         """
         x = _check_input(input_data, self.size)
         batched = x.ndim == 4
-        if not batched:
-            x = x[None]
-        if state is None:
-            state = self.init_state(x.shape[0])
-        else:
-            state = _check_state(state, self.size, x.shape[0], batched)
-        spikes, final, rec = _evolve(_canonical(self), x, state, bool(record))
-        if not batched:
-            spikes = spikes[0]
-            final = {k: v[0] for k, v in final.items()}
-            rec = {k: v[0] for k, v in rec.items()}
-        return spikes, final, rec
+        if state is not None:
+            batch = x.shape[0] if batched else None
+            state = _check_state(state, self.size, batch)
+        return _evolve(_canonical(self), x, state, bool(record))
 
     def step(self, state: dict[str, Any], input_t: Any) -> tuple[dict[str, jax.Array], jax.Array]:
         """One step of length `dt` (not jitted; `evolve` runs many of them fast).
@@ -468,11 +460,22 @@ class DynapSim(eqx.Module):
 def _canonical(m: DynapSim) -> DynapSim:
     """Every parameter as a strong-typed `(N,)` array of the default float dtype.
 
-    Scalars and per-neuron arrays, weakly typed values (`eqx.tree_at(..., 1e-9)`) and
-    float64 inputs then all share one compiled function.
+    The constructor stores them so; a value set later with `eqx.tree_at` (a scalar, weakly
+    typed or float64) is fixed here, so that it too reuses the compiled function.
     """
     dtype = jnp.result_type(float)
     names = tuple(param_specs(type(m)))
+
+    def canonical(a):
+        return (
+            isinstance(a, jax.Array)
+            and a.shape == (m.size,)
+            and a.dtype == dtype
+            and not getattr(a, "weak_type", False)
+        )
+
+    if all(canonical(getattr(m, k)) for k in names):
+        return m
     values = [jnp.broadcast_to(jnp.asarray(getattr(m, k), dtype), (m.size,)) for k in names]
     return eqx.tree_at(lambda mm: [getattr(mm, k) for k in names], m, values)
 
@@ -536,17 +539,17 @@ def _check_input(input_data: Any, n: int) -> jax.Array:
     return x.astype(jnp.result_type(float))
 
 
-def _check_state(state: dict, n: int, batch: int, batched: bool) -> dict:
+def _check_state(state: dict, n: int, batch: int | None) -> dict:
     missing = sorted(set(_STATE_KEYS) - set(state))
     if missing:
         raise ValueError(f"DynapSim: state lacks {missing}; start from init_state().")
-    want = (batch, n) if batched else (n,)
+    want = (n,) if batch is None else (batch, n)
     out = {}
     for k in _STATE_KEYS:
         v = float_array(state[k])
         if v.shape != want:
             raise ValueError(f"DynapSim: state[{k!r}] has shape {v.shape}; expected {want}.")
-        out[k] = v if batched else v[None]
+        out[k] = v
     return out
 
 
@@ -607,15 +610,16 @@ def _col(p: jax.Array) -> jax.Array:
 
 
 def _step(c: dict, m: DynapSim, carry: tuple, x: jax.Array) -> tuple[tuple, jax.Array]:
-    """One step on arrays of shape (B, N) (synapses (B, N, 5), input x (B, N, 4))."""
+    """One step on arrays of shape (B, N); synapses and input x have 5 columns."""
     iahp, imem, syn, spikes, timer_ref, vmem = carry
     io = m.Io
 
-    # Synapses. The fifth column is an idle synapse: the resting current I_rest.
+    # Synapses. The fifth column (input 0) is an idle synapse: the resting current I_rest.
     w = x
     if m.w_rec is not None:
-        w = jnp.einsum("...i,ijk->...jk", spikes, m.w_rec) + w
-    w = jnp.concatenate([w, jnp.zeros_like(w[..., :1])], axis=-1)
+        # Only the four real synapses get recurrent input (the idle column stays at 0).
+        rec = jnp.einsum("...i,ijk->...jk", spikes, m.w_rec)
+        w = w + jnp.concatenate([rec, jnp.zeros_like(rec[..., :1])], axis=-1)
     i_w = w * _col(m.Iscale)
     syn_inf = jnp.maximum(_col(c["syn_gain"]) * i_w, _col(io))
     syn = _col(c["syn_decay"]) * syn
@@ -655,17 +659,23 @@ def _step(c: dict, m: DynapSim, carry: tuple, x: jax.Array) -> tuple[tuple, jax.
 
 @eqx.filter_jit
 def _one_step(m: DynapSim, state: dict, x: jax.Array) -> dict:
+    x = jnp.concatenate([x, jnp.zeros_like(x[..., :1])], axis=-1)
     carry, _ = _step(_constants(m), m, _pack(state), x)
     return _unpack(carry)
 
 
 @eqx.filter_jit
-def _evolve(m: DynapSim, x: jax.Array, state: dict, record: bool):
+def _evolve(m: DynapSim, x: jax.Array, state: dict | None, record: bool):
     global _trace_count
     _trace_count += 1
+    batched = x.ndim == 4
+    if not batched:
+        x, state = x[None], None if state is None else {k: v[None] for k, v in state.items()}
+    if state is None:
+        state = m.init_state(x.shape[0])
     c = _constants(m)
-    dtype = jnp.result_type(float)
-    carry0 = tuple(jnp.asarray(v, dtype) for v in _pack(state))
+    # The fifth synapse column is an idle synapse (input 0): the resting current.
+    x = jnp.concatenate([x, jnp.zeros_like(x[..., :1])], axis=-1)
 
     def body(carry, x_t):
         carry, spikes = _step(c, m, carry, x_t)
@@ -675,12 +685,16 @@ def _evolve(m: DynapSim, x: jax.Array, state: dict, record: bool):
         # imem is recorded after the reset, vmem before it (as rockpool does).
         return carry, (spikes, imem, syn[..., :4], iahp, vmem)
 
-    carry, out = jax.lax.scan(body, carry0, jnp.swapaxes(x, 0, 1))
+    carry, out = jax.lax.scan(body, _pack(state), jnp.swapaxes(x, 0, 1))
     final = _unpack(carry)
-    if not record:
-        return jnp.swapaxes(out, 0, 1), final, {}
-    spikes, imem, syn, iahp, vmem = (jnp.swapaxes(o, 0, 1) for o in out)
-    rec = {"imem": imem}
-    rec.update({k: syn[..., i] for i, k in enumerate(_SYN_KEYS[:4])})
-    rec.update(iahp=iahp, vmem=vmem, spikes=spikes)
-    return spikes, final, rec
+    if record:
+        spikes, imem, syn, iahp, vmem = out
+        rec = {"imem": imem}
+        rec.update({k: syn[..., i] for i, k in enumerate(_SYN_KEYS[:4])})
+        rec.update(iahp=iahp, vmem=vmem, spikes=spikes)
+    else:
+        spikes, rec = out, {}
+    # Scan stacks time first: (T, B, N) -> (B, T, N), or (T, N) for a single run.
+    if batched:
+        return jnp.swapaxes(spikes, 0, 1), final, {k: jnp.swapaxes(v, 0, 1) for k, v in rec.items()}
+    return spikes[:, 0], {k: v[0] for k, v in final.items()}, {k: v[:, 0] for k, v in rec.items()}
