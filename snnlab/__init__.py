@@ -13,4 +13,37 @@ from .core import Connection, Result, simulate
 
 __version__ = "0.1.0"
 
-__all__ = ["Connection", "Result", "core", "generators", "neurons", "simulate"]
+__all__ = [
+    "Connection",
+    "Result",
+    "app",
+    "core",
+    "extension",
+    "generators",
+    "neurons",
+    "params",
+    "simulate",
+    "viz",
+]
+
+_LAZY = ("params", "viz", "app")
+
+
+def __getattr__(name: str):
+    # The UI layers load param, holoviews and panel; import them only when asked for,
+    # so that `import snnlab` stays free of UI libraries.
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'snnlab' has no attribute {name!r}")
+
+
+def extension(*args, **kwargs) -> None:
+    """Load Panel and HoloViews (Bokeh) for notebooks; warns when jupyter_bokeh is missing.
+
+    See `snnlab.app.extension`; arguments go to `panel.extension`.
+    """
+    from .app import extension as _extension
+
+    _extension(*args, **kwargs)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import html
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -35,9 +37,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _title(path: Path) -> str:
+    doc = ""
+    try:
+        import ast
+
+        doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+    except (OSError, SyntaxError):
+        pass
+    return doc.strip().splitlines()[0] if doc.strip() else path.stem
+
+
+def index_html(names: list[str], titles: dict[str, str] | None = None) -> str:
+    """The index page: a link to each app, with the first line of its docstring."""
+    titles = titles or {}
+    items = "\n".join(
+        f'<li><a href="./{html.escape(n)}">{html.escape(n)}</a> '
+        f"<span>{html.escape(titles.get(n, ''))}</span></li>"
+        for n in names
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>snnlab</title>
+<style>body{{font-family:sans-serif;margin:2em auto;max-width:48em}}
+li{{margin:.6em 0}} span{{color:#555}}</style></head>
+<body><h1>snnlab</h1><p>See spiking neuron models work. Pick an app:</p>
+<ul id="apps">
+{items}
+</ul></body></html>
+"""
+
+
+def write_index(apps: list[Path]) -> Path:
+    """Write the index page for `apps` to a temporary file and return its path."""
+    folder = Path(tempfile.mkdtemp(prefix="snnlab-index-"))
+    path = folder / "index.html"
+    path.write_text(index_html([a.stem for a in apps], {a.stem: _title(a) for a in apps}))
+    return path
+
+
 def serve_command(args: argparse.Namespace) -> list[str]:
-    """The `panel serve` command line for `args`."""
-    cmd = [sys.executable, "-m", "panel", "serve", *map(str, find_apps(args.apps_dir))]
+    """The `panel serve` command line for `args` (apps, index page, address, port)."""
+    apps = find_apps(args.apps_dir)
+    cmd = [sys.executable, "-m", "panel", "serve", *map(str, apps)]
+    cmd += ["--index", str(write_index(apps))]
     cmd += ["--address", args.address, "--port", str(args.port), "--num-procs", str(args.num_procs)]
     origins = args.allow_websocket_origin or [f"{args.address}:{args.port}"]
     if args.address in ("localhost", "127.0.0.1"):

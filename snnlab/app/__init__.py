@@ -1,0 +1,15 @@
+"""Reusable Panel components: the Explorer and its widgets.
+
+    import snnlab
+    snnlab.extension()              # in Jupyter: Panel + HoloViews with Bokeh
+    snnlab.app.Explorer()           # displays inline; `.servable()` in an app file
+
+Components subclass `pn.viewable.Viewer`; they wire `snnlab.params` objects to
+`snnlab.viz` views. Served by `snnlab serve` (apps/explorer.py).
+"""
+
+from ._explorer import TABS, Explorer
+from ._extension import extension
+from ._widgets import LogSlider, fast, number_widget
+
+__all__ = ["TABS", "Explorer", "LogSlider", "extension", "fast", "number_widget"]

@@ -1,0 +1,794 @@
+"""The Explorer: any model, any inputs, a slider per parameter, live plots.
+
+Data flow of one slider move (DESIGN.md): slider -> `snnlab.params` object ->
+`to_model()` -> `snnlab.simulate` (jitted, cached by static shapes, so no recompile)
+-> `Result` -> `Pipe.send` -> `DynamicMap` -> Bokeh patch. Requests are coalesced:
+while a run is in flight only a flag is set, and the next run reads the newest values,
+so a drag never queues stale runs.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import time
+import traceback
+import warnings
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import holoviews as hv
+import numpy as np
+import panel as pn
+import param
+
+from .. import params as sp
+from .. import viz
+from ..core import ENGINES, METHODS, Connection, simulate, trace_count
+from ._widgets import fast, number_widget
+
+TABS = ("Traces", "Statistics", "Phase plane", "Live", "Code")
+
+
+def _public_module(cls: type) -> str:
+    return ".".join(p for p in cls.__module__.split(".") if not p.startswith("_"))
+
+
+def _fmt(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(_fmt(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, float):
+        return "float('inf')" if math.isinf(value) and value > 0 else repr(value)
+    return repr(value)
+
+
+def _engines() -> list[str]:
+    return ["stepped", *sorted(e for e in ENGINES if e != "stepped")]
+
+
+class Explorer(pn.viewable.Viewer):
+    """Pick a model, its inputs and an engine; drag sliders; see the run change live.
+
+    **Parameters** (each a `param` parameter, synced to the page URL when served):
+
+    - `model`: a neuron model name from `snnlab.neurons` (every discovered model).
+    - `inputs`: input generator names from `snnlab.generators` (none, one or several).
+    - `weight`: per spike of a spike input, the jump of the model's input state (mV for
+      delta synapses, pA for current synapses); a gain for current inputs.
+    - `engine`, `method`: how to simulate ("event" appears once registered).
+    - `duration` (ms), `dt` (ms), `size` (neurons), `seed`.
+    - `live`: the oscilloscope: simulate `chunk` ms at a time, forever, continuing from
+      the last state; slider changes act on the running neuron.
+
+    The per-model sliders live in `neuron_params[model]` and `generator_params[name]`
+    (`snnlab.params` objects). `result` holds the latest `Result`; `message` the latest
+    error or warning shown in the page.
+    """
+
+    model = param.Selector(default="LIF", objects=["LIF"], doc="neuron model")
+    inputs = param.ListSelector(
+        default=["DCGenerator"], objects=["DCGenerator"], doc="input generators"
+    )
+    weight = param.Number(
+        1.0,
+        softbounds=(-20.0, 50.0),
+        step=0.5,
+        label="weight (mV or pA per spike)",
+        doc="per spike: the jump of the model's input state (mV for V, pA for I_syn); "
+        "for a current input a gain",
+    )
+    engine = param.Selector(default="stepped", objects=["stepped"], doc="simulation engine")
+    method = param.Selector(default="exp_euler", objects=list(METHODS), doc="integrator")
+    duration = param.Number(
+        200.0,
+        bounds=(1.0, 20_000.0),
+        softbounds=(10.0, 2000.0),
+        step=10.0,
+        label="duration (ms)",
+        doc="simulated time (ms)",
+    )
+    dt = param.Number(
+        0.1,
+        bounds=(1e-4, 10.0),
+        softbounds=(0.001, 1.0),
+        step=0.001,
+        label="dt (ms)",
+        doc="time step of the stepped engine, sampling step of the event engine (ms)",
+    )
+    size = param.Integer(
+        1,
+        bounds=(1, 20_000),
+        softbounds=(1, 2000),
+        label="neurons",
+        doc="population size (a new size recompiles once)",
+    )
+    seed = param.Integer(0, bounds=(0, None), doc="seed of the random inputs")
+    view_state = param.Selector(
+        default="V", objects=["V"], label="trace", doc="state variable shown in the trace plot"
+    )
+    live = param.Boolean(False, doc="oscilloscope mode: keep simulating in chunks")
+    chunk = param.Number(
+        50.0, bounds=(1.0, 1000.0), label="chunk (ms)", doc="simulated time per live update (ms)"
+    )
+    period = param.Integer(
+        60, bounds=(10, 5000), label="period (ms)", doc="wall-clock time between live updates (ms)"
+    )
+    message = param.String("", doc="the latest error or warning, shown in the page")
+
+    def __init__(self, *, sync_url: bool = True, **params):
+        neurons = sp.neuron_models()
+        generators = sp.generator_models()
+        self.neuron_params = {k: cls() for k, cls in neurons.items()}
+        self.generator_params = {k: cls() for k, cls in generators.items()}
+        self.param.model.objects = list(neurons)
+        self.param.inputs.objects = list(generators)
+        self.param.engine.objects = _engines()
+        self._suspended = 0
+        self._dirty = False
+        self._running = False
+        self._scheduled = False
+        self._active_tab = 0
+        self._stale_tabs: set[int] = set()
+        self._live_cb = None
+        self._live_state = None
+        self._live_clock = 0.0
+        self._live_chunks = 0
+        self.result = None
+        self.last_run_ms = float("nan")
+        self.runs = 0
+        self._sync_url = sync_url
+        self._url_written = ""
+        super().__init__(**params)
+        self._apply_model_defaults(self.model)
+        self._build_views()
+        self._watch_params()
+        if sync_url:
+            self._read_url()
+        self.request_run()
+
+    # ---- state: JSON and URL ----------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """The whole view as plain data: settings, the model's and the inputs' values."""
+        nparams = self.neuron_params[self.model]
+        neuron = {k: v for k, v in nparams.values().items() if k not in ("size", "method")}
+        return {
+            "snnlab": 1,
+            "model": self.model,
+            "inputs": list(self.inputs),
+            "weight": self.weight,
+            "engine": self.engine,
+            "method": self.method,
+            "duration": self.duration,
+            "dt": self.dt,
+            "size": self.size,
+            "seed": self.seed,
+            "view_state": self.view_state,
+            "neuron": neuron,
+            "generators": {
+                g: {k: v for k, v in self.generator_params[g].values().items() if k != "size"}
+                for g in self.inputs
+            },
+        }
+
+    def state_json(self) -> str:
+        """`state_dict()` as JSON text (what the parameter export downloads)."""
+        return json.dumps(self.state_dict(), indent=2, allow_nan=True)
+
+    def load_state(self, state: dict[str, Any] | str | bytes) -> None:
+        """Restore a `state_dict()` (or its JSON); runs once afterwards.
+
+        **Raises:** `ValueError` naming the bad entry for malformed data.
+        """
+        if isinstance(state, (str, bytes)):
+            try:
+                state = json.loads(state)
+            except json.JSONDecodeError as err:
+                raise ValueError(f"the parameter file is not valid JSON: {err}") from None
+        if not isinstance(state, dict) or "model" not in state:
+            raise ValueError("the parameter file must be a JSON object with a 'model' entry.")
+        if state["model"] not in self.neuron_params:
+            raise ValueError(
+                f"model {state['model']!r} is unknown; known: {sorted(self.neuron_params)}."
+            )
+        unknown_inputs = [g for g in state.get("inputs", []) if g not in self.generator_params]
+        if unknown_inputs:
+            raise ValueError(f"unknown input generators {unknown_inputs}.")
+        self._suspended += 1
+        try:
+            self.model = state["model"]
+            settings = {
+                k: state[k]
+                for k in ("inputs", "weight", "engine", "method", "duration", "dt", "size", "seed")
+                if k in state
+            }
+            if "inputs" in settings:
+                settings["inputs"] = list(settings["inputs"])
+            self.param.update(**settings)
+            self.neuron_params[self.model].set_values(state.get("neuron", {}))
+            for g, values in state.get("generators", {}).items():
+                if g not in self.generator_params:
+                    raise ValueError(f"unknown input generator {g!r}.")
+                self.generator_params[g].set_values(values)
+            if state.get("view_state") in self.param.view_state.objects:
+                self.view_state = state["view_state"]
+        finally:
+            self._suspended -= 1
+        self.request_run()
+
+    def query(self) -> dict[str, str]:
+        """The state as flat URL query parameters (`p.<name>` model, `g.<gen>.<name>` inputs)."""
+        s = self.state_dict()
+        q = {
+            k: str(s[k])
+            for k in (
+                "model",
+                "engine",
+                "method",
+                "duration",
+                "dt",
+                "size",
+                "seed",
+                "weight",
+                "view_state",
+            )
+        }
+        q["inputs"] = ",".join(s["inputs"])
+        for k, v in s["neuron"].items():
+            q[f"p.{k}"] = json.dumps(v)
+        for g, values in s["generators"].items():
+            for k, v in values.items():
+                q[f"g.{g}.{k}"] = json.dumps(v)
+        return q
+
+    def load_query(self, query: dict[str, str] | str) -> None:
+        """Restore the state from URL query parameters (a dict or a `?a=b&...` string)."""
+        if isinstance(query, str):
+            query = dict(parse_qsl(query.lstrip("?")))
+        if not query:
+            return
+        state: dict[str, Any] = {"neuron": {}, "generators": {}}
+        conv = {"duration": float, "dt": float, "weight": float, "size": int, "seed": int}
+        for k, v in query.items():
+            if k.startswith("p."):
+                state["neuron"][k[2:]] = json.loads(v)
+            elif k.startswith("g."):
+                g, _, name = k[2:].partition(".")
+                state["generators"].setdefault(g, {})[name] = json.loads(v)
+            elif k == "inputs":
+                state["inputs"] = [x for x in v.split(",") if x]
+            elif k in conv:
+                state[k] = conv[k](v)
+            elif k in ("model", "engine", "method", "view_state"):
+                state[k] = v
+        state.setdefault("model", self.model)
+        self.load_state(state)
+
+    def _read_url(self) -> None:
+        args = getattr(pn.state, "session_args", None) or {}
+        if not args:
+            return
+        query = {
+            k: (v[0].decode() if isinstance(v[0], bytes) else v[0]) for k, v in args.items() if v
+        }
+        try:
+            self.load_query(query)
+        except (ValueError, TypeError, KeyError) as err:
+            self._show(f"The link's parameters were not understood: {err}", "warning")
+
+    def _write_url(self) -> None:
+        if not self._sync_url or pn.state.location is None:
+            return
+        search = "?" + urlencode(self.query())
+        if search != self._url_written:
+            self._url_written = search
+            pn.state.location.search = search
+
+    # ---- model building ----------------------------------------------------------------
+
+    def _apply_model_defaults(self, name: str) -> None:
+        nparams = self.neuron_params[name]
+        self._suspended += 1
+        try:
+            if "method" in nparams.param:
+                self.method = nparams.method
+            model = self._safe_model(nparams)
+            names = list(getattr(model, "state_names", ("V",))) if model is not None else ["V"]
+            self.param.view_state.objects = names
+            if self.view_state not in names:
+                self.view_state = names[0]
+            spec = nparams.specs.get("I_e")
+            dc = self.generator_params.get("DCGenerator")
+            if dc is not None and spec is not None and not getattr(self, "_dc_touched", False):
+                lo, hi = spec.slider
+                dc.param.amplitude.softbounds = (lo, hi)
+                dc.param.amplitude.step = float(f"{(hi - lo) / 200:.1g}")
+                self._dc_default = True
+                dc.amplitude = float(f"{0.5 * hi:.3g}")
+        finally:
+            self._suspended -= 1
+
+    @staticmethod
+    def _safe_model(nparams):
+        try:
+            return nparams.to_model()
+        except (ValueError, TypeError):
+            return None
+
+    def build(self):
+        """The model and inputs of the current settings.
+
+        **Returns:** `(model, connections)`.
+
+        **Raises:** `ValueError` explaining an impossible combination of values.
+        """
+        nparams = self.neuron_params[self.model]
+        nparams.size = self.size
+        overrides = {"method": self.method} if "method" in nparams.param else {}
+        model = nparams.to_model(**overrides)
+        connections = []
+        for g in self.inputs:
+            gparams = self.generator_params[g]
+            gparams.size = 1
+            connections.append(Connection(gparams.to_model(), weight=self.weight))
+        return model, connections
+
+    def simulate_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of `snnlab.simulate` for the current settings."""
+        nparams = self.neuron_params[self.model]
+        return {
+            "duration": float(self.duration),
+            "dt": float(self.dt),
+            "engine": self.engine,
+            "method": self.method if "method" in nparams.param else None,
+            "seed": int(self.seed),
+        }
+
+    def code(self) -> str:
+        """A Python snippet reproducing the current run through the public API."""
+        nparams = self.neuron_params[self.model]
+        mcls = nparams.model_class
+        imports = {(_public_module(mcls), mcls.__name__)}
+        kwargs = {"size": self.size, **nparams.changed_kwargs()}
+        if "method" in nparams.param:
+            kwargs["method"] = self.method
+        args = ", ".join(f"{k}={_fmt(v)}" for k, v in kwargs.items())
+        lines = [f"model = {mcls.__name__}({args})"]
+        conns = []
+        for g in self.inputs:
+            gp = self.generator_params[g]
+            imports.add((_public_module(gp.model_class), g))
+            gargs = ", ".join(f"{k}={_fmt(v)}" for k, v in gp.changed_kwargs().items())
+            conns.append(f"snnlab.Connection({g}({gargs}), weight={_fmt(float(self.weight))})")
+        lines.append("inputs = [" + ", ".join(conns) + "]")
+        sk = self.simulate_kwargs()
+        skw = ", ".join(f"{k}={_fmt(v)}" for k, v in sk.items())
+        lines.append(f"res = snnlab.simulate(model, inputs, {skw})")
+        lines.append("print(res, res.rates().mean(), 'Hz')")
+        head = ["import snnlab"] + [f"from {m} import {c}" for m, c in sorted(imports)]
+        return "\n".join(head + [""] + lines) + "\n"
+
+    # ---- running ---------------------------------------------------------------------
+
+    def request_run(self, *events) -> None:
+        """Ask for a run with the newest values; coalesces requests made during a run."""
+        if self._suspended:
+            return
+        self._dirty = True
+        if self._running or self._scheduled:
+            return
+        if self._in_server():
+            self._scheduled = True
+            pn.state.execute(self._drain, schedule=True)
+        else:
+            self._drain()
+
+    @staticmethod
+    def _in_server() -> bool:
+        doc = pn.state.curdoc
+        return bool(doc is not None and doc.session_context is not None)
+
+    def _drain(self) -> None:
+        self._scheduled = False
+        if self._running:
+            return
+        self._running = True
+        try:
+            while self._dirty:
+                self._dirty = False
+                self.run()
+        finally:
+            self._running = False
+
+    def run(self):
+        """Simulate the current settings now and update the plots; errors go to the page.
+
+        **Returns:** the `Result`, or None when the run failed (see `message`).
+        """
+        t0 = time.perf_counter()
+        try:
+            model, connections = self.build()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                res = simulate(model, connections, **self.simulate_kwargs())
+        except (ValueError, TypeError) as err:
+            self._show(str(err), "danger")
+            return None
+        except Exception as err:  # noqa: BLE001 - never a dead app
+            self._show(f"{type(err).__name__}: {err}", "danger")
+            traceback.print_exc()
+            return None
+        self.last_run_ms = (time.perf_counter() - t0) * 1e3
+        self.runs += 1
+        self.result = res
+        self._model = model
+        notes = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+        self._show(notes[0] if notes else "", "warning")
+        self._stale_tabs = set(range(len(TABS)))
+        self._refresh(self._active_tab)
+        self._refresh_stats()
+        self._write_url()
+        return res
+
+    def _threshold(self) -> float | None:
+        nparams = self.neuron_params[self.model]
+        if self.view_state == "V" and "V_th" in nparams.param:
+            return float(nparams.V_th)
+        return None
+
+    def _refresh(self, tab: int) -> None:
+        res = self.result
+        if res is None or tab not in self._stale_tabs:
+            return
+        self._stale_tabs.discard(tab)
+        name = TABS[tab]
+        if name == "Traces":
+            self.voltage_pipe.send(
+                {"res": res, "state": self.view_state, "threshold": self._threshold()}
+            )
+            self.raster_pipe.send(res)
+        elif name == "Statistics":
+            self.rate_pipe.send(res)
+            self.isi_pipe.send(res)
+        elif name == "Phase plane":
+            self._refresh_phase()
+        elif name == "Code":
+            self.code_pane.object = f"```python\n{self.code()}```"
+
+    def _refresh_phase(self) -> None:
+        model = getattr(self, "_model", None)
+        if model is None or not hasattr(model, "dynamics"):
+            self.phase_pane.object = hv.Div("<p>The phase plane needs a continuous-time model.</p>")
+            return
+        try:
+            current = sum(
+                float(self.generator_params[g].amplitude) * self.weight
+                for g in self.inputs
+                if g == "DCGenerator"
+            )
+            names = list(model.state_names)
+            x = self.phase_x.value if self.phase_x.value in names else names[0]
+            y = self.phase_y.value if self.phase_y.value in names else None
+            if y == x:
+                y = None
+            self.phase_pane.object = viz.phase_plane(model, x, y, res=self.result, current=current)
+        except Exception as err:  # noqa: BLE001
+            self._show(f"phase plane: {type(err).__name__}: {err}", "warning")
+
+    def _refresh_stats(self) -> None:
+        res = self.result
+        rate = float(res.rates().mean()) if res.n_neurons else 0.0
+        self.stats.object = (
+            f"**{len(res.spike_times)} spikes**, mean rate {rate:.3g} Hz, "
+            f"run {self.last_run_ms:.1f} ms, compilations so far {trace_count()}"
+        )
+
+    def _show(self, text: str, kind: str = "danger") -> None:
+        self.message = text
+        self.alert.alert_type = kind
+        self.alert.object = text
+        self.alert.visible = bool(text)
+
+    # ---- live mode -----------------------------------------------------------------
+
+    def step_live(self, n: int = 1) -> None:
+        """Simulate `n` more chunks of `chunk` ms from the last state into the oscilloscope."""
+        for _ in range(n):
+            try:
+                model, connections = self.build()
+                if self._live_state is not None:
+                    try:
+                        model = sp.resume_from(model, self._live_state)
+                    except ValueError:
+                        pass  # discrete-time models restart each chunk
+                kw = self.simulate_kwargs()
+                kw["duration"] = float(self.chunk)
+                kw["seed"] = int(self.seed) + self._live_chunks
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    res = simulate(model, connections, **kw)
+            except Exception as err:  # noqa: BLE001 - the oscilloscope keeps running
+                self._show(str(err), "danger")
+                return
+            if res.diverged:
+                self._show("the live run diverged; it restarts from the initial state.", "warning")
+                self._live_state = None
+            elif all(n_ in res.state_names for n_ in model.state_names) and len(res.t):
+                self._live_state = np.stack([res[s][-1] for s in model.state_names], axis=1)
+            state = self.view_state if self.view_state in res.state_names else res.state_names[0]
+            rows, marks = viz.scope_chunk(res, self._live_clock, state, 0, self._threshold())
+            self.scope_trace.send(rows)
+            self.scope_spikes.send(marks)
+            self._live_clock += float(self.chunk)
+            self._live_chunks += 1
+
+    def reset_live(self) -> None:
+        """Start the oscilloscope over from the model's initial state at t = 0."""
+        self._live_state = None
+        self._live_clock = 0.0
+        self._live_chunks = 0
+        self.scope_trace.clear()
+        self.scope_spikes.clear()
+
+    @param.depends("live", watch=True)
+    def _toggle_live(self):
+        if self.live:
+            self.reset_live()
+            if self._in_server():
+                self._live_cb = pn.state.add_periodic_callback(self.step_live, period=self.period)
+            self.tabs.active = TABS.index("Live")
+        elif self._live_cb is not None:
+            self._live_cb.stop()
+            self._live_cb = None
+
+    @param.depends("period", watch=True)
+    def _set_period(self):
+        if self._live_cb is not None:
+            self._live_cb.period = self.period
+
+    # ---- export / import -----------------------------------------------------------
+
+    def csv_bytes(self) -> io.BytesIO:
+        """The latest result as CSV (long format: t_ms, neuron, spike, states)."""
+        buf = io.BytesIO()
+        if self.result is not None:
+            buf.write(self.result.to_dataframe().to_csv(index=False).encode())
+        buf.seek(0)
+        return buf
+
+    def npz_bytes(self) -> io.BytesIO:
+        """The latest result as a compressed NPZ (arrays only, loads without pickle)."""
+        buf = io.BytesIO()
+        if self.result is not None:
+            self.result.to_npz(buf)
+        buf.seek(0)
+        return buf
+
+    def json_bytes(self) -> io.BytesIO:
+        """The parameters as JSON (load them back with `load_state` or the upload button)."""
+        return io.BytesIO(self.state_json().encode())
+
+    def _on_upload(self, event):
+        if not event.new:
+            return
+        try:
+            self.load_state(event.new)
+        except (ValueError, TypeError, KeyError) as err:
+            self._show(f"Could not load the parameter file: {err}", "danger")
+
+    # ---- views -----------------------------------------------------------------------
+
+    def _build_views(self) -> None:
+        self.voltage_dmap, self.voltage_pipe = viz.live(viz.voltage)
+        self.raster_dmap, self.raster_pipe = viz.live(viz.raster)
+        self.rate_dmap, self.rate_pipe = viz.live(viz.rate_histogram)
+        self.isi_dmap, self.isi_pipe = viz.live(viz.isi_histogram)
+        self.scope_trace, self.scope_spikes = viz.scope_buffers()
+        self.voltage_pane = pn.pane.HoloViews(self.voltage_dmap, sizing_mode="stretch_width")
+        self.raster_pane = pn.pane.HoloViews(self.raster_dmap, sizing_mode="stretch_width")
+        self.phase_pane = pn.pane.HoloViews(hv.Curve([]), sizing_mode="stretch_width")
+        self.scope_pane = pn.pane.HoloViews(
+            viz.oscilloscope(self.scope_trace, self.scope_spikes, state="state", unit=""),
+            sizing_mode="stretch_width",
+        )
+        self.code_pane = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.stats = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.alert = pn.pane.Alert(
+            "", alert_type="danger", visible=False, sizing_mode="stretch_width"
+        )
+        self.phase_x = pn.widgets.Select(name="x", options=[], width=120)
+        self.phase_y = pn.widgets.Select(name="y", options=[], width=120)
+        for w in (self.phase_x, self.phase_y):
+            w.param.watch(lambda e: self._phase_axes_changed(), "value")
+        self.tabs = pn.Tabs(
+            ("Traces", pn.Column(self.voltage_pane, self.raster_pane, sizing_mode="stretch_width")),
+            (
+                "Statistics",
+                pn.Row(
+                    pn.pane.HoloViews(self.rate_dmap, sizing_mode="stretch_width"),
+                    pn.pane.HoloViews(self.isi_dmap, sizing_mode="stretch_width"),
+                    sizing_mode="stretch_width",
+                ),
+            ),
+            (
+                "Phase plane",
+                pn.Column(
+                    pn.Row(self.phase_x, self.phase_y), self.phase_pane, sizing_mode="stretch_width"
+                ),
+            ),
+            (
+                "Live",
+                pn.Column(
+                    pn.pane.Markdown(
+                        "Tick *live* to run the neuron like an oscilloscope; "
+                        "sliders act on the running neuron."
+                    ),
+                    self.scope_pane,
+                    sizing_mode="stretch_width",
+                ),
+            ),
+            ("Code", self.code_pane),
+            dynamic=False,
+            sizing_mode="stretch_width",
+        )
+        self.tabs.param.watch(self._tab_changed, "active")
+        self.model_box = pn.Column(sizing_mode="stretch_width")
+        self.input_box = pn.Column(sizing_mode="stretch_width")
+        self.sliders: dict[str, pn.widgets.FloatSlider] = {}
+        self._fill_model_box()
+        self._fill_input_box()
+        self.downloads = pn.Row(
+            pn.widgets.FileDownload(
+                callback=self.csv_bytes,
+                filename="snnlab_run.csv",
+                label="data CSV",
+                button_type="primary",
+                width=95,
+            ),
+            pn.widgets.FileDownload(
+                callback=self.npz_bytes,
+                filename="snnlab_run.npz",
+                label="data NPZ",
+                button_type="primary",
+                width=95,
+            ),
+            pn.widgets.FileDownload(
+                callback=self.json_bytes,
+                filename="snnlab_params.json",
+                label="params JSON",
+                button_type="success",
+                width=105,
+            ),
+        )
+        self.upload = pn.widgets.FileInput(accept=".json", label="load params JSON")
+        self.upload.param.watch(self._on_upload, "value")
+
+    def _phase_axes_changed(self):
+        self._stale_tabs.add(TABS.index("Phase plane"))
+        self._refresh(self._active_tab)
+
+    def _tab_changed(self, event):
+        self._active_tab = event.new
+        self._refresh(event.new)
+
+    def _widgets_for(self, obj: sp.ModelParameters) -> pn.Column:
+        col = pn.Column(sizing_mode="stretch_width")
+        for name in obj.slider_names():
+            spec = obj.spec_of(name)
+            row, slider = number_widget(obj, name, log=spec.log)
+            self.sliders[f"{type(obj).__name__}.{name}"] = slider
+            col.append(row)
+        if isinstance(obj, sp.GeneratorParameters) and "spike_times" in obj.param:
+            w = fast(
+                pn.widgets.LiteralInput.from_param(
+                    obj.param.spike_times, type=list, name="spike times (ms)"
+                )
+            )
+            col.append(w)
+        return col
+
+    def _fill_model_box(self) -> None:
+        obj = self.neuron_params[self.model]
+        prefix = f"{type(obj).__name__}."
+        self.sliders = {k: v for k, v in self.sliders.items() if not k.startswith(prefix)}
+        self.model_box.objects = [
+            pn.pane.Markdown(f"#### {self.model}", margin=(0, 5)),
+            self._widgets_for(obj),
+        ]
+        doc = (obj.model_class.__doc__ or "").strip().split("\n\n")
+        self.model_doc = pn.pane.Markdown("\n\n".join(doc[:2]), sizing_mode="stretch_width")
+        names = list(self.param.view_state.objects)
+        self.phase_x.options = names
+        self.phase_y.options = names
+        self.phase_x.value = names[0]
+        self.phase_y.value = names[1] if len(names) > 1 else names[0]
+
+    def _fill_input_box(self) -> None:
+        items = []
+        for g in self.inputs:
+            items.append(pn.pane.Markdown(f"#### {g}", margin=(0, 5)))
+            items.append(self._widgets_for(self.generator_params[g]))
+        self.input_box.objects = items
+
+    def _watch_params(self) -> None:
+        self.param.watch(
+            self._settings_changed,
+            [
+                "inputs",
+                "weight",
+                "engine",
+                "method",
+                "duration",
+                "dt",
+                "size",
+                "seed",
+                "view_state",
+            ],
+        )
+        self.param.watch(self._model_changed, ["model"])
+        for obj in (*self.neuron_params.values(), *self.generator_params.values()):
+            names = [n for n in obj.param if n not in ("name", "size")]
+            obj.param.watch(self._values_changed, names)
+
+    def _values_changed(self, *events):
+        if self.live:
+            return  # the oscilloscope reads the newest values each chunk
+        self.request_run()
+
+    def _settings_changed(self, *events):
+        if any(e.name == "inputs" for e in events):
+            self._fill_input_box()
+        if self.live and not any(e.name in ("size", "dt", "engine", "method") for e in events):
+            return
+        self.request_run()
+
+    def _model_changed(self, event):
+        self._apply_model_defaults(event.new)
+        self._fill_model_box()
+        self.reset_live()
+        self.request_run()
+
+    def __panel__(self):
+        w = {}
+        for name in ("duration", "dt"):
+            w[name] = fast(
+                pn.widgets.FloatSlider.from_param(self.param[name], sizing_mode="stretch_width")
+            )
+        w["size"] = fast(
+            pn.widgets.IntSlider.from_param(self.param.size, sizing_mode="stretch_width")
+        )
+        w["weight"] = fast(
+            pn.widgets.FloatSlider.from_param(self.param.weight, sizing_mode="stretch_width")
+        )
+        self.settings_widgets = w
+        sidebar = pn.Column(
+            pn.widgets.Select.from_param(self.param.model, sizing_mode="stretch_width"),
+            pn.widgets.MultiChoice.from_param(self.param.inputs, sizing_mode="stretch_width"),
+            pn.Row(
+                pn.widgets.Select.from_param(self.param.engine, width=120),
+                pn.widgets.Select.from_param(self.param.method, width=120),
+            ),
+            w["duration"],
+            w["dt"],
+            w["size"],
+            w["weight"],
+            pn.Row(
+                pn.widgets.IntInput.from_param(self.param.seed, width=100),
+                pn.widgets.Select.from_param(self.param.view_state, width=120),
+            ),
+            pn.Row(
+                pn.widgets.Checkbox.from_param(self.param.live),
+                pn.widgets.FloatInput.from_param(self.param.chunk, width=90),
+                pn.widgets.IntInput.from_param(self.param.period, width=90),
+            ),
+            self.model_box,
+            self.input_box,
+            pn.pane.Markdown("#### Export / import"),
+            self.downloads,
+            self.upload,
+            width=360,
+            scroll=True,
+        )
+        main = pn.Column(self.alert, self.stats, self.tabs, sizing_mode="stretch_width")
+        return pn.Row(sidebar, main, sizing_mode="stretch_width")

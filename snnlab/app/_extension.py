@@ -1,0 +1,49 @@
+"""`snnlab.extension()`: load Panel and HoloViews for notebooks, warn if Bokeh cannot show."""
+
+from __future__ import annotations
+
+import importlib.util
+import warnings
+
+
+class FrontendWarning(UserWarning):
+    """The notebook frontend probably cannot render Bokeh/Panel output."""
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
+def frontend_problems() -> list[str]:
+    """Reasons the current notebook frontend may not render Bokeh plots (empty if none)."""
+    problems = []
+    if importlib.util.find_spec("jupyter_bokeh") is None:
+        problems.append(
+            "jupyter_bokeh is not installed, so JupyterLab/VS Code may show no plots: "
+            "pip install jupyter_bokeh (then restart the notebook server)."
+        )
+    return problems
+
+
+def extension(*args, warn: bool = True, **kwargs) -> None:
+    """Load Panel's and HoloViews' Bokeh extensions (call once in a notebook).
+
+    **Arguments:**
+
+    - `args`, `kwargs`: passed to `panel.extension`.
+    - `warn`: warn (`FrontendWarning`) when the frontend cannot render Bokeh, e.g. when
+      jupyter_bokeh is missing.
+    """
+    import holoviews as hv
+    import panel as pn
+
+    if warn:
+        for problem in frontend_problems():
+            warnings.warn(problem, FrontendWarning, stacklevel=2)
+    pn.extension(*args, **kwargs)
+    hv.extension("bokeh", logo=False)
