@@ -1,0 +1,48 @@
+"""Phase planes, fixed points, f-I curves and bifurcation sweeps of neuron models.
+
+Imports only jax, equinox, optimistix, numpy (pandas lazily for DataFrames) and the models:
+usable from a notebook, a script or a GPU job, and plottable by `snnlab.viz`.
+
+    from snnlab import analysis
+    fp = analysis.fixed_points(model, xlim=(-80, 20), ylim=(0, 1), current=90.0)
+    nc = analysis.nullclines(model, xlim=(-80, 20), ylim=(0, 1))
+    fi = analysis.fi_curve(model, np.linspace(0, 500, 256))
+"""
+
+from ._plane import (
+    FixedPoints,
+    Nullclines,
+    Projection,
+    ResetMap,
+    Trajectory,
+    VectorField,
+    classify,
+    fixed_points,
+    nullclines,
+    projection,
+    reset_map,
+    trajectory,
+    vector_field,
+)
+from ._sweep import Bifurcation, FICurve, bifurcation, fi_curve, lif_fi_curve
+
+__all__ = [
+    "Bifurcation",
+    "FICurve",
+    "FixedPoints",
+    "Nullclines",
+    "Projection",
+    "ResetMap",
+    "Trajectory",
+    "VectorField",
+    "bifurcation",
+    "classify",
+    "fi_curve",
+    "fixed_points",
+    "lif_fi_curve",
+    "nullclines",
+    "projection",
+    "reset_map",
+    "trajectory",
+    "vector_field",
+]
