@@ -5,6 +5,7 @@ script, a test or a GPU job.
 """
 
 from ._connection import Connection
+from ._event import MaxSpikesWarning, event_trace_count, lif_crossing, lif_u, simulate_event
 from ._generator import AbstractGenerator
 from ._integrators import INTEGRATORS, RKF45
 from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel, phi1
@@ -21,18 +22,23 @@ __all__ = [
     "DivergenceWarning",
     "ENGINES",
     "INTEGRATORS",
+    "MaxSpikesWarning",
     "METHODS",
     "ParamSpec",
     "RKF45",
     "Result",
     "bucket_steps",
     "check_parameters",
+    "event_trace_count",
     "float_array",
+    "lif_crossing",
+    "lif_u",
     "make_result",
     "normalise_inputs",
     "param_specs",
     "parameter",
     "phi1",
     "simulate",
+    "simulate_event",
     "trace_count",
 ]
