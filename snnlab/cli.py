@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import os
 import subprocess
 import sys
 import tempfile
@@ -79,7 +80,7 @@ def serve_command(args: argparse.Namespace) -> list[str]:
     """The `panel serve` command line for `args` (apps, index page, address, port)."""
     apps = find_apps(args.apps_dir)
     cmd = [sys.executable, "-m", "panel", "serve", *map(str, apps)]
-    cmd += ["--index", str(write_index(apps))]
+    cmd += ["--index", str(write_index(apps)), "--disable-index-redirect"]
     cmd += ["--address", args.address, "--port", str(args.port), "--num-procs", str(args.num_procs)]
     origins = args.allow_websocket_origin or [f"{args.address}:{args.port}"]
     if args.address in ("localhost", "127.0.0.1"):
@@ -97,7 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `snnlab` console command."""
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        return subprocess.call(serve_command(args))
+        cmd = serve_command(args)
+        if os.name == "posix":
+            # become the server, so that stopping `snnlab serve` stops it too
+            os.execv(cmd[0], cmd)
+        return subprocess.call(cmd)
     return 2
 
 

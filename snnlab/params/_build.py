@@ -310,6 +310,12 @@ def _number(spec: ParamSpec, default: Any, label: str) -> param.Number:
     s_lo, s_hi = spec.slider
     if default is not None and math.isfinite(float(default)):
         s_lo, s_hi = min(s_lo, float(default)), max(s_hi, float(default))
+    # a slider end on an excluded bound would offer an invalid value: move it in one step
+    nudge = (s_hi - s_lo) / _SLIDER_STEPS if s_hi > s_lo else 1e-6
+    if lo is not None and not spec.inclusive[0] and s_lo <= lo:
+        s_lo = lo + nudge
+    if hi is not None and not spec.inclusive[1] and s_hi >= hi:
+        s_hi = hi - nudge
     step = (s_hi - s_lo) / _SLIDER_STEPS if s_hi > s_lo else None
     if step:
         step = float(f"{step:.1g}")
