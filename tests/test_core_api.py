@@ -11,7 +11,7 @@ import pytest
 import snnlab
 from snnlab.core import DivergenceWarning, bucket_steps, trace_count
 from snnlab.generators import DCGenerator, PoissonGenerator
-from snnlab.neurons import CONTINUOUS_MODELS, HH, HHPSC, LIF, ExpLIF, Izhikevich
+from snnlab.neurons import CONTINUOUS_MODELS, HH, HHPSC, LIF, ExpLIF, Izhikevich, ReducedHH
 
 DRIVE = {
     "LIF": 500.0,
@@ -21,11 +21,17 @@ DRIVE = {
     "HH": 1000.0,
     "HHPSC": 1000.0,
     "Izhikevich": 10.0,
+    "AdEx": 500.0,
+    "EIF": 500.0,
+    "QIF": 500.0,
+    "FitzHughNagumo": 0.5,
+    "MorrisLecar": 100.0,
+    "ReducedHH": 1000.0,
 }
 
 
 def dt_for(cls):
-    return 0.01 if cls in (HH, HHPSC) else 0.1
+    return 0.01 if cls in (HH, HHPSC, ReducedHH) else 0.1
 
 
 @pytest.mark.parametrize("cls", CONTINUOUS_MODELS, ids=lambda c: c.__name__)

@@ -6,11 +6,16 @@ family (`STEPWISE_MODELS`) runs on the stepped engine (one step = dt) and as pla
 functions (`multi_step`) inside a training loop, with surrogate gradients.
 """
 
+from ._adex import ADEX_PATTERNS, EIF, AdEx
+from ._fhn import FitzHughNagumo
 from ._glif import GLIF3, GLIF3PSC
 from ._hh import HH, HHPSC, gate_steady_states
 from ._izhikevich import PATTERNS as IZHIKEVICH_PATTERNS
 from ._izhikevich import Izhikevich
 from ._lif import LIF, ExpLIF
+from ._morris_lecar import MORRIS_LECAR_PRESETS, MorrisLecar
+from ._qif import QIF
+from ._reduced_hh import ReducedHH
 from ._stepwise import (
     SNNALIF,
     SNNEIF,
@@ -39,10 +44,26 @@ from ._surrogate import (
     spike_fn,
 )
 
-CONTINUOUS_MODELS = (LIF, ExpLIF, GLIF3, GLIF3PSC, HH, HHPSC, Izhikevich)
+NEURAI_MODELS = (LIF, ExpLIF, GLIF3, GLIF3PSC, HH, HHPSC, Izhikevich)
+"""The continuous-time models of the neurai package."""
+
+TEACHING_MODELS = (AdEx, EIF, QIF, FitzHughNagumo, MorrisLecar, ReducedHH)
+"""Classic low-dimensional models for teaching (phase planes, bifurcations)."""
+
+CONTINUOUS_MODELS = NEURAI_MODELS + TEACHING_MODELS
 """Every continuous-time model class."""
 
 __all__ = [
+    "ADEX_PATTERNS",
+    "AdEx",
+    "EIF",
+    "FitzHughNagumo",
+    "MORRIS_LECAR_PRESETS",
+    "MorrisLecar",
+    "NEURAI_MODELS",
+    "QIF",
+    "ReducedHH",
+    "TEACHING_MODELS",
     "AbstractStepwiseNeuron",
     "AbstractSurrogate",
     "Arctan",
