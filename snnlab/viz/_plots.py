@@ -28,6 +28,25 @@ _TRACE_COLOR = "#1f77b4"
 _SPIKE_COLOR = "#d62728"
 
 
+_STYLE_CACHE: dict[tuple[str, str], hv.core.Dimensioned] = {}
+
+
+def styled(element, **opts):
+    """`element.opts(**opts)`, but applying a given style only once per process.
+
+    `.opts` creates a new custom-option tree each call (several ms); a live view makes a
+    new element per update, so the first styled element is kept and later ones share its
+    option id (cheap). Use for styles that take few distinct values.
+    """
+    key = (type(element).__name__, repr(sorted(opts.items())))
+    template = _STYLE_CACHE.get(key)
+    if template is None:
+        template = _STYLE_CACHE[key] = element.opts(**opts)
+        return template
+    element.id = template.id
+    return element
+
+
 def state_dimension(name: str, unit: str = "") -> hv.Dimension:
     """A HoloViews dimension `name (unit)` for a state variable."""
     return hv.Dimension(name, label=name, unit=unit or None)
@@ -104,7 +123,8 @@ def voltage(
     neurons = np.asarray(neurons, dtype=int)
     traces = res[state][:, neurons] if state in names else np.zeros((len(res.t), 0))
     t, v = _joined(res.t, np.asarray(traces, dtype=float), max_points)
-    curve = hv.Curve((t, v), TIME, ydim).opts(
+    curve = styled(
+        hv.Curve((t, v), TIME, ydim),
         color=_TRACE_COLOR,
         line_width=1.5,
         responsive=True,
@@ -119,13 +139,20 @@ def voltage(
     level = threshold
     if level is None:
         level = float(np.nanmax(v)) if len(v) and np.isfinite(v).any() else 0.0
-    marks = hv.Scatter((st, np.full(len(st), level)), TIME, ydim).opts(
-        color=_SPIKE_COLOR, marker="triangle", size=7, framewise=True
+    marks = styled(
+        hv.Scatter((st, np.full(len(st), level)), TIME, ydim),
+        color=_SPIKE_COLOR,
+        marker="triangle",
+        size=7,
+        framewise=True,
     )
-    line = hv.HLine(np.nan if threshold is None else float(threshold)).opts(
-        color=_SPIKE_COLOR, line_dash="dashed", line_width=1
+    line = styled(
+        hv.HLine(np.nan if threshold is None else float(threshold)),
+        color=_SPIKE_COLOR,
+        line_dash="dashed",
+        line_width=1,
     )
-    return (curve * line * marks).opts(framewise=True)
+    return curve * line * marks
 
 
 def raster(
@@ -162,8 +189,9 @@ def raster(
             ids, times, bins=(nb, time_bins), range=((-0.5, n - 0.5), (0, t_end))
         )
         img = np.where(counts > 0, counts, np.nan)
-    title = f"raster: {len(times)} spikes, {res.n_neurons} neurons"
-    points = hv.Points(pts, [TIME, NEURON]).opts(
+    title = "spike raster"
+    points = styled(
+        hv.Points(pts, [TIME, NEURON]),
         marker="dash",
         angle=90,
         size=6,
@@ -175,9 +203,10 @@ def raster(
         title=title,
         show_grid=True,
     )
-    image = hv.Image(
-        img, kdims=[TIME, NEURON], vdims=["spikes per bin"], bounds=(0, -0.5, t_end, n - 0.5)
-    ).opts(
+    image = styled(
+        hv.Image(
+            img, kdims=[TIME, NEURON], vdims=["spikes per bin"], bounds=(0, -0.5, t_end, n - 0.5)
+        ),
         cmap="Greys",
         clim=(0, None),
         framewise=True,
@@ -194,9 +223,14 @@ def rate_histogram(res: Result, *, bins: int = 30, height: int = 250) -> hv.Hist
     rates = np.asarray(res.rates(), dtype=float)
     hi = float(rates.max()) if rates.size and rates.max() > 0 else 1.0
     counts, edges = np.histogram(rates, bins=bins, range=(0.0, hi * 1.0001))
-    return hv.Histogram(
-        (edges, counts), kdims=[hv.Dimension("rate", unit="Hz")], vdims=["neurons"]
-    ).opts(responsive=True, height=height, framewise=True, title="firing rates", color="#4c72b0")
+    return styled(
+        hv.Histogram((edges, counts), kdims=[hv.Dimension("rate", unit="Hz")], vdims=["neurons"]),
+        responsive=True,
+        height=height,
+        framewise=True,
+        title="firing rates",
+        color="#4c72b0",
+    )
 
 
 def inter_spike_intervals(res: Result) -> np.ndarray:
@@ -216,9 +250,8 @@ def isi_histogram(res: Result, *, bins: int = 50, height: int = 250) -> hv.Histo
     isi = inter_spike_intervals(res)
     hi = float(isi.max()) if isi.size else 1.0
     counts, edges = np.histogram(isi, bins=bins, range=(0.0, hi * 1.0001 if hi > 0 else 1.0))
-    return hv.Histogram(
-        (edges, counts), kdims=[hv.Dimension("ISI", unit="ms")], vdims=["intervals"]
-    ).opts(
+    return styled(
+        hv.Histogram((edges, counts), kdims=[hv.Dimension("ISI", unit="ms")], vdims=["intervals"]),
         responsive=True,
         height=height,
         framewise=True,
