@@ -389,13 +389,13 @@ def peer_row(workload, impl, dtype, r):
     return row
 
 
-def run_other_scripts() -> list[tuple[str, str]]:
-    """Run every bench/bench_*.py with this checkout first on the path; keep its output
-    (the Markdown rows alone when it prints more than 60 lines)."""
+def run_other_scripts(root: Path) -> list[tuple[str, str]]:
+    """Run every bench/bench_*.py of the checkout `root` with that checkout first on the
+    path; keep its output (the Markdown rows alone when it prints more than 60 lines)."""
     out = []
-    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    path = os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH")) if p)
     env = dict(os.environ, PYTHONPATH=path)
-    for script in sorted(BENCH.glob("bench_*.py")):
+    for script in sorted((root / "bench").glob("bench_*.py")):
         print(f"[bench] {script.name} ...", flush=True)
         try:
             p = subprocess.run(
@@ -403,7 +403,7 @@ def run_other_scripts() -> list[tuple[str, str]]:
                 capture_output=True,
                 text=True,
                 timeout=900,
-                cwd=ROOT,
+                cwd=root,
                 env=env,
             )
             lines = [ln for ln in p.stdout.strip().splitlines()]
@@ -461,7 +461,7 @@ def report(args, rows, cache, others, mach_before, mach_after, jax_meta, started
         "",
         "Written by `bench/run.py`; do not edit by hand.",
         "",
-        f"- command: `python bench/run.py{' --quick' if args.quick else ''}` "
+        f"- command: `{' '.join(['python bench/run.py', *sys.argv[1:]])}` "
         f"({args.repeats} warm runs per row, median)",
         f"- date: {started:%Y-%m-%d %H:%M} UTC",
         f"- machine: {mach_before['nproc']} cores, {mach_before['cpu']}, no GPU; load average "
@@ -564,7 +564,10 @@ def report(args, rows, cache, others, mach_before, mach_after, jax_meta, started
     lines += ["", "## Targets", ""]
     lines += targets(rows, floor, first_floor, get, cache)
     if others:
+        where = args.others_root.resolve()
         lines += ["", "## Other bench/bench_*.py scripts", ""]
+        if where != ROOT:
+            lines += [f"Run from the checkout {where} (with its own snnlab).", ""]
         for name, text in others:
             lines += [f"### {name}", "", text, ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -638,6 +641,12 @@ def main():
     parser.add_argument("--repeats", type=int, default=None, help="warm runs per row (>= 5)")
     parser.add_argument("--worker", choices=["jax", "cache"], help=argparse.SUPPRESS)
     parser.add_argument("--no-peers", action="store_true", help="snnlab and the floor only")
+    parser.add_argument(
+        "--others-root",
+        type=Path,
+        default=ROOT,
+        help="checkout whose bench/bench_*.py scripts to run (default: this one)",
+    )
     args = parser.parse_args()
     if args.repeats is None:
         args.repeats = 5 if args.quick else 9
@@ -670,7 +679,7 @@ def main():
             cache.append((label, {"error": str(err)[:200]}))
     if not args.no_peers:
         rows += run_peers(max(args.repeats, 5), args.quick)
-    others = [] if args.quick else run_other_scripts()
+    others = [] if args.quick else run_other_scripts(args.others_root.resolve())
     order = {w: i for i, w in enumerate(WORKLOADS)}
     rows.sort(key=lambda r: (order[r["workload"]], bool(r.get("peer"))))
     text = report(args, rows, cache, others, mach_before, machine(), jax_meta, started)
