@@ -1,0 +1,136 @@
+"""What the labs share: coalesced runs, errors shown in the page, slider boxes, live plots.
+
+A lab is a `pn.viewable.Viewer` whose `compute()` does the work for the current
+values and sends the results to its `Pipe`s. `request_run()` coalesces requests as the
+Explorer does (only the newest values run, a drag never queues stale work) and
+`run()` turns every exception into a message in the page, so the app never dies.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+
+import holoviews as hv
+import panel as pn
+import param
+
+from .. import params as sp
+from ._widgets import number_widget
+
+
+class Lab(pn.viewable.Viewer):
+    """Base of the labs: an alert for errors and warnings, and coalesced runs.
+
+    Subclasses implement `compute()` (raise `ValueError` with a message for the page)
+    and `__panel__()`. `message` holds the latest error or warning shown in the page;
+    `runs` counts successful runs.
+    """
+
+    message = param.String("", doc="the latest error or warning, shown in the page")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.alert = pn.pane.Alert("", alert_type="danger", visible=False, margin=(5, 10))
+        self.runs = 0
+        self._dirty = False
+        self._running = False
+        self._scheduled = False
+        self._suspended = 0
+
+    # ---- running -----------------------------------------------------------------------
+
+    def compute(self) -> str:
+        """Do the work for the current values and update the plots.
+
+        **Returns:** a warning for the page, or "" when all is well.
+        """
+        raise NotImplementedError
+
+    def request_run(self, *events) -> None:
+        """Ask for a run with the newest values; coalesces requests made during a run."""
+        if self._suspended:
+            return
+        self._dirty = True
+        if self._running or self._scheduled:
+            return
+        doc = pn.state.curdoc
+        if doc is not None and doc.session_context is not None:
+            self._scheduled = True
+            pn.state.execute(self._drain, schedule=True)
+        else:
+            self._drain()
+
+    def _drain(self) -> None:
+        self._scheduled = False
+        if self._running:
+            return
+        self._running = True
+        try:
+            while self._dirty:
+                self._dirty = False
+                self.run()
+        finally:
+            self._running = False
+
+    def run(self) -> bool:
+        """Compute now; an error goes to the page instead of stopping the app.
+
+        **Returns:** True when the computation succeeded.
+        """
+        try:
+            note = self.compute()
+        except (ValueError, TypeError, KeyError) as err:
+            self.show(str(err), "danger")
+            return False
+        except Exception as err:  # noqa: BLE001 - never a dead app
+            self.show(f"{type(err).__name__}: {err}", "danger")
+            traceback.print_exc()
+            return False
+        self.runs += 1
+        self.show(note or "", "warning")
+        return True
+
+    def show(self, text: str, kind: str = "danger") -> None:
+        """Show `text` in the page's alert box (hidden when empty)."""
+        self.message = text
+        self.alert.alert_type = kind
+        self.alert.object = text
+        self.alert.visible = bool(text)
+
+
+def slider_box(obj: sp.ModelParameters, names=None, on_change=None) -> tuple[pn.Column, dict]:
+    """Sliders (with units and docs) for the parameters `names` of a `snnlab.params` object.
+
+    **Arguments:**
+
+    - `obj`: a `snnlab.params` Parameterized.
+    - `names`: slider names to show (default: all of `obj.slider_names()`).
+    - `on_change`: called with the param events when any of them changes.
+
+    **Returns:** `(column, sliders)`, sliders by parameter name.
+    """
+    names = list(obj.slider_names() if names is None else names)
+    col = pn.Column(sizing_mode="stretch_width")
+    sliders = {}
+    for name in names:
+        spec = obj.spec_of(name)
+        row, slider = number_widget(obj, name, log=spec.log)
+        sliders[name] = slider
+        col.append(row)
+    if on_change is not None and names:
+        obj.param.watch(on_change, names)
+    return col, sliders
+
+
+def live_plot(callback: Callable, data=None) -> tuple[pn.pane.HoloViews, hv.streams.Pipe]:
+    """A `DynamicMap` redrawn by `callback(data)` whenever its `Pipe` receives data.
+
+    **Returns:** `(pane, pipe)`; `pipe.send(data)` updates the plot in place.
+    """
+    pipe = hv.streams.Pipe(data=data)
+    dmap = hv.DynamicMap(callback, streams=[pipe])
+    return pn.pane.HoloViews(dmap, sizing_mode="stretch_width"), pipe
+
+
+__all__ = ["Lab", "live_plot", "slider_box"]

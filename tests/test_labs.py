@@ -1,0 +1,77 @@
+"""The labs (issue 8): their numerics, their components without a browser, their errors.
+
+Browser tests of the served labs are in tests/test_labs_browser.py.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import snnlab
+from snnlab.app import _lab_event_clock as ec
+from snnlab.neurons import LIF
+
+# ---- event vs clock ----------------------------------------------------------------------
+
+SMALL = dict(duration=20.0, curve_methods=["euler"])  # few compilations: a quick lab
+
+
+@pytest.mark.skipif(not ec.event_available(), reason="the event engine is not registered")
+def test_error_vs_dt_falls_with_the_integrators_order(x64):
+    # LIF driven by 500 pA: first spike at tau ln(20 / 5) = 13.86 ms. In float64 the event
+    # engine's closed form is exact to ~1e-13 ms, so the fitted slopes are the integrators':
+    # euler's global error is first order; rk4's is fourth order, and the Hermite location
+    # of the crossing inside the step is fourth order too. Bands: +-0.15 for euler (the
+    # fit over 5 halvings of dt), >= 3.5 for rk4 (measured 4.0), above a 1e-11 ms floor.
+    model = LIF()
+    inputs = ec.lab_inputs(500.0, 0.0, 0.0, 20.0)
+    curve = ec.error_vs_dt(
+        model, inputs, duration=20.0, current=500.0, methods=("euler", "rk4"), dts=ec.DTS
+    )
+    exact = 10.0 * math.log(20.0 / 5.0) + 0.0
+    for c in curve.values():
+        assert np.all(np.isfinite(c["first"]))
+    euler, rk4 = curve["euler"], curve["rk4"]
+    assert np.all(np.diff(euler["first"]) < 0)  # falls as dt shrinks
+    assert 0.85 < ec.convergence_order(euler["dt"], euler["first"]) < 1.15
+    assert ec.convergence_order(rk4["dt"], rk4["first"], floor=1e-11) > 3.5
+    assert rk4["first"][-1] < euler["first"][-1] * 1e-3
+    # the reference itself: the event engine's first spike is the closed form
+    res = snnlab.simulate(model, inputs, duration=20.0, dt=0.1, engine="event")
+    assert abs(res.spike_times[0] - exact) < 1e-9
+    # on the grid the error is bounded by about dt whatever the integrator
+    assert np.all(rk4["grid"] <= rk4["dt"] + 1e-9)
+
+
+def test_hermite_root_of_a_cubic_is_exact():
+    # c(s) = s - 0.3 over a step of length 2: c0 = -0.3, c1 = 0.7, slopes 1/2 per unit time
+    s = ec._hermite_root(-0.3, 0.5, 0.7, 0.5, 2.0)
+    assert abs(s - 0.3) < 1e-12
+
+
+def test_event_clock_lab_runs_and_reacts():
+    lab = ec.EventClockLab(**SMALL)
+    if not ec.event_available():
+        assert "not available" in lab.message
+        return
+    assert lab.message == "", lab.message
+    first = lab.exact.spike_times.copy()
+    assert "first at" in lab.readout.object
+    lab.current = 800.0
+    assert lab.exact.spike_times[0] < first[0]
+    assert set(lab.curve) == {"euler"}
+    lab.panel = lab.__panel__()  # builds without a server
+
+
+def test_event_clock_lab_without_event_engine_says_so(monkeypatch):
+    monkeypatch.setattr(ec, "event_available", lambda: False)
+    lab = ec.EventClockLab(**SMALL)
+    assert "not available" in lab.message
+    assert lab.alert.visible
+
+
+def test_event_clock_lab_shows_model_errors_in_the_page():
+    lab = ec.EventClockLab(**SMALL)
+    lab.neuron_params["LIF"].V_reset = -50.0  # above V_th = -55 mV
+    assert "V_reset" in lab.message and lab.alert.visible
