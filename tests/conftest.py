@@ -1,7 +1,25 @@
-"""Shared fixtures: float64 on demand, tolerances."""
+"""Shared fixtures and hooks: float64 on demand; browser tests required in CI."""
+
+import os
 
 import jax
 import pytest
+
+_BROWSER_WORDS = ("chromium", "playwright", "browser")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With SNNLAB_REQUIRE_BROWSER=1 (set by .ci/run), a browser test that would be skipped
+    because chromium or playwright is missing fails instead: CI must run them."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.skipped or os.environ.get("SNNLAB_REQUIRE_BROWSER") != "1":
+        return
+    reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
+    if any(word in reason.lower() for word in _BROWSER_WORDS):
+        report.outcome = "failed"
+        report.longrepr = f"browser tests are required here but were skipped: {reason}"
 
 
 @pytest.fixture

@@ -179,6 +179,20 @@ def test_core_and_models_import_no_ui_libraries():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_every_slider_range_lies_inside_the_physical_bounds():
+    from snnlab.core import param_specs
+    from snnlab.dynapse import DynapSim
+    from snnlab.generators import GENERATORS
+    from snnlab.neurons import STEPWISE_MODELS
+
+    for cls in (*CONTINUOUS_MODELS, *STEPWISE_MODELS.values(), *GENERATORS, DynapSim):
+        for name, spec in param_specs(cls).items():
+            lo, hi = spec.slider
+            assert lo < hi, (cls.__name__, name)
+            assert not spec.violates(np.array([lo, hi])), (cls.__name__, name, spec.slider)
+            assert spec.doc, (cls.__name__, name)
+
+
 def test_every_parameter_declares_its_metadata():
     for cls in CONTINUOUS_MODELS:
         specs = cls.parameter_specs()

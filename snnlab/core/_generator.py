@@ -13,7 +13,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from ._param import check_parameters
+from ._param import check_parameters, param_specs
 
 
 class AbstractGenerator(eqx.Module):
@@ -48,6 +48,11 @@ class AbstractGenerator(eqx.Module):
                 raise ValueError(
                     f"{type(self).__name__}: stop={stop} must be greater than start={start} (ms)."
                 )
+
+    @classmethod
+    def parameter_specs(cls):
+        """The declared parameters and their metadata (see `snnlab.core.ParamSpec`)."""
+        return param_specs(cls)
 
     def output_kind(self) -> str:
         """ "current" or "spike" for this instance (some generators choose per instance)."""

@@ -150,10 +150,12 @@ def _default_slider(default: Any, bounds: tuple[float | None, float | None]) -> 
     value = float(np.max(np.abs(np.asarray(default if default is not None else 1.0, float))))
     span = value if value > 0 else 1.0
     lo, hi = -2 * span, 2 * span
-    if bounds[0] is not None:
-        lo = max(lo, bounds[0])
-    if bounds[1] is not None:
-        hi = min(hi, bounds[1])
+    # Stay a little inside a bound so that both slider ends are valid even when the bound
+    # itself is excluded (e.g. a resistance > 0).
+    if bounds[0] is not None and lo <= bounds[0]:
+        lo = bounds[0] + 1e-3 * span if bounds[0] > -math.inf else lo
+    if bounds[1] is not None and hi >= bounds[1]:
+        hi = bounds[1] - 1e-3 * span if bounds[1] < math.inf else hi
     return (lo, hi)
 
 
