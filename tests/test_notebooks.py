@@ -88,3 +88,6 @@ def test_notebook_executes(path, monkeypatch):
     for i, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
             assert out.get("output_type") != "error", f"{path.name}: cell {i} raised"
+            # a plot that fails to render is reported as a traceback, not as an error
+            text = out.get("text", "") + str(out.get("data", {}).get("text/plain", ""))
+            assert "Traceback" not in text, f"{path.name}: cell {i}: {text[-2000:]}"
