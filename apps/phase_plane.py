@@ -1,0 +1,8 @@
+"""Phase-plane lab: nullclines, fixed points and trajectories of the classic neuron models."""
+
+import snnlab
+from snnlab.app._phase_plane import PhasePlaneApp
+
+snnlab.extension(warn=False, sizing_mode="stretch_width")
+
+PhasePlaneApp().servable(title="snnlab phase plane")
