@@ -75,3 +75,84 @@ def test_event_clock_lab_shows_model_errors_in_the_page():
     lab = ec.EventClockLab(**SMALL)
     lab.neuron_params["LIF"].V_reset = -50.0  # above V_th = -55 mV
     assert "V_reset" in lab.message and lab.alert.visible
+
+
+# ---- sensitivities -----------------------------------------------------------------------
+
+from snnlab.app import _lab_sensitivity as sl  # noqa: E402
+
+
+def _lif_rate_and_slope(current, tau=10.0, R=0.04, delta=15.0, t_ref=2.0):
+    """The closed-form LIF f-I curve f = 1000 / (t_ref + tau ln(RI / (RI - delta))) (Hz)
+    and its derivative by hand (Hz/pA); delta = V_th - V_reset = V_th - V_rest (mV)."""
+    a = R * current
+    period = t_ref + tau * math.log(a / (a - delta))
+    d_period = tau * (R / a - R / (a - delta))
+    return 1000.0 / period, -1000.0 / period**2 * d_period
+
+
+@pytest.mark.parametrize("current", [400.0, 500.0, 1200.0])
+def test_lif_rate_sensitivity_to_I_is_the_fi_curve_slope(x64, current):
+    rate, slope = _lif_rate_and_slope(current)
+    model = LIF()
+    methods = sl.gradient_methods(model)
+    if "exact" in methods:
+        # float64 root finding to ~1e-12 ms and the exact implicit-function gradient:
+        # agreement to rounding, so a 1e-7 relative band
+        value, grads = sl.sensitivities(model, ["tau"], current=current, method="exact")
+        assert value == pytest.approx(rate, rel=1e-7)
+        assert grads["I"] == pytest.approx(slope, rel=1e-7)
+    # stepped: rk4 samples 0.05 ms apart and a linear crossing between them; the period's
+    # error is O(dt^2) and its gradient's O(dt / T) ~ 0.05 / 14 ~ 0.4 %: a 1 % band.
+    value, grads = sl.sensitivities(model, ["tau"], current=current, method="stepped", dt=0.05)
+    assert value == pytest.approx(rate, rel=1e-2)
+    assert grads["I"] == pytest.approx(slope, rel=1e-2)
+
+
+def test_surrogate_sensitivity_of_a_discrete_model():
+    from snnlab.neurons import SNNLIF
+
+    value, grads = sl.sensitivities(SNNLIF(), ["tau"], current=1.5, method="surrogate")
+    assert value > 0 and np.isfinite(grads["I"]) and grads["I"] > 0
+    with pytest.raises(ValueError, match="does not apply"):
+        sl.sensitivities(SNNLIF(), [], current=1.5, method="exact")
+
+
+def test_closed_form_ttfs_matches_eventprop_when_installed():
+    import jax
+
+    w = 1.5 + 0.3 * jax.random.normal(jax.random.PRNGKey(1), (6, 3))
+    times = np.linspace(0.5e-3, 10e-3, 6)
+    mine = np.asarray(sl.ttfs_first_spike_times(w, times, t_max=0.05))
+    assert np.all(mine < 0.05)
+    if not sl.eventprop_available():
+        pytest.skip("snnlab.eventprop is not installed")
+    from snnlab import eventprop
+
+    ref = eventprop.first_spike_times(w, times, np.arange(6), eventprop.LIFParameters(), 0.05)
+    np.testing.assert_allclose(mine, np.asarray(ref), rtol=1e-4)
+
+
+def test_eventprop_demo_loss_falls_and_spike_times_move():
+    demo = sl.EventPropDemo()
+    loss0, t0 = demo.history[-1][1], demo.history[-1][2]
+    for _ in range(4):
+        demo.train(25)
+    loss1, t1 = demo.history[-1][1], demo.history[-1][2]
+    assert loss1 < 0.5 * loss0
+    assert np.max(np.abs(t1 - t0)) > 0.5  # ms
+
+
+def test_sensitivity_lab_runs_reacts_and_shows_errors():
+    lab = sl.SensitivityLab()
+    assert lab.message == "", lab.message
+    method = "exact" if "exact" in lab.grads else "stepped"
+    g0 = lab.grads[method]["I"]
+    lab.current = 1000.0
+    assert lab.grads[method]["I"] != g0
+    assert lab.labels["tau"].object.endswith("Hz/ms")  # the sensitivity beside the slider
+    lab.quantity = "first spike"
+    assert lab.value == pytest.approx(10.0 * math.log(40 / 25), rel=1e-2)
+    lab.neuron_params["LIF"].V_reset = -50.0
+    assert "V_reset" in lab.message and lab.alert.visible
+    lab.__panel__()
