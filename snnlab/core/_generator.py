@@ -63,6 +63,10 @@ class AbstractGenerator(eqx.Module):
         [start, stop) window."""
         raise NotImplementedError
 
+    random: ClassVar[bool] = False
+    """True for generators that draw random numbers: only they get a fresh key per step
+    (deriving one costs a hash per step, a large share of a one-neuron run)."""
+
     stateful: ClassVar[bool] = False
     """True for generators with memory (e.g. Ornstein-Uhlenbeck noise): they are advanced
     step by step through `init_carry`/`advance` and cannot be sampled at an arbitrary step."""

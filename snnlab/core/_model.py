@@ -15,6 +15,7 @@ from typing import ClassVar
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ._param import check_parameters, param_specs
 from ._typing import Args, Index, PerNeuron, SpikeMask, State
@@ -169,7 +170,7 @@ def phi1(z: jax.Array) -> jax.Array:
 def _concrete_false(ok) -> bool:
     if isinstance(ok, jax.core.Tracer):
         return False
-    return not bool(jnp.all(jnp.asarray(ok)))
+    return not bool(np.all(np.asarray(ok)))
 
 
 class AbstractStepwiseModel(eqx.Module):

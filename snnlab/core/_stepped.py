@@ -73,7 +73,7 @@ def run_stepped(
         new_carries = []
         for i, c in enumerate(connections):
             k_src = k - delay_steps[i]
-            key_k = jax.random.fold_in(gen_keys[i], k_src)
+            key_k = jax.random.fold_in(gen_keys[i], k_src) if c.source.random else gen_keys[i]
             carry, s = c.source.advance(carries[i], key_k, k_src, dt)
             new_carries.append(carry)
             contrib = c.route(s, matrices[i], n)

@@ -144,6 +144,7 @@ class OUGenerator(AbstractGenerator):
 
     kind: ClassVar[str] = "current"
     stateful: ClassVar[bool] = True
+    random: ClassVar[bool] = True
 
     def init_carry(self, key, dt):
         z = jax.random.normal(key, (self.size,), dtype=self.mean.dtype)

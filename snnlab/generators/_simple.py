@@ -63,6 +63,8 @@ class PoissonGenerator(AbstractGenerator):
     start: jax.Array = _start()
     stop: jax.Array = _stop()
 
+    random: ClassVar[bool] = True
+
     def values(self, key, step, t, dt):
         lam = jnp.broadcast_to(self.rate * dt / 1000.0, (self.size,))
         return jax.lax.cond(
@@ -107,6 +109,8 @@ class BernoulliGenerator(AbstractGenerator):
     )
     start: jax.Array = _start()
     stop: jax.Array = _stop()
+
+    random: ClassVar[bool] = True
 
     def values(self, key, step, t, dt):
         u = jax.random.uniform(key, (self.size,), dtype=self.prob.dtype)
