@@ -1,4 +1,4 @@
-"""Reusable Panel components: the Explorer and its widgets.
+"""Reusable Panel components: the Explorer, the labs and their widgets.
 
     import snnlab
     snnlab.extension()              # in Jupyter: Panel + HoloViews with Bokeh
@@ -10,6 +10,18 @@ Components subclass `pn.viewable.Viewer`; they wire `snnlab.params` objects to
 
 from ._explorer import TABS, Explorer
 from ._extension import extension
+from ._lab_event_clock import EventClockLab
+from ._lab_sensitivity import EventPropDemo, SensitivityLab
 from ._widgets import LogSlider, fast, number_widget
 
-__all__ = ["TABS", "Explorer", "LogSlider", "extension", "fast", "number_widget"]
+__all__ = [
+    "TABS",
+    "EventClockLab",
+    "EventPropDemo",
+    "Explorer",
+    "LogSlider",
+    "SensitivityLab",
+    "extension",
+    "fast",
+    "number_widget",
+]
