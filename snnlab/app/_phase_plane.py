@@ -740,6 +740,8 @@ class PhasePlaneApp(pn.viewable.Viewer):
         rows = []
         self.sliders: dict[str, pn.widgets.FloatSlider] = {}
         for name in p.slider_names():
+            if getattr(p, name) is None:
+                continue  # an unset optional parameter (e.g. no refractory period): no slider
             row, slider = number_widget(p, name, log=p.spec_of(name).log)
             self.sliders[name] = slider
             if name == "I_e":
