@@ -12,6 +12,7 @@ from ._explorer import TABS, Explorer
 from ._extension import extension
 from ._lab_event_clock import EventClockLab
 from ._lab_sensitivity import EventPropDemo, SensitivityLab
+from ._phase_plane import PhasePlaneApp
 from ._widgets import LogSlider, fast, number_widget
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "EventPropDemo",
     "Explorer",
     "LogSlider",
+    "PhasePlaneApp",
     "SensitivityLab",
     "extension",
     "fast",
