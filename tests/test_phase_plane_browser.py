@@ -138,17 +138,19 @@ def _until(page, check, timeout=120.0):
 
 
 def _nullcline_x(page):
-    """The mean V of the V-nullcline, read from the page's MultiLine source labelled dV/dt."""
+    """(points, mean x) of the x-nullcline: the MultiLine drawn in the app's x-nullcline
+    colour (#1f77b4, see snnlab/app/_phase_plane.py); legend items are not reliable here."""
     return page.evaluate(
         """() => {
-      for (const doc of Bokeh.documents) for (const m of doc.all_models)
-        if (m.type === "GlyphRenderer" || (m.label && m.renderers)) {}
       for (const doc of Bokeh.documents) for (const m of doc.all_models) {
-        if (!(m.label && m.renderers && String(m.label.value).startsWith("dV/dt"))) continue;
-        const d = m.renderers[0].data_source.data;
+        if (m.type !== "GlyphRenderer" || !m.glyph || m.glyph.type !== "MultiLine") continue;
+        const c = m.glyph.line_color;
+        const color = (c && typeof c === "object" && "value" in c) ? c.value : c;
+        if (String(color).toLowerCase() !== "#1f77b4") continue;
+        const d = m.data_source.data;
         let s = 0, n = 0;
         for (const xs of d.xs) for (const v of xs) if (Number.isFinite(v)) { s += v; n++; }
-        return [n, s / n];
+        if (n) return [n, s / n];
       }
       return null;
     }"""
@@ -167,10 +169,6 @@ def test_clicking_the_plane_draws_a_trajectory_from_the_clicked_point(page):
     assert any(abs(a - x) < tol_x and abs(b - y) < tol_y for a, b in starts), (x, y, starts)
 
 
-@pytest.mark.skip(
-    reason="unfinished: the page-side lookup of the V-nullcline's source (legend item "
-    "'dV/dt = 0') finds nothing yet; tests/test_phase_plane_app.py covers the move in-process"
-)
 def test_moving_the_current_slider_moves_the_nullcline(page):
     before = _until(page, lambda: _nullcline_x(page))
     titles = page.locator(".bk-slider-title").all_inner_texts()
