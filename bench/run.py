@@ -22,6 +22,7 @@ import argparse
 import datetime
 import gc
 import inspect
+import itertools
 import json
 import os
 import shutil
@@ -222,8 +223,12 @@ def worker_jax(repeats: int) -> dict:
         rows[(w, impl)] = {"first_ms": first, "runs_ms": [], "summary": summary and summary(out)}
         del out
     cases = [c for c in cases if c[:2] not in failed]
-    for _ in range(repeats):
-        for w, impl, call, _ in cases:
+    # Warm runs one workload at a time (so that W3's large buffers being freed do not land
+    # in W1's timings), alternating the rows of that workload (so that a change of load
+    # hits the floor and snnlab alike).
+    by_workload = [[c for c in cases if c[0] == w] for w in WORKLOADS]
+    for group in by_workload:
+        for _, (w, impl, call, _) in itertools.product(range(repeats), group):
             gc.collect()
             c, t = time.process_time(), time.perf_counter()
             out = call()
