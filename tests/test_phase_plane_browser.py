@@ -184,7 +184,7 @@ def test_moving_the_current_slider_moves_the_nullcline(page):
 @pytest.mark.xfail(
     strict=True,
     reason="known defect: BokehJS reports 'Offset is outside the bounds of the DataView' "
-    "after a trajectory is added (a binary column of an update); to be fixed",
+    "after the plane is updated (a binary column of a HoloViews Path update); to be fixed",
 )
 def test_the_page_has_no_console_errors(page):
     assert page.errors == [], page.errors

@@ -101,6 +101,11 @@ def _pipe_map(fn, data) -> tuple[hv.DynamicMap, hv.streams.Pipe]:
     return hv.DynamicMap(fn, streams=[pipe]), pipe
 
 
+def _column(values) -> np.ndarray:
+    """A contiguous float64 copy of a 1-D column, safe to stream to the page."""
+    return np.ascontiguousarray(values, dtype=np.float64)
+
+
 def _grid_nullclines(vf: an.VectorField) -> an.Nullclines:
     """Nullclines from the field on a grid: each zero set traced by marching squares
     (contourpy, separate lines, so branches are never joined) with linear interpolation
@@ -484,12 +489,14 @@ class PhasePlaneApp(pn.viewable.Viewer):
         for k, tr in enumerate(self.trajectories):
             spikes = tr.spike_times[0] if resets else []
             pts = _break_at_spikes(tr.t, tr[self.x][:, 0], tr[self.y][:, 0], spikes)
-            paths.append({self.x: pts[:, 0], self.y: pts[:, 1], "traj": k})
+            # contiguous float64 copies: Bokeh's binary transfer of strided column views
+            # reaches the page with wrong offsets ("Offset is outside the bounds")
+            paths.append({self.x: _column(pts[:, 0]), self.y: _column(pts[:, 1]), "traj": k})
         self.traj_pipe.send({"paths": paths, "starts": np.array(self.starts, float).reshape(-1, 2)})
         if self.trajectories:
             tr = self.trajectories[-1]
             v = tr.state_names[0]
-            self.trace_pipe.send((tr.t, tr[v][:, 0]))
+            self.trace_pipe.send((_column(tr.t), _column(tr[v][:, 0])))
         else:
             self.trace_pipe.send(([], []))
 
