@@ -153,3 +153,52 @@ def test_oversized_upload_is_refused_before_anything_is_written(lab, monkeypatch
     monkeypatch.setattr(li.tempfile, "mkstemp", no_files)
     assert not lab.load_upload(b"0" * 2001, "big.csv")
     assert "2001 bytes" in lab.message
+
+
+# ---- Dynap-SE lab ------------------------------------------------------------------------
+
+from snnlab import dynapse as dyn  # noqa: E402
+from snnlab.app import _lab_dynapse as ld  # noqa: E402
+
+
+def test_dynapse_lab_currents_and_times_edit_each_other_and_the_run_reacts():
+    lab = ld.DynapseLab(size=8, duration=0.3, input_start=0.05, input_stop=0.25)
+    assert lab.message == "", lab.message
+    assert lab.record["imem"].shape == (300, 8) and set(ld.RECORDED) <= set(lab.record)
+    # the defaults: rockpool's 20 ms, 10 ms, 50 ms, 1 ms
+    assert lab.times.tau_mem == pytest.approx(0.02, rel=1e-6)
+    assert lab.times.t_ref == pytest.approx(1e-3, rel=1e-6)
+    # a time moves its current (and the gain ratio that depends on it) ...
+    imem0, runs = lab.record["imem"].copy(), lab.runs
+    lab.times.tau_mem = 0.05
+    c = lab.chip
+    expected = dyn.current_from_tau(0.05, c.C_mem, Ut=c.Ut, kappa_n=c.kappa_n, kappa_p=c.kappa_p)
+    assert c.Itau_mem == pytest.approx(expected, rel=1e-9)
+    assert lab.times.tau_mem == 0.05  # the edited value is kept as typed
+    assert lab.times.r_gain_mem == pytest.approx(c.Igain_mem / c.Itau_mem)
+    assert lab.runs == runs + 1 and not np.array_equal(lab.record["imem"], imem0)
+    # ... and a current moves its time
+    lab.chip.Iref = 1e-10
+    assert lab.times.t_ref == pytest.approx(dyn.pulse_width_from_current(1e-10, c.C_ref))
+    lab.__panel__()
+
+
+def test_dynapse_lab_synapses_and_mismatch():
+    lab = ld.DynapseLab(
+        size=16, duration=0.3, input_start=0.0, input_stop=0.3, mismatch=0.0, input_kind="regular"
+    )
+    assert np.ptp(lab.rates) == 0  # identical neurons, identical (regular) drive
+    base = lab.rates.mean()
+    lab.rate_gaba = 150.0  # inhibition slows the population
+    assert lab.rates.mean() < base
+    assert lab.record["igaba"].max() > lab.record["igaba"][0].max()
+    lab.rate_gaba = 0.0
+    lab.mismatch = 30.0  # mismatch spreads identical neurons
+    assert np.ptp(lab.rates) > 0
+    spread = lab.rates.std()
+    lab.seed = 1
+    assert lab.rates.std() != spread
+    lab.input_stop = 0.0  # a bad window: a message, the lab goes on
+    assert "input stop" in lab.message and lab.alert.visible
+    lab.input_stop = 0.3
+    assert lab.message == ""

@@ -1,0 +1,437 @@
+r"""Dynap-SE lab: bias currents and the times they set, four synapses, mismatch.
+
+The emulator (`snnlab.dynapse.DynapSim`) is driven by bias currents (A). Beside each
+current that sets a time, the lab shows that time, and either can be moved:
+
+- a DPI leak current sets a time constant, $\tau = C U_T / (\kappa I_\tau)$
+  (`Itau_mem` -> `tau_mem`, `Itau_syn` -> `tau_syn`, `Itau_ahp` -> `tau_ahp`);
+- a pulse-extender current sets a duration, $t = V_{th} C / I$ (`Iref` -> `t_ref`,
+  the refractory period; `Ipulse` -> `t_pulse`, `Ipulse_ahp` -> `t_pulse_ahp`);
+- a gain current is read as its ratio to the leak current of the same block,
+  $r = I_{gain} / I_\tau$ (dimensionless).
+
+Input spike trains (Poisson or regular, Hz) reach the four synapse types AMPA, GABA,
+NMDA and SHUNT of every neuron; device mismatch (3-sigma %, rockpool's) spreads a
+population of identical neurons, seen in the raster and the rate histogram.
+"""
+
+from __future__ import annotations
+
+import holoviews as hv
+import jax
+import numpy as np
+import panel as pn
+import param
+
+from .. import params as sp
+from .. import viz as sv
+from ..core import Result
+from ..dynapse import (
+    SYNAPSES,
+    current_from_pulse_width,
+    current_from_tau,
+    pulse_width_from_current,
+    tau_from_current,
+)
+from ._lab_common import Lab, live_plot, slider_box
+from ._widgets import fast, number_widget
+
+DUALS = {
+    # current: (its dual, kind, the capacitance or leak current it is taken with)
+    "Itau_mem": ("tau_mem", "tau", "C_mem"),
+    "Itau_syn": ("tau_syn", "tau", "C_syn"),
+    "Itau_ahp": ("tau_ahp", "tau", "C_ahp"),
+    "Iref": ("t_ref", "pulse", "C_ref"),
+    "Ipulse": ("t_pulse", "pulse", "C_pulse"),
+    "Ipulse_ahp": ("t_pulse_ahp", "pulse", "C_pulse_ahp"),
+    "Igain_mem": ("r_gain_mem", "gain", "Itau_mem"),
+    "Igain_syn": ("r_gain_syn", "gain", "Itau_syn"),
+    "Igain_ahp": ("r_gain_ahp", "gain", "Itau_ahp"),
+}
+"""Each bias current with a physical dual: (dual name, "tau" | "pulse" | "gain", the
+capacitance (F) or, for a gain, the leak current (A) it is computed with)."""
+
+OTHER_CURRENTS = ("Idc", "Iw_ahp", "If_nmda", "Ispkthr", "Iscale")
+"""Bias currents without a dual (A)."""
+
+CONSTANTS = (
+    "C_mem", "C_syn", "C_ahp", "C_ref", "C_pulse", "C_pulse_ahp",
+    "Io", "kappa_n", "kappa_p", "Ut", "Vth",
+)  # fmt: skip
+"""Capacitances (F), the dark current (A) and transistor constants."""
+
+RECORDED = ("imem", "vmem", "iampa", "igaba", "inmda", "ishunt", "iahp")
+
+TIME = hv.Dimension("t", label="t", unit="ms")
+AMP = hv.Dimension("I", label="current", unit="A")
+
+
+def _time(name: str, default: float, lo: float, hi: float, doc: str):
+    return param.Number(
+        default,
+        bounds=(0.0, None),
+        inclusive_bounds=(False, True),
+        softbounds=(lo, hi),
+        label=f"{name} (s)",
+        doc=f"{doc} [s]",
+    )
+
+
+def _ratio(name: str, default: float, doc: str):
+    return param.Number(
+        default,
+        bounds=(0.0, None),
+        inclusive_bounds=(False, True),
+        softbounds=(0.1, 1000.0),
+        label=f"{name} (Igain/Itau)",
+        doc=f"{doc} [dimensionless]",
+    )
+
+
+class DynapseTimes(param.Parameterized):
+    """The physical duals of the bias currents: times in s, gain ratios dimensionless."""
+
+    tau_mem = _time("tau_mem", 0.02, 1e-4, 1.0, "membrane time constant at rest")
+    tau_syn = _time("tau_syn", 0.01, 1e-4, 1.0, "synaptic time constant (all four types)")
+    tau_ahp = _time("tau_ahp", 0.05, 1e-3, 10.0, "AHP time constant")
+    t_ref = _time("t_ref", 1e-3, 1e-5, 0.1, "refractory period")
+    t_pulse = _time("t_pulse", 1e-5, 1e-7, 1e-3, "synaptic pulse width")
+    t_pulse_ahp = _time("t_pulse_ahp", 1e-6, 1e-7, 1e-3, "AHP pulse width")
+    r_gain_mem = _ratio("r_gain_mem", 4.0, "membrane gain over its leak")
+    r_gain_syn = _ratio("r_gain_syn", 100.0, "synaptic gain over its leak")
+    r_gain_ahp = _ratio("r_gain_ahp", 1.0, "AHP gain over its leak")
+
+
+def dual_of(chip: sp.ModelParameters, current: str) -> float:
+    """The physical value set by the bias current `current` of a DynapSim Parameterized.
+
+    **Returns:** a time in s (tau currents floored at `Io`, as the emulator does) or, for
+    a gain current, its ratio to the leak current (dimensionless).
+    """
+    _dual, kind, other = DUALS[current]
+    value = float(getattr(chip, current))
+    if kind == "tau":
+        tr = dict(Ut=chip.Ut, kappa_n=chip.kappa_n, kappa_p=chip.kappa_p)
+        return float(tau_from_current(max(value, chip.Io), getattr(chip, other), **tr))
+    if kind == "pulse":
+        return float(pulse_width_from_current(value, getattr(chip, other), Vth=chip.Vth))
+    return value / float(getattr(chip, other))
+
+
+def current_for(chip: sp.ModelParameters, current: str, dual_value: float) -> float:
+    """The bias current (A) that gives `current`'s dual the value `dual_value` (s, or a
+    ratio for a gain), with the chip's other values as they are."""
+    _dual, kind, other = DUALS[current]
+    if kind == "tau":
+        tr = dict(Ut=chip.Ut, kappa_n=chip.kappa_n, kappa_p=chip.kappa_p)
+        return float(current_from_tau(dual_value, getattr(chip, other), **tr))
+    if kind == "pulse":
+        return float(current_from_pulse_width(dual_value, getattr(chip, other), Vth=chip.Vth))
+    return dual_value * float(getattr(chip, other))
+
+
+def input_trains(
+    kind: str,
+    rates,
+    weights,
+    n_neurons: int,
+    n_steps: int,
+    dt: float,
+    window: tuple[float, float],
+    seed: int,
+) -> np.ndarray:
+    """Input spike counts times weights for the four synapses, `(n_steps, n_neurons, 4)`.
+
+    **Arguments:**
+
+    - `kind`: "poisson" (independent per neuron and synapse) or "regular" (every neuron
+      at the same times, the first at the window's start).
+    - `rates`: per synapse type (AMPA, GABA, NMDA, SHUNT), Hz.
+    - `weights`: per synapse type, in units of `Iscale` (dimensionless).
+    - `dt`: step in s; `window`: (start, stop) in s; `seed`: of the Poisson draw.
+    """
+    t = np.arange(n_steps) * dt
+    on = (t >= window[0]) & (t < window[1])
+    x = np.zeros((n_steps, n_neurons, 4))
+    rng = np.random.default_rng(seed)
+    for syn, (rate, w) in enumerate(zip(rates, weights, strict=True)):
+        if rate <= 0 or w == 0:
+            continue
+        if kind == "poisson":
+            train = rng.random((n_steps, n_neurons)) < rate * dt
+        else:
+            period = max(int(round(1.0 / (rate * dt))), 1)
+            k = np.arange(n_steps) - int(np.ceil(window[0] / dt - 1e-9))
+            train = np.broadcast_to(((k >= 0) & (k % period == 0))[:, None], (n_steps, n_neurons))
+        x[..., syn] = (train & on[:, None]) * w
+    return x
+
+
+def _imem_view(data):
+    if data is None:
+        data = {"t": np.zeros(0), "imem": np.zeros(0), "thr": np.nan}
+    curve = hv.Curve((data["t"], data["imem"]), TIME, hv.Dimension("imem", unit="A")).opts(
+        color="#1f77b4", line_width=1.5
+    )
+    thr = hv.HLine(data["thr"]).opts(color="#d62728", line_dash="dashed", line_width=1)
+    return (curve * thr).opts(
+        logy=True, responsive=True, height=230, framewise=True, show_grid=True,
+        title="membrane current imem of the chosen neuron (dashed: Ispkthr)",
+    )  # fmt: skip
+
+
+def _vmem_view(data):
+    if data is None:
+        data = {"t": np.zeros(0), "vmem": np.zeros(0)}
+    return hv.Curve((data["t"], data["vmem"]), TIME, hv.Dimension("vmem", unit="V")).opts(
+        color="#9467bd", line_width=1.5, responsive=True, height=200, framewise=True,
+        show_grid=True, title="membrane potential vmem",
+    )  # fmt: skip
+
+
+_SYN_COLORS = ("#2ca02c", "#d62728", "#ff7f0e", "#8c564b")
+
+
+def _synapse_view(data):
+    layers = []
+    for name, color in zip(SYNAPSES, _SYN_COLORS, strict=True):
+        key = "i" + name.lower()
+        t, y = (data["t"], data[key]) if data else (np.zeros(0), np.zeros(0))
+        layers.append(hv.Curve((t, y), TIME, AMP, label=name).opts(color=color, line_width=1.5))
+    return hv.Overlay(layers).opts(
+        logy=True, responsive=True, height=230, framewise=True, show_grid=True,
+        legend_position="right", title="synaptic currents of the chosen neuron",
+    )  # fmt: skip
+
+
+def _ahp_view(data):
+    if data is None:
+        data = {"t": np.zeros(0), "iahp": np.zeros(0)}
+    return hv.Curve((data["t"], data["iahp"]), TIME, hv.Dimension("iahp", unit="A")).opts(
+        color="#e377c2", line_width=1.5, logy=True, responsive=True, height=200,
+        framewise=True, show_grid=True, title="AHP current iahp (adaptation)",
+    )  # fmt: skip
+
+
+def _empty():
+    return sv.empty_result(("imem",), {"imem": "A"})
+
+
+def _raster_view(data):
+    return sv.raster(data if data is not None else _empty(), height=260)
+
+
+def _rates_view(data):
+    return sv.rate_histogram(data if data is not None else _empty(), bins=20, height=260)
+
+
+class DynapseLab(Lab):
+    """The Dynap-SE emulator: bias currents and their times, four synapses, mismatch.
+
+    **Parameters:** `size` (neurons), `mismatch` (3-sigma device mismatch, %), `seed`
+    (of the mismatch and of Poisson inputs), `duration` (s), `neuron` (the one whose
+    traces are drawn), `input_kind` ("poisson" or "regular"), `rate_<syn>` (Hz) and
+    `w_<syn>` (units of `Iscale`) for syn in ampa, gaba, nmda, shunt, `input_start`,
+    `input_stop` (s).
+
+    `chip` holds the emulator's values (a `snnlab.params.DynapSim`: currents in A,
+    capacitances in F, `Ut`/`Vth` in V, `dt` in s); `times` their duals
+    (`DynapseTimes`). Editing either updates the other. After a run: `spikes` (steps,
+    neurons), `record` (numpy arrays as `DynapSim.evolve` records them), `result` (a
+    `snnlab.Result`, times in ms) and `rates` (Hz).
+    """
+
+    size = param.Integer(32, bounds=(4, 64), label="neurons", doc="population size")
+    mismatch = param.Number(
+        10.0, bounds=(0.0, 50.0), step=1.0, label="mismatch (3 sigma, %)",
+        doc="device mismatch: each parameter varies by this much (3 sigma) per neuron",
+    )  # fmt: skip
+    seed = param.Integer(0, bounds=(0, 100), label="seed", doc="seed of mismatch and inputs")
+    duration = param.Number(
+        0.5, bounds=(0.1, 2.0), step=0.1, label="duration (s)", doc="simulated time (s)"
+    )
+    neuron = param.Integer(0, bounds=(0, 63), label="neuron shown", doc="index of the neuron")
+    input_kind = param.Selector(
+        default="poisson", objects=["poisson", "regular"], doc="input spike trains"
+    )
+    rate_ampa = param.Number(60.0, bounds=(0.0, 300.0), step=5.0, label="AMPA rate (Hz)")
+    rate_gaba = param.Number(0.0, bounds=(0.0, 300.0), step=5.0, label="GABA rate (Hz)")
+    rate_nmda = param.Number(0.0, bounds=(0.0, 300.0), step=5.0, label="NMDA rate (Hz)")
+    rate_shunt = param.Number(0.0, bounds=(0.0, 300.0), step=5.0, label="SHUNT rate (Hz)")
+    w_ampa = param.Number(1.0, bounds=(0.0, 10.0), step=0.1, label="AMPA weight (x Iscale)")
+    w_gaba = param.Number(1.0, bounds=(0.0, 10.0), step=0.1, label="GABA weight (x Iscale)")
+    w_nmda = param.Number(1.0, bounds=(0.0, 10.0), step=0.1, label="NMDA weight (x Iscale)")
+    w_shunt = param.Number(1.0, bounds=(0.0, 10.0), step=0.1, label="SHUNT weight (x Iscale)")
+    input_start = param.Number(0.1, bounds=(0.0, 2.0), step=0.01, label="input start (s)")
+    input_stop = param.Number(0.4, bounds=(0.0, 2.0), step=0.01, label="input stop (s)")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._suspended += 1
+        self.chip = sp.registry()["DynapSim"](Idc=1e-10)
+        self.times = DynapseTimes()
+        self._editing: str | None = None
+        self._refresh_times()
+        self.spikes = self.record = self.result = self.rates = None
+        self.imem_pane, self.imem_pipe = live_plot(_imem_view)
+        self.vmem_pane, self.vmem_pipe = live_plot(_vmem_view)
+        self.syn_pane, self.syn_pipe = live_plot(_synapse_view)
+        self.ahp_pane, self.ahp_pipe = live_plot(_ahp_view)
+        self.raster_pane, self.raster_pipe = live_plot(_raster_view)
+        self.rates_pane, self.rates_pipe = live_plot(_rates_view)
+        self.readout = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.chip.param.watch(self._chip_changed, list(self.chip.slider_names()))
+        self.times.param.watch(self._time_changed, [d for d, _k, _o in DUALS.values()])
+        names = [n for n in self.param if n not in ("name", "message")]
+        self.param.watch(self.request_run, names)
+        self._suspended -= 1
+        self.request_run()
+
+    # ---- currents <-> times ------------------------------------------------------------
+
+    def _refresh_times(self):
+        values = {}
+        for current, (dual, _kind, _other) in DUALS.items():
+            if dual != self._editing:
+                values[dual] = dual_of(self.chip, current)
+        self.times.param.update(**values)
+
+    def _chip_changed(self, *events):
+        self._refresh_times()
+        self.request_run()
+
+    def _time_changed(self, *events):
+        if self._editing is not None:
+            return
+        by_dual = {d: c for c, (d, _k, _o) in DUALS.items()}
+        for event in events:
+            self._editing = event.name
+            try:
+                current = by_dual[event.name]
+                setattr(self.chip, current, current_for(self.chip, current, event.new))
+            except ValueError as err:
+                self.show(f"{event.name} = {event.new:g}: {err}", "danger")
+            finally:
+                self._editing = None
+
+    # ---- running -----------------------------------------------------------------------
+
+    def compute(self) -> str:
+        """Build the population, drive its four synapses, update the plots."""
+        n = int(self.size)
+        if self.input_stop <= self.input_start:
+            raise ValueError("input stop must lie after input start (s).")
+        self.chip.size = n
+        mismatch = float(self.mismatch) / 100.0
+        extra = dict(percent_mismatch=mismatch, rng_key=jax.random.PRNGKey(int(self.seed)))
+        model = self.chip.to_model(**(extra if mismatch > 0 else {}))
+        dt = float(self.chip.dt)
+        n_steps = max(int(round(self.duration / dt)), 1)
+        rates = (self.rate_ampa, self.rate_gaba, self.rate_nmda, self.rate_shunt)
+        weights = (self.w_ampa, self.w_gaba, self.w_nmda, self.w_shunt)
+        window = (float(self.input_start), float(self.input_stop))
+        x = input_trains(self.input_kind, rates, weights, n, n_steps, dt, window, self.seed)
+        spikes, _state, record = model.evolve(x, record=True)
+        spikes = np.asarray(spikes)
+        record = {k: np.asarray(record[k]) for k in RECORDED}
+        if not all(np.all(np.isfinite(v)) for v in record.values()):
+            raise ValueError("The emulator's state became NaN or inf: move the last slider back.")
+        t_ms = np.arange(1, n_steps + 1) * dt * 1e3
+        steps, ids = np.nonzero(spikes)
+        self.result = Result(
+            t=t_ms,
+            spikes=spikes > 0,
+            spike_times=t_ms[steps],
+            spike_ids=ids,
+            traces={"imem": record["imem"]},
+            units={"imem": "A"},
+            dt=dt * 1e3,
+            duration=n_steps * dt * 1e3,
+        )
+        self.spikes, self.record = spikes, record
+        self.rates = spikes.sum(axis=0) / (n_steps * dt)
+        k = min(int(self.neuron), n - 1)
+        one = {key: record[key][:, k] for key in RECORDED}
+        thr = float(np.ravel(model.Ispkthr)[k])
+        self.imem_pipe.send({"t": t_ms, "imem": one["imem"], "thr": thr})
+        self.vmem_pipe.send({"t": t_ms, "vmem": one["vmem"]})
+        self.syn_pipe.send({"t": t_ms, **one})
+        self.ahp_pipe.send({"t": t_ms, "iahp": one["iahp"]})
+        self.raster_pipe.send(self.result)
+        self.rates_pipe.send(self.result)
+        r = self.rates
+        cv = r.std() / r.mean() if r.mean() > 0 else float("nan")
+        tc = self.times
+        self.readout.object = (
+            f"**{n} neurons, mismatch {self.mismatch:g} %**: rate {r.mean():.1f} +- "
+            f"{r.std():.1f} Hz (CV {cv:.2f}), {int((r == 0).sum())} silent; "
+            f"neuron {k}: {r[k]:.1f} Hz  \n"
+            f"tau_mem {tc.tau_mem * 1e3:.3g} ms, tau_syn {tc.tau_syn * 1e3:.3g} ms, "
+            f"tau_ahp {tc.tau_ahp * 1e3:.3g} ms, t_ref {tc.t_ref * 1e3:.3g} ms, "
+            f"t_pulse {tc.t_pulse * 1e6:.3g} us (nominal, before mismatch)"
+        )
+        return f"There are {n} neurons: showing neuron {k}." if k != int(self.neuron) else ""
+
+    # ---- layout ------------------------------------------------------------------------
+
+    def __panel__(self):
+        def w(name, cls=pn.widgets.FloatSlider):
+            return fast(cls.from_param(self.param[name], sizing_mode="stretch_width"))
+
+        self.current_sliders: dict[str, pn.widgets.Widget] = {}
+        self.time_sliders: dict[str, pn.widgets.Widget] = {}
+        pairs = pn.Column(sizing_mode="stretch_width")
+        for current, (dual, _kind, _other) in DUALS.items():
+            row_i, s_i = number_widget(self.chip, current, log=True)
+            row_t, s_t = number_widget(self.times, dual, log=True)
+            self.current_sliders[current], self.time_sliders[dual] = s_i, s_t
+            pairs.append(pn.Row(row_i, row_t, sizing_mode="stretch_width"))
+        others, sliders = slider_box(self.chip, names=OTHER_CURRENTS)
+        self.current_sliders.update(sliders)
+        constants, _ = slider_box(self.chip, names=CONSTANTS)
+        inputs = pn.Column(
+            pn.widgets.RadioButtonGroup.from_param(self.param.input_kind),
+            *[
+                pn.Row(w(f"rate_{s.lower()}"), w(f"w_{s.lower()}"), sizing_mode="stretch_width")
+                for s in SYNAPSES
+            ],
+            pn.Row(w("input_start"), w("input_stop"), sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+        sidebar = pn.Column(
+            pn.pane.Markdown("### Dynap-SE emulator"),
+            pn.Row(w("size", pn.widgets.IntSlider), w("neuron", pn.widgets.IntSlider)),
+            pn.Row(w("mismatch"), w("seed", pn.widgets.IntSlider)),
+            w("duration"),
+            pn.pane.Markdown("#### Inputs on the four synapses"),
+            inputs,
+            pn.pane.Markdown("#### Bias currents (A) and the times they set"),
+            pairs,
+            others,
+            pn.Card(constants, title="capacitances and transistor constants", collapsed=True),
+            width=560,
+            scroll=True,
+        )
+        main = pn.Column(
+            self.alert,
+            self.readout,
+            self.imem_pane,
+            self.vmem_pane,
+            self.syn_pane,
+            self.ahp_pane,
+            pn.Row(self.raster_pane, self.rates_pane, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+        return pn.Row(sidebar, main, sizing_mode="stretch_width")
+
+
+__all__ = [
+    "CONSTANTS",
+    "DUALS",
+    "DynapseLab",
+    "DynapseTimes",
+    "OTHER_CURRENTS",
+    "current_for",
+    "dual_of",
+    "input_trains",
+]
