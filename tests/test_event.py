@@ -2,7 +2,6 @@
 
 import warnings
 
-import jax
 import numpy as np
 import pytest
 from scipy.optimize import brentq
@@ -11,17 +10,6 @@ import snnlab
 from snnlab.core import MaxSpikesWarning, event_trace_count
 from snnlab.generators import DCGenerator, PoissonGenerator, SpikeGenerator
 from snnlab.neurons import HH, LIF, ExpLIF, Izhikevich
-
-
-@pytest.fixture
-def f64():
-    previous = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
-    try:
-        yield
-    finally:
-        jax.config.update("jax_enable_x64", previous)
-
 
 # ExpLIF: tau 10 ms, tau_syn 2 ms, R 0.04 GOhm, threshold 15 mV above rest, 2 ms refractory.
 EXPLIF = dict(tau=10.0, tau_syn=2.0, R=0.04, V_rest=-70.0, V_th=-55.0, V_reset=-70.0)
@@ -77,7 +65,7 @@ def _explif_run(**kw):
     return snnlab.simulate(model, inp, duration=60.0, **kw)
 
 
-def test_explif_exact_spike_times_and_stepped_convergence(f64):
+def test_explif_exact_spike_times_and_stepped_convergence(x64):
     ref = _reference_explif(INPUT_TIMES, WEIGHT, 60.0, 2.0)
     assert len(ref) >= 3
     # The closed-form fast path (automatic for ExpLIF) and the general diffrax path.
@@ -105,7 +93,7 @@ def test_explif_exact_spike_times_and_stepped_convergence(f64):
 
 
 @pytest.mark.slow
-def test_closed_form_matches_diffrax_on_a_recurrent_network(f64):
+def test_closed_form_matches_diffrax_on_a_recurrent_network(x64):
     """A small population with Poisson drive (grid-sampled, same draws as the stepped
     engine) and a recurrent weight matrix: the closed form and diffrax agree."""
     n = 4
@@ -126,7 +114,7 @@ def test_closed_form_matches_diffrax_on_a_recurrent_network(f64):
     )
 
 
-def test_lif_delta_synapse_jump_over_threshold(f64):
+def test_lif_delta_synapse_jump_over_threshold(x64):
     """A delta-synapse input that jumps V over threshold spikes at the input time."""
     model = LIF(size=1, tau_ref=2.0)
     inp = snnlab.Connection(SpikeGenerator(1, spike_times=[3.0, 10.0, 10.5]), weight=9.0)
@@ -141,7 +129,7 @@ def test_lif_delta_synapse_jump_over_threshold(f64):
     [(HH, 1000.0), (Izhikevich, 20.0)],
     ids=["HH", "Izhikevich"],
 )
-def test_hh_izhikevich_event_vs_stepped_rk4(f64, make, drive):
+def test_hh_izhikevich_event_vs_stepped_rk4(x64, make, drive):
     """The stepped engine marks a spike (and resets) at the end of the step in which V
     crosses, so each spike lags by less than dt and the delayed resets add up: the k-th
     spike (k = 0, 1, ...) lags by less than (k + 1) dt (rk4's O(dt^4) error is far
@@ -158,7 +146,7 @@ def test_hh_izhikevich_event_vs_stepped_rk4(f64, make, drive):
     assert np.all(lag > -1e-3 * dt) and np.all(lag < bound), lag
 
 
-def test_no_recompilation_when_values_change(f64):
+def test_no_recompilation_when_values_change(x64):
     inp_times = [2.0, 4.0, 30.0]
     runs = [
         (ExpLIF(size=2, tau=10.0, tau_syn=2.0), 2000.0, np.zeros((2, 2))),
@@ -177,7 +165,7 @@ def test_no_recompilation_when_values_change(f64):
     assert event_trace_count() == counts[0]
 
 
-def test_max_spikes_bound_says_so(f64):
+def test_max_spikes_bound_says_so(x64):
     model = LIF(size=1, I_e=1000.0)
     with pytest.warns(MaxSpikesWarning, match="max_spikes=2"):
         res = snnlab.simulate(model, duration=100.0, engine="event", max_spikes=2)

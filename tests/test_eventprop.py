@@ -12,16 +12,6 @@ from snnlab.generators import SpikeGenerator
 from snnlab.neurons import ExpLIF
 
 
-@pytest.fixture
-def f64():
-    previous = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
-    try:
-        yield
-    finally:
-        jax.config.update("jax_enable_x64", previous)
-
-
 def _network(seed=0, n_in=5, n=3, k=14):
     rng = np.random.default_rng(seed)
     times = np.sort(rng.uniform(0.0, 0.03, k))
@@ -32,7 +22,7 @@ def _network(seed=0, n_in=5, n=3, k=14):
 
 
 @pytest.mark.parametrize("tau_syn", [5e-3, 3e-3, 1e-2])
-def test_adjoint_propagator_is_expm(f64, tau_syn):
+def test_adjoint_propagator_is_expm(x64, tau_syn):
     p = ep.LIFParameters(tau_syn=tau_syn, tau_mem=1e-2)
     for s in (0.0, 1e-4, 3e-3, 2e-2):
         np.testing.assert_allclose(
@@ -41,7 +31,7 @@ def test_adjoint_propagator_is_expm(f64, tau_syn):
 
 
 @pytest.mark.parametrize("tau_syn", [5e-3, 4e-3], ids=["tau_mem=2tau_syn", "general"])
-def test_gradients_match_finite_differences(f64, tau_syn):
+def test_gradients_match_finite_differences(x64, tau_syn):
     times, idx, w, w_rec = _network()
     p = ep.LIFParameters(tau_syn=tau_syn)
     c = jnp.asarray(np.random.default_rng(1).normal(size=64))
@@ -65,7 +55,7 @@ def test_gradients_match_finite_differences(f64, tau_syn):
         assert rel < 1e-3, (a, rel)
 
 
-def test_gradients_match_autodiff_through_the_closed_form(f64):
+def test_gradients_match_autodiff_through_the_closed_form(x64):
     """Where tau_mem = 2 tau_syn the forward pass is the closed form; jax differentiates
     through it directly, and EventProp must give the same numbers."""
     times, idx, w, w_rec = _network(seed=2)
@@ -88,7 +78,7 @@ def test_gradients_match_autodiff_through_the_closed_form(f64):
 
 
 @pytest.mark.slow
-def test_forward_matches_the_event_engine(f64):
+def test_forward_matches_the_event_engine(x64):
     """first_spike_times equals snnlab.simulate(engine="event") on ExpLIF in ms units
     (R = 1 GOhm, so the current jump w pA is a voltage jump w mV per unit)."""
     times, idx, w, _ = _network(seed=4)
@@ -110,7 +100,7 @@ def test_forward_matches_the_event_engine(f64):
         np.testing.assert_allclose(t_first[n], expected, atol=1e-12)
 
 
-def test_time_to_first_spike_task_is_learned(f64):
+def test_time_to_first_spike_task_is_learned(x64):
     """Two classes of input patterns (the early half of the inputs differs); the neuron of
     the right class must fire first. Gradient descent on a softmax of -t / tau with
     EventProp gradients learns it in a few hundred steps."""
@@ -151,7 +141,7 @@ def test_time_to_first_spike_task_is_learned(f64):
     assert float(loss(w)) < 0.5 * float(loss(w0))
 
 
-def test_no_recompilation_when_weights_or_parameters_change(f64):
+def test_no_recompilation_when_weights_or_parameters_change(x64):
     traces = []
 
     @jax.jit
