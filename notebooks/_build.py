@@ -689,6 +689,8 @@ CHANNEL = hv.Dimension("channel", label="channel (index)")
 def generator_output(source, duration, dt=0.1, seed=0):
     # the output of a generator at each step: times (ms) and values (pA or spike counts)
     n = int(round(duration / dt))
+    # generators keep host (numpy) arrays; make them device arrays before tracing
+    source = jax.tree_util.tree_map(jnp.asarray, source)
     k_init, k_run = jax.random.split(jax.random.PRNGKey(seed))
     step = jnp.asarray(dt, jnp.result_type(float))
     carry = source.init_carry(k_init, step)

@@ -28,8 +28,19 @@ def _ids(paths):
     return [p.stem for p in paths]
 
 
-def test_there_are_lessons():
-    assert len(NOTEBOOKS) >= 1, f"expected the lesson notebooks in {NOTEBOOK_DIR}"
+LESSONS = (
+    "01_lif_fi_curve",
+    "02_izhikevich_patterns",
+    "03_phase_plane",
+    "04_hodgkin_huxley",
+    "05_generators_encoders",
+    "06_event_eventprop",
+    "07_dynapse",
+)
+
+
+def test_every_lesson_is_there():
+    assert tuple(p.stem for p in NOTEBOOKS) == LESSONS
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
