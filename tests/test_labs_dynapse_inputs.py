@@ -58,7 +58,7 @@ def test_every_source_and_encoder_delivers_what_the_neurons_get():
     # Poisson through the lab: the raster drawn is the input the neurons received (the
     # same keys as simulate): with a 16 mV jump from rest and V_th 15 mV above it, every
     # input spike is an output spike one refractory-free step later.
-    lab = li.InputsLab(source="spatio_temporal_encode", duration=30.0, size=4)
+    lab = li.InputsLab(source="spatio_temporal_encode", duration=30.0, size=4, weight=16.0)
     assert lab.message == "", lab.message
     steps = np.flatnonzero(lab.input_values.sum(axis=1))
     assert len(steps) == 4  # one spike per value, at t_early + x (t_late - t_early)

@@ -80,12 +80,12 @@ UPLOAD_SUFFIXES = (".dat", ".txt", ".csv", ".npy")
 MAX_UPLOAD_BYTES = 1024 * 1024
 """Default size limit of an uploaded file (bytes)."""
 
-DEFAULT_WEIGHTS = {"LIF": 16.0, "ExpLIF": 400.0}
+DEFAULT_WEIGHTS = {"LIF": 4.0, "ExpLIF": 400.0}
 """Default weight per input spike: mV for LIF (a jump of V), pA for ExpLIF (of I_syn)."""
 
 _GENERATOR_DEFAULTS = {
     "DCGenerator": {"amplitude": 500.0},
-    "PoissonGenerator": {"rate": 100.0},
+    "PoissonGenerator": {"rate": 400.0},
     "BernoulliGenerator": {"prob": 0.01},
     "SpikeGenerator": {"spike_times": [10.0, 30.0, 32.0, 34.0, 60.0]},
     "RampGenerator": {"stop": 200.0, "amplitude_stop": 1000.0},

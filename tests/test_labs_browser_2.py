@@ -1,0 +1,152 @@
+"""The Dynap-SE and inputs labs in a real browser: each loads, plots, reacts to one slider
+move, and the inputs lab refuses a malformed upload with a message in the page.
+
+Serves apps/dynapse_lab.py and apps/inputs_lab.py with `panel serve` on a free
+127.0.0.1 port and drives Debian's headless chromium with Playwright (no browser
+download). Skipped when chromium or playwright is missing.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+APPS = {
+    # app name: (slider title prefix, data column that must change)
+    "dynapse_lab": ("Idc (A) (log)", "imem"),
+    "inputs_lab": ("weight (mV or pA)", "V"),
+}
+ROOT = Path(__file__).resolve().parent.parent
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (os.path.exists(CHROMIUM) or shutil.which("chromium")),
+        reason="Debian's chromium is not installed (apt-get install chromium)",
+    ),
+    pytest.mark.timeout(240),
+]
+
+# [length, sum] of a numeric column in every Bokeh data source that has it
+COLUMN_JS = """(col) => {
+  const out = [];
+  for (const doc of Bokeh.documents) for (const m of doc.all_models) {
+    if (m.data && m.data[col] && m.data[col].length > 0) {
+      let s = 0; for (const v of m.data[col]) if (Number.isFinite(v)) s += v;
+      out.push([m.data[col].length, s]);
+    }
+  }
+  return out;
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    files = [str(ROOT / "apps" / f"{name}.py") for name in APPS]
+    origin = f"127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "panel", "serve", *files, "--address", "127.0.0.1"]
+    cmd += ["--port", str(port), "--allow-websocket-origin", origin]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
+    url = f"http://{origin}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url + "/inputs_lab", timeout=60).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"panel serve did not start:\n{proc.stdout.read().decode()[-3000:]}")
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        exe = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+        b = p.chromium.launch(executable_path=exe, args=ARGS)
+        yield b
+        b.close()
+
+
+def _wait_for_column(page, col, timeout=90.0, differs_from=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if page.evaluate("() => !!(window.Bokeh && Bokeh.documents.length)"):
+            data = page.evaluate(COLUMN_JS, col)
+            if data and any(n > 1 for n, _ in data) and data != differs_from:
+                return data
+        page.wait_for_timeout(250)
+    raise AssertionError(f"no (new) {col!r} data in the page after {timeout} s")
+
+
+@pytest.mark.parametrize("app", list(APPS))
+def test_lab_loads_and_reacts_to_a_slider(browser, server, app, tmp_path):
+    title, col = APPS[app]
+    errors: list[str] = []
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/{app}", timeout=120_000)
+    before = _wait_for_column(page, col)
+    titles = page.locator(".bk-slider-title").all_inner_texts()
+    index = next(i for i, t in enumerate(titles) if t.startswith(title))
+    handle = page.locator(".noUi-handle").nth(index)
+    handle.focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    after = _wait_for_column(page, col, differs_from=before)
+    assert after != before
+    assert page.locator(".alert-danger:visible").count() == 0
+    page.screenshot(path=str(tmp_path / f"{app}.png"), full_page=True)
+    page.close()
+    assert errors == [], errors
+
+
+def test_inputs_lab_refuses_a_malformed_upload_in_the_page(browser, server):
+    errors: list[str] = []
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/inputs_lab", timeout=120_000)
+    before = _wait_for_column(page, "V")
+    bad = {"name": "bad.txt", "mimeType": "text/plain", "buffer": b"1 2 3\n4 five 6\n"}
+    page.locator("input[type=file]").set_input_files(files=[bad])
+    page.locator(".alert-danger:visible").first.wait_for(timeout=60_000)
+    message = page.get_by_text("Upload refused")  # text search pierces the shadow roots
+    message.first.wait_for(timeout=30_000)
+    text = message.first.inner_text()
+    assert "Upload refused" in text and "bad.txt" in text, text
+    page.wait_for_timeout(500)
+    assert page.evaluate(COLUMN_JS, "V") == before  # the previous plot stays
+    page.close()
+    assert errors == [], errors
