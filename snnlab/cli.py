@@ -1,4 +1,15 @@
-"""`snnlab serve`: serve every app in apps/ with an index page."""
+"""`snnlab serve`: serve every app in apps/ with an index page, ready for a class.
+
+    snnlab serve                                   # http://localhost:5006, this machine only
+    snnlab serve --address 0.0.0.0 --port 8080 --num-procs 2 \
+        --allow-websocket-origin lab.example.org --max-sessions 40 --prefix /snn
+
+The server binds to localhost unless `--address` says otherwise. The resource caps
+(`--max-cells`, `--max-upload-bytes`, `--max-run-seconds`, ...) are exported as
+`SNNLAB_*` environment variables to every server process, where `snnlab.app._guard`
+enforces them before any work starts; a `--setup` script installs the session limit.
+Sessions of browsers that left are destroyed after `--session-lifetime` ms.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +20,18 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from .app._guard import SETUP_SCRIPT, Limits
+
+_LIMIT_OPTIONS = {
+    "max_sessions": "live sessions per server process; past it a new browser is refused",
+    "max_cells": "largest neurons x time steps of one run",
+    "max_neurons": "largest population of one run",
+    "max_steps": "largest number of time steps of one run",
+    "max_upload_bytes": "largest uploaded file (bytes)",
+    "max_run_seconds": "wall-clock seconds after which a run is stopped",
+    "workers": "simulation threads per server process",
+}
 
 
 def find_apps(apps_dir: str | None = None) -> list[Path]:
@@ -29,13 +52,52 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--address", default="localhost", help="address to bind (default localhost)")
     serve.add_argument("--port", type=int, default=5006, help="port (default 5006)")
     serve.add_argument("--apps-dir", default=None, help="folder of app files (default: apps/)")
-    serve.add_argument("--num-procs", type=int, default=1, help="server processes")
     serve.add_argument(
-        "--allow-websocket-origin", action="append", default=None, help="extra allowed origins"
+        "--num-procs", type=_positive(int), default=1, help="server processes (default 1)"
+    )
+    serve.add_argument(
+        "--allow-websocket-origin",
+        action="append",
+        default=None,
+        help="host[:port] browsers may connect from (repeat; default: the address itself)",
     )
     serve.add_argument("--prefix", default=None, help="URL prefix behind a reverse proxy")
+    serve.add_argument(
+        "--session-lifetime",
+        type=_positive(int),
+        default=15_000,
+        help="ms after which the session of a browser that left is destroyed (default 15000)",
+    )
+    defaults = Limits()
+    for name, text in _LIMIT_OPTIONS.items():
+        default = getattr(defaults, name)
+        serve.add_argument(
+            "--" + name.replace("_", "-"),
+            type=_positive(type(default)),
+            default=default,
+            help=f"{text} (default {default})",
+        )
     serve.add_argument("--show", action="store_true", help="open a browser")
     return parser
+
+
+def _positive(kind):
+    def convert(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not value > 0 or value != value or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+        return value
+
+    convert.__name__ = kind.__name__
+    return convert
+
+
+def limits_of(args: argparse.Namespace) -> Limits:
+    """The resource caps given on the command line."""
+    return Limits(**{name: getattr(args, name) for name in _LIMIT_OPTIONS})
 
 
 def _title(path: Path) -> str:
@@ -69,10 +131,12 @@ li{{margin:.6em 0}} span{{color:#555}}</style></head>
 
 
 def write_index(apps: list[Path]) -> Path:
-    """Write the index page for `apps` to a temporary file and return its path."""
+    """Write the index page for `apps` (and the `--setup` script beside it) to a temporary
+    folder and return the index page's path."""
     folder = Path(tempfile.mkdtemp(prefix="snnlab-index-"))
     path = folder / "index.html"
     path.write_text(index_html([a.stem for a in apps], {a.stem: _title(a) for a in apps}))
+    (folder / "snnlab_setup.py").write_text(SETUP_SCRIPT)
     return path
 
 
@@ -80,8 +144,17 @@ def serve_command(args: argparse.Namespace) -> list[str]:
     """The `panel serve` command line for `args` (apps, index page, address, port)."""
     apps = find_apps(args.apps_dir)
     cmd = [sys.executable, "-m", "panel", "serve", *map(str, apps)]
-    cmd += ["--index", str(write_index(apps)), "--disable-index-redirect"]
+    index = write_index(apps)
+    cmd += ["--index", str(index), "--disable-index-redirect"]
+    cmd += ["--setup", str(index.parent / "snnlab_setup.py")]
     cmd += ["--address", args.address, "--port", str(args.port), "--num-procs", str(args.num_procs)]
+    lifetime = getattr(args, "session_lifetime", 15_000)
+    cmd += ["--check-unused-sessions", str(max(500, min(lifetime // 3, 5000)))]
+    cmd += ["--unused-session-lifetime", str(lifetime)]
+    caps = limits_of(args) if hasattr(args, "max_cells") else Limits()
+    # an upload travels in one websocket message: let it through, and not much more
+    size = max(4 * 1024 * 1024, 2 * caps.max_upload_bytes)
+    cmd += ["--websocket-max-message-size", str(size)]
     origins = args.allow_websocket_origin or [f"{args.address}:{args.port}"]
     if args.address in ("localhost", "127.0.0.1"):
         origins = [*origins, f"localhost:{args.port}", f"127.0.0.1:{args.port}"]
@@ -99,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         cmd = serve_command(args)
+        # every server process (also those forked by --num-procs) reads its caps from here
+        os.environ.update(limits_of(args).env())
         if os.name == "posix":
             # become the server, so that stopping `snnlab serve` stops it too
             os.execv(cmd[0], cmd)

@@ -5,11 +5,13 @@
     snnlab.app.Explorer()           # displays inline; `.servable()` in an app file
 
 Components subclass `pn.viewable.Viewer`; they wire `snnlab.params` objects to
-`snnlab.viz` views. Served by `snnlab serve` (apps/explorer.py).
+`snnlab.viz` views. Served by `snnlab serve` (apps/explorer.py); `Limits` and the
+validation helpers of `_guard` keep a served app within its resource caps.
 """
 
 from ._explorer import TABS, Explorer
 from ._extension import extension
+from ._guard import Limits, apply_values, check_run, limits, read_json_upload
 from ._lab_event_clock import EventClockLab
 from ._lab_sensitivity import EventPropDemo, SensitivityLab
 from ._phase_plane import PhasePlaneApp
@@ -20,10 +22,15 @@ __all__ = [
     "EventClockLab",
     "EventPropDemo",
     "Explorer",
+    "Limits",
     "LogSlider",
     "PhasePlaneApp",
     "SensitivityLab",
+    "apply_values",
+    "check_run",
     "extension",
     "fast",
+    "limits",
     "number_widget",
+    "read_json_upload",
 ]

@@ -5,16 +5,22 @@ Data flow of one slider move (DESIGN.md): slider -> `snnlab.params` object ->
 -> `Result` -> `Pipe.send` -> `DynamicMap` -> Bokeh patch. Requests are coalesced:
 while a run is in flight only a flag is set, and the next run reads the newest values,
 so a drag never queues stale runs.
+
+Served (`snnlab serve`), each browser session has its own Explorer: its own params
+objects, pipes and buffers; only the compiled simulation functions are shared. A run
+executes on `_guard`'s thread pool, off the event loop, so a slow run of one student does
+not freeze the others; its size is checked against the server's caps before it starts,
+and a run past `max_run_seconds` releases the session. Every value from the page, the
+URL or an uploaded file is validated, and every failure becomes a message in the page.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 import math
 import time
-import traceback
-import warnings
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -26,7 +32,10 @@ import param
 from .. import params as sp
 from .. import viz
 from ..core import ENGINES, METHODS, Connection, simulate, trace_count
+from . import _guard as guard
 from ._widgets import fast, number_widget
+
+log = logging.getLogger("snnlab.app")
 
 TABS = ("Traces", "Statistics", "Phase plane", "Live", "Code")
 
@@ -41,6 +50,15 @@ def _fmt(value) -> str:
     if isinstance(value, float):
         return "float('inf')" if math.isinf(value) and value > 0 else repr(value)
     return repr(value)
+
+
+def _simulate_quietly(model, connections, kwargs):
+    """One run, as the thread pool executes it: nothing of the session but the inputs.
+
+    Its RuntimeWarnings are not caught here (`warnings.catch_warnings` is not
+    thread-safe); the Result's `diverged` and `hit_max_spikes` flags carry them.
+    """
+    return simulate(model, connections, **kwargs)
 
 
 def _engines() -> list[str]:
@@ -139,13 +157,53 @@ class Explorer(pn.viewable.Viewer):
         self.runs = 0
         self._sync_url = sync_url
         self._url_written = ""
+        self._doc = None
+        self._run_id = 0
+        self._future = None
+        self._live_busy = False
+        self._closed = False
+        self._note = ""
         super().__init__(**params)
         self._apply_model_defaults(self.model)
         self._build_views()
         self._watch_params()
+        if guard.in_server():
+            self._doc = pn.state.curdoc
+            pn.state.on_session_destroyed(self._session_destroyed)
+            pn.config.exception_handler = self._on_exception  # this session's callbacks
         if sync_url:
             self._read_url()
         self.request_run()
+
+    # ---- session life ------------------------------------------------------------------
+
+    def _session_destroyed(self, session_context) -> None:
+        """The browser left: stop the oscilloscope, drop results, ignore late runs."""
+        self.close()
+
+    def close(self) -> None:
+        """Stop work and release the data of this Explorer (called when a session ends)."""
+        self._closed = True
+        self._dirty = False
+        if self._live_cb is not None:
+            self._live_cb.stop()
+            self._live_cb = None
+        if self._future is not None:
+            self._future.cancel()
+            self._future = None
+        # drop the data; the plots go with the document (touching them now would redraw)
+        self.result = None
+        self._model = None
+        self._live_state = None
+        self._doc = None
+
+    def _on_exception(self, exc: BaseException) -> None:
+        """An exception in one of this session's callbacks: log it, show it, keep going."""
+        log.error("callback error: %s: %s", type(exc).__name__, exc, exc_info=exc)
+        try:
+            self._show(f"{type(exc).__name__}: {exc}", "danger")
+        except Exception:  # noqa: BLE001 - the handler itself must never raise
+            log.exception("could not show the error in the page")
 
     # ---- state: JSON and URL ----------------------------------------------------------
 
@@ -181,41 +239,75 @@ class Explorer(pn.viewable.Viewer):
 
         **Raises:** `ValueError` naming the bad entry for malformed data.
         """
-        if isinstance(state, (str, bytes)):
-            try:
-                state = json.loads(state)
-            except json.JSONDecodeError as err:
-                raise ValueError(f"the parameter file is not valid JSON: {err}") from None
+        if isinstance(state, (str, bytes, bytearray)):
+            state = guard.read_json_upload(state)
         if not isinstance(state, dict) or "model" not in state:
             raise ValueError("the parameter file must be a JSON object with a 'model' entry.")
-        if state["model"] not in self.neuron_params:
+        if not isinstance(state["model"], str) or state["model"] not in self.neuron_params:
             raise ValueError(
-                f"model {state['model']!r} is unknown; known: {sorted(self.neuron_params)}."
+                f"model {str(state['model'])[:40]!r} is unknown; known: "
+                f"{sorted(self.neuron_params)}."
             )
-        unknown_inputs = [g for g in state.get("inputs", []) if g not in self.generator_params]
+        inputs = state.get("inputs", [])
+        if not isinstance(inputs, (list, tuple)) or not all(isinstance(g, str) for g in inputs):
+            raise ValueError("inputs must be a list of input generator names.")
+        unknown_inputs = [g[:40] for g in inputs if g not in self.generator_params]
         if unknown_inputs:
             raise ValueError(f"unknown input generators {unknown_inputs}.")
+        for key in ("neuron", "generators"):
+            if not isinstance(state.get(key, {}), dict):
+                raise ValueError(f"{key!r} must be a JSON object of parameter values.")
+        for key in ("weight", "duration", "dt", "size", "seed"):
+            if key in state:
+                guard.finite_number(key, state[key])
+        for key in ("size", "seed"):
+            if key in state and float(state[key]) != int(float(state[key])):
+                raise ValueError(f"{key} must be a whole number, got {state[key]}.")
+        backup = self.state_dict()
         self._suspended += 1
         try:
-            self.model = state["model"]
-            settings = {
-                k: state[k]
-                for k in ("inputs", "weight", "engine", "method", "duration", "dt", "size", "seed")
-                if k in state
-            }
-            if "inputs" in settings:
-                settings["inputs"] = list(settings["inputs"])
-            self.param.update(**settings)
-            self.neuron_params[self.model].set_values(state.get("neuron", {}))
-            for g, values in state.get("generators", {}).items():
-                if g not in self.generator_params:
-                    raise ValueError(f"unknown input generator {g!r}.")
-                self.generator_params[g].set_values(values)
-            if state.get("view_state") in self.param.view_state.objects:
-                self.view_state = state["view_state"]
+            self._apply_state(state)
+        except Exception as err:
+            # leave the session as it was: a half-loaded file is worse than none
+            self._apply_state(backup)
+            if isinstance(err, (ValueError, TypeError, KeyError)):
+                raise ValueError(str(err).strip("'\"")) from None
+            raise
         finally:
             self._suspended -= 1
         self.request_run()
+
+    def _apply_state(self, state: dict[str, Any]) -> None:
+        self.model = state["model"]
+        settings = {
+            k: state[k]
+            for k in ("inputs", "weight", "engine", "method", "duration", "dt", "size", "seed")
+            if k in state
+        }
+        for k in ("size", "seed"):
+            if k in settings:
+                settings[k] = int(float(settings[k]))
+        if "inputs" in settings:
+            settings["inputs"] = list(settings["inputs"])
+        self.param.update(**settings)
+        neuron = state.get("neuron", {})
+        for k, v in neuron.items():
+            if isinstance(v, (list, tuple)):
+                guard.check_list(f"{self.model}.{k}", v)
+            elif v is not None:
+                guard.finite_number(f"{self.model}.{k}", v)
+        self.neuron_params[self.model].set_values(neuron)
+        for g, values in state.get("generators", {}).items():
+            if g not in self.generator_params:
+                raise ValueError(f"unknown input generator {str(g)[:40]!r}.")
+            if not isinstance(values, dict):
+                raise ValueError(f"the values of {g} must be a JSON object.")
+            for k, v in values.items():
+                if isinstance(v, (list, tuple)):
+                    guard.check_list(f"{g}.{k}", v)
+            self.generator_params[g].set_values(values)
+        if state.get("view_state") in self.param.view_state.objects:
+            self.view_state = state["view_state"]
 
     def query(self) -> dict[str, str]:
         """The state as flat URL query parameters (`p.<name>` model, `g.<gen>.<name>` inputs)."""
@@ -250,16 +342,22 @@ class Explorer(pn.viewable.Viewer):
             return
         state: dict[str, Any] = {"neuron": {}, "generators": {}}
         conv = {"duration": float, "dt": float, "weight": float, "size": int, "seed": int}
+        if len(query) > 500:
+            raise ValueError(f"the link has {len(query)} parameters; expected fewer than 500.")
         for k, v in query.items():
             if k.startswith("p."):
-                state["neuron"][k[2:]] = json.loads(v)
+                state["neuron"][k[2:]] = guard.read_query_value(k, v)
             elif k.startswith("g."):
                 g, _, name = k[2:].partition(".")
-                state["generators"].setdefault(g, {})[name] = json.loads(v)
+                state["generators"].setdefault(g, {})[name] = guard.read_query_value(k, v)
             elif k == "inputs":
                 state["inputs"] = [x for x in v.split(",") if x]
             elif k in conv:
-                state[k] = conv[k](v)
+                state[k] = guard.finite_number(k, v)
+                if conv[k] is int:
+                    if state[k] != int(state[k]):
+                        raise ValueError(f"{k} must be a whole number, got {v[:40]!r}.")
+                    state[k] = int(state[k])
             elif k in ("model", "engine", "method", "view_state"):
                 state[k] = v
         state.setdefault("model", self.model)
@@ -274,8 +372,9 @@ class Explorer(pn.viewable.Viewer):
         }
         try:
             self.load_query(query)
-        except (ValueError, TypeError, KeyError) as err:
-            self._show(f"The link's parameters were not understood: {err}", "warning")
+        except Exception as err:  # noqa: BLE001 - a bad link must still open the app
+            self._note = f"The link's parameters were not understood: {err}"
+            self._show(self._note, "warning")
 
     def _write_url(self) -> None:
         if not self._sync_url or pn.state.location is None:
@@ -373,58 +472,171 @@ class Explorer(pn.viewable.Viewer):
 
     def request_run(self, *events) -> None:
         """Ask for a run with the newest values; coalesces requests made during a run."""
-        if self._suspended:
+        if self._suspended or self._closed:
             return
         self._dirty = True
         if self._running or self._scheduled:
             return
-        if self._in_server():
+        if self._doc is not None:
             self._scheduled = True
-            pn.state.execute(self._drain, schedule=True)
+            guard.call_soon_in_session(self._doc, self._drain)
         else:
             self._drain()
 
     @staticmethod
     def _in_server() -> bool:
-        doc = pn.state.curdoc
-        return bool(doc is not None and doc.session_context is not None)
+        return guard.in_server()
 
     def _drain(self) -> None:
         self._scheduled = False
-        if self._running:
+        if self._running or self._closed:
             return
+        if self._doc is None:
+            self._running = True
+            try:
+                while self._dirty:
+                    self._dirty = False
+                    self.run()
+            finally:
+                self._running = False
+            return
+        # served: build on the event loop (cheap, reads the params), simulate on the pool
+        while self._dirty:
+            self._dirty = False
+            job = self._prepare()
+            if job is None:
+                continue
+            n_steps = guard.check_run(self.size, self.duration, self.dt)
+            if self.size * n_steps <= guard.limits().inline_cells:
+                self._running = True  # small: a millisecond on the loop beats two hops
+                try:
+                    self._apply(_simulate_quietly(*job), job[0], time.perf_counter())
+                except Exception as err:  # noqa: BLE001 - never a dead app
+                    log.error("run failed: %s", err, exc_info=err)
+                    self._show(f"{type(err).__name__}: {err}", "danger")
+                finally:
+                    self._running = False
+                continue
+            self._start(job)
+            return
+
+    def _start(self, job) -> None:
+        """Submit a prepared run to the thread pool; its result comes back on the loop."""
         self._running = True
-        try:
-            while self._dirty:
-                self._dirty = False
-                self.run()
-        finally:
-            self._running = False
-
-    def run(self):
-        """Simulate the current settings now and update the plots; errors go to the page.
-
-        **Returns:** the `Result`, or None when the run failed (see `message`).
-        """
+        self._run_id += 1
+        run_id, doc = self._run_id, self._doc
         t0 = time.perf_counter()
+        future = guard.submit(_simulate_quietly, job[0], job[1], job[2])
+        self._future = future
+
+        def done(f):  # on a pool thread: hand the result to the session's event loop
+            if not f.cancelled() and doc is not None and not self._closed:
+                guard.call_soon_in_session(doc, self._finish, run_id, f, job[0], t0)
+
+        future.add_done_callback(done)
+        timeout_ms = int(guard.limits().max_run_seconds * 1000)
+        guard.call_later_in_session(doc, timeout_ms, self._timed_out, run_id)
+
+    def _timed_out(self, run_id: int) -> None:
+        if run_id != self._run_id or not self._running or self._closed:
+            return
+        self._run_id += 1  # the late result, if it comes, is ignored
+        if self._future is not None:
+            self._future.cancel()
+        self._running = False
+        limit = guard.limits().max_run_seconds
+        self._show(
+            f"The run took longer than {limit:g} s and was stopped; the previous plot stays. "
+            "Use fewer neurons, a shorter duration or a larger dt.",
+            "danger",
+        )
+        if self._dirty:
+            self._drain()
+
+    def _finish(self, run_id: int, future, model, t0: float) -> None:
+        if run_id != self._run_id or self._closed:
+            return
+        self._running = False
+        self._future = None
         try:
+            res = future.result()
+        except (ValueError, TypeError) as err:
+            self._show(str(err), "danger")
+        except Exception as err:  # noqa: BLE001 - never a dead app
+            log.error("run failed: %s", err, exc_info=err)
+            self._show(f"{type(err).__name__}: {err}", "danger")
+        else:
+            self._apply(res, model, t0)
+        if self._dirty:
+            self._drain()
+
+    def _prepare(self):
+        """Validate the settings against the caps and build the model, before any work.
+
+        **Returns:** `(model, connections, simulate_kwargs)`, or None after showing why
+        the run cannot start.
+        """
+        try:
+            guard.check_run(self.size, self.duration, self.dt)
+            for g in self.inputs:
+                gp = self.generator_params[g]
+                if "spike_times" in gp.param:
+                    guard.check_list(f"{g} spike times", gp.spike_times or [])
             model, connections = self.build()
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                res = simulate(model, connections, **self.simulate_kwargs())
+            kwargs = self.simulate_kwargs()
         except (ValueError, TypeError) as err:
             self._show(str(err), "danger")
             return None
         except Exception as err:  # noqa: BLE001 - never a dead app
+            log.error("building the model failed: %s", err, exc_info=err)
             self._show(f"{type(err).__name__}: {err}", "danger")
-            traceback.print_exc()
+            return None
+        return model, connections, kwargs
+
+    def run(self):
+        """Simulate the current settings now and update the plots; errors go to the page.
+
+        **Returns:** the `Result`, or None when the run failed, diverged or hit
+        `max_spikes` (see `message`; the previous plot then stays).
+        """
+        t0 = time.perf_counter()
+        job = self._prepare()
+        if job is None:
+            return None
+        try:
+            res = _simulate_quietly(*job)
+        except (ValueError, TypeError) as err:
+            self._show(str(err), "danger")
+            return None
+        except Exception as err:  # noqa: BLE001 - never a dead app
+            log.error("run failed: %s", err, exc_info=err)
+            self._show(f"{type(err).__name__}: {err}", "danger")
+            return None
+        return self._apply(res, job[0], t0)
+
+    def _apply(self, res, model, t0: float):
+        """Show a finished run, or report why it is not shown (NaN, spike bound)."""
+        if res.diverged:
+            when = f" at t = {res.first_bad_time:g} ms" if res.first_bad_time is not None else ""
+            self._show(
+                f"The run diverged (NaN or inf){when}; the previous plot stays. "
+                "Try a smaller dt, another method, or other parameters.",
+                "warning",
+            )
+            return None
+        if res.hit_max_spikes:
+            self._show(
+                "The run reached the event engine's spike bound (max_spikes) before its end; "
+                "the previous plot stays. Use a shorter duration, fewer neurons or less drive.",
+                "warning",
+            )
             return None
         self.last_run_ms = (time.perf_counter() - t0) * 1e3
         self.runs += 1
         self.result = res
         self._model = model
-        notes = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
-        self._show(notes[0] if notes else "", "warning")
+        self._show(self._note, "warning")
+        self._note = ""
         self._stale_tabs = set(range(len(TABS)))
         self._refresh(self._active_tab)
         self._refresh_stats()
@@ -485,43 +697,86 @@ class Explorer(pn.viewable.Viewer):
         )
 
     def _show(self, text: str, kind: str = "danger") -> None:
+        text = str(text)[:2000]
         self.message = text
         self.alert.alert_type = kind
-        self.alert.object = text
+        self.alert.object = guard.escape(text)  # user text never becomes markup
         self.alert.visible = bool(text)
 
     # ---- live mode -----------------------------------------------------------------
 
     def step_live(self, n: int = 1) -> None:
-        """Simulate `n` more chunks of `chunk` ms from the last state into the oscilloscope."""
+        """Simulate `n` more chunks of `chunk` ms from the last state into the oscilloscope.
+
+        Served, each call (the periodic callback) submits one chunk to the thread pool and
+        skips while the previous chunk is still running.
+        """
+        if self._doc is not None:
+            if self._live_busy or self._closed:
+                return
+            job = self._live_job()
+            if job is None:
+                return
+            self._live_busy = True
+            doc = self._doc
+
+            def done(f):
+                if not f.cancelled() and not self._closed:
+                    guard.call_soon_in_session(doc, self._live_done, f, job[0])
+
+            guard.submit(_simulate_quietly, *job).add_done_callback(done)
+            return
         for _ in range(n):
+            job = self._live_job()
+            if job is None:
+                return
             try:
-                model, connections = self.build()
-                if self._live_state is not None:
-                    try:
-                        model = sp.resume_from(model, self._live_state)
-                    except ValueError:
-                        pass  # discrete-time models restart each chunk
-                kw = self.simulate_kwargs()
-                kw["duration"] = float(self.chunk)
-                kw["seed"] = int(self.seed) + self._live_chunks
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    res = simulate(model, connections, **kw)
+                res = _simulate_quietly(*job)
             except Exception as err:  # noqa: BLE001 - the oscilloscope keeps running
                 self._show(str(err), "danger")
                 return
-            if res.diverged:
-                self._show("the live run diverged; it restarts from the initial state.", "warning")
-                self._live_state = None
-            elif all(n_ in res.state_names for n_ in model.state_names) and len(res.t):
-                self._live_state = np.stack([res[s][-1] for s in model.state_names], axis=1)
-            state = self.view_state if self.view_state in res.state_names else res.state_names[0]
-            rows, marks = viz.scope_chunk(res, self._live_clock, state, 0, self._threshold())
-            self.scope_trace.send(rows)
-            self.scope_spikes.send(marks)
-            self._live_clock += float(self.chunk)
-            self._live_chunks += 1
+            self._live_apply(res, job[0])
+
+    def _live_job(self):
+        try:
+            guard.check_run(self.size, self.chunk, self.dt)
+            model, connections = self.build()
+            if self._live_state is not None:
+                try:
+                    model = sp.resume_from(model, self._live_state)
+                except ValueError:
+                    pass  # discrete-time models restart each chunk
+            kw = self.simulate_kwargs()
+            kw["duration"] = float(self.chunk)
+            kw["seed"] = int(self.seed) + self._live_chunks
+        except Exception as err:  # noqa: BLE001 - the oscilloscope keeps running
+            self._show(str(err), "danger")
+            return None
+        return model, connections, kw
+
+    def _live_done(self, future, model) -> None:
+        self._live_busy = False
+        if self._closed or not self.live:
+            return
+        try:
+            res = future.result()
+        except Exception as err:  # noqa: BLE001 - the oscilloscope keeps running
+            self._show(str(err), "danger")
+            return
+        self._live_apply(res, model)
+
+    def _live_apply(self, res, model) -> None:
+        if res.diverged:
+            self._show("the live run diverged; it restarts from the initial state.", "warning")
+            self._live_state = None
+        elif all(n_ in res.state_names for n_ in model.state_names) and len(res.t):
+            self._live_state = np.stack([res[s][-1] for s in model.state_names], axis=1)
+        state = self.view_state if self.view_state in res.state_names else res.state_names[0]
+        rows, marks = viz.scope_chunk(res, self._live_clock, state, 0, self._threshold())
+        self.scope_trace.send(rows)
+        self.scope_spikes.send(marks)
+        self._live_clock += float(self.chunk)
+        self._live_chunks += 1
 
     def reset_live(self) -> None:
         """Start the oscilloscope over from the model's initial state at t = 0."""
@@ -535,7 +790,7 @@ class Explorer(pn.viewable.Viewer):
     def _toggle_live(self):
         if self.live:
             self.reset_live()
-            if self._in_server():
+            if self._doc is not None:
                 self._live_cb = pn.state.add_periodic_callback(self.step_live, period=self.period)
             self.tabs.active = TABS.index("Live")
         elif self._live_cb is not None:
@@ -570,11 +825,13 @@ class Explorer(pn.viewable.Viewer):
         return io.BytesIO(self.state_json().encode())
 
     def _on_upload(self, event):
+        """An uploaded parameter file: parsed in memory as JSON (never a path, never a
+        pickle), validated, then loaded; any failure is a message and changes nothing."""
         if not event.new:
             return
         try:
-            self.load_state(event.new)
-        except (ValueError, TypeError, KeyError) as err:
+            self.load_state(guard.read_json_upload(event.new))
+        except Exception as err:  # noqa: BLE001 - a bad file must not break the session
             self._show(f"Could not load the parameter file: {err}", "danger")
 
     # ---- views -----------------------------------------------------------------------
@@ -661,7 +918,9 @@ class Explorer(pn.viewable.Viewer):
                 width=105,
             ),
         )
-        self.upload = pn.widgets.FileInput(accept=".json", label="load params JSON")
+        # the bytes arrive in memory and are checked by guard.read_json_upload; the
+        # server's websocket message cap (set by `snnlab serve`) bounds them on the wire
+        self.upload = pn.widgets.FileInput(accept=".json", label="load params JSON", multiple=False)
         self.upload.param.watch(self._on_upload, "value")
 
     def _phase_axes_changed(self):

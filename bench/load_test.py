@@ -1,0 +1,507 @@
+"""Load test of `snnlab serve`: N concurrent sessions moving sliders, loopback only.
+
+    python bench/load_test.py                 # N = 30 sessions, 8 moves each
+    python bench/load_test.py --sessions 4 --moves 3 --no-write
+
+Starts `snnlab serve` on a free 127.0.0.1 port (or uses `--url`, which must be a loopback
+address), opens N sessions the way a browser does (GET the app page, which creates the
+session and embeds its token, then the Bokeh websocket), and in each session moves the
+Explorer's `I_e` slider to values of its own. It measures, per move, the time from
+sending the slider's new value to receiving the new voltage data (slider-to-data
+latency), checks that each session's page state (its URL) carries its own value and
+never another session's, and reads the server's resident memory (RSS, summed over its
+processes) before the sessions open and after they all close.
+
+Bounded in count (N sessions x `--moves` moves) and time (`--deadline` s overall; each
+wait has its own timeout); it stops the server it started. Writes a Markdown table to
+stdout and to bench/results_load.md (not bench/results.md, which bench/run.py writes).
+
+The client speaks Bokeh's websocket protocol directly (tornado), reading only message
+headers, the pulled document's model ids and the patch events it needs, so that thirty
+clients fit beside the server on a 2-core machine; `bokeh.client` cannot decode Panel's
+custom models and runs one blocking loop per session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import datetime
+import gc
+import json
+import os
+import platform
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results_load.md"
+SLIDER = "I_e (pA)"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _check_loopback(url: str) -> None:
+    host = urlparse(url).hostname or ""
+    if not (host == "localhost" or host.startswith("127.") or host == "::1"):
+        raise SystemExit(f"load_test: {url} is not a loopback address; refusing to load it.")
+
+
+class Server:
+    """`snnlab serve` on a free loopback port, as a context manager."""
+
+    def __init__(self, *extra: str, timeout: float = 120.0):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.cmd = [sys.executable, "-m", "snnlab.cli", "serve", "--address", "127.0.0.1"]
+        self.cmd += ["--port", str(self.port), *extra]
+        self.timeout = timeout
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> Server:
+        self.proc = subprocess.Popen(
+            self.cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                urllib.request.urlopen(self.url + "/", timeout=2).read()
+                return self
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    out = self.proc.stdout.read().decode(errors="replace")
+                    raise RuntimeError(f"snnlab serve did not start:\n{out[-3000:]}") from None
+                time.sleep(0.3)
+
+    def pids(self) -> list[int]:
+        """The server's process and its children (the --num-procs workers)."""
+        if self.proc is None:
+            return []
+        return [self.proc.pid, *children(self.proc.pid)]
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server's processes, summed (MiB)."""
+        return sum(rss_mb(p) for p in self.pids())
+
+    def stop(self) -> None:
+        """Terminate the server (and its workers) and wait for it."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def children(pid: int) -> list[int]:
+    """Child process ids of `pid` (from /proc)."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(x) for x in text.split()]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of `pid` in MiB (0 if it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+# ---- a minimal Bokeh websocket client ---------------------------------------------------
+
+
+def _walk(obj, out: dict) -> None:
+    """Collect every serialized Bokeh model (`{"type": "object", "id": ...}`) by id."""
+    if isinstance(obj, dict):
+        if obj.get("type") == "object" and "id" in obj:
+            out.setdefault(obj["id"], obj)
+        for v in obj.values():
+            _walk(v, out)
+    elif isinstance(obj, list):
+        for v in obj:
+            _walk(v, out)
+
+
+def _map_keys(data) -> list[str]:
+    if isinstance(data, dict) and data.get("type") == "map":
+        return [e[0] for e in data.get("entries", [])]
+    if isinstance(data, dict):
+        return list(data)
+    return []
+
+
+def _map_get(data, key):
+    if isinstance(data, dict) and data.get("type") == "map":
+        for k, v in data.get("entries", []):
+            if k == key:
+                return v
+        return None
+    return data.get(key) if isinstance(data, dict) else None
+
+
+def decode_array(rep, buffers: dict[str, bytes]):
+    """A serialized ndarray (base64 or a binary buffer) as a numpy array, else None."""
+    import numpy as np
+
+    if isinstance(rep, list):
+        return np.asarray(rep, dtype=float)
+    if not isinstance(rep, dict) or rep.get("type") != "ndarray":
+        return None
+    arr = rep.get("array")
+    if isinstance(arr, dict) and arr.get("type") == "bytes":
+        data = arr.get("data")
+        raw = buffers.get(data["id"]) if isinstance(data, dict) else base64.b64decode(data)
+    elif isinstance(arr, dict) and "id" in arr:
+        raw = buffers.get(arr["id"])
+    else:
+        return np.asarray(arr, dtype=float) if isinstance(arr, list) else None
+    if raw is None:
+        return None
+    return np.frombuffer(raw, dtype=rep.get("dtype", "float64")).reshape(rep.get("shape", [-1]))
+
+
+class Session:
+    """One app session over Bokeh's websocket protocol, as a browser opens it.
+
+    `open()` GETs the page (the server creates the session and embeds its token), opens
+    the websocket, pulls the document and finds the slider titled `slider`, the Location
+    model and the data sources. `move(value)` sends a slider change and returns the
+    seconds until a patch with new voltage data arrives. Every patch is scanned for the
+    Location's `search` (this session's URL state) and for voltage arrays (`traces`).
+    """
+
+    def __init__(self, url: str, app: str = "explorer", slider: str = SLIDER, query: str = ""):
+        _check_loopback(url)
+        self.page_url = f"{url}/{app}{query}"
+        self.ws_url = "ws" + url[4:] + f"/{app}/ws"
+        self.slider_title = slider
+        self.slider_id = None
+        self.location_id = None
+        self.search = ""
+        self.searches: list[str] = []
+        self.traces: list = []
+        self.alerts: list[str] = []
+        self.errors: list[str] = []
+        self.status = None
+        self._ws = None
+        self._msgid = 0
+        self._data_event = asyncio.Event()
+        self._reader = None
+        self._acked = asyncio.get_event_loop().create_future()
+        self._pulled = asyncio.get_event_loop().create_future()
+
+    async def open(self, timeout: float = 60.0) -> Session:
+        """Open the session; raises on an HTTP error (e.g. 403 when the server is full)."""
+        from tornado.httpclient import AsyncHTTPClient, HTTPClientError
+        from tornado.websocket import websocket_connect
+
+        try:
+            resp = await AsyncHTTPClient().fetch(self.page_url, request_timeout=timeout)
+        except HTTPClientError as err:
+            self.status = err.code
+            raise
+        self.status = resp.code
+        html = resp.body.decode()
+        token = re.search(r'"token"\s*:\s*"([^"]+)"', html)
+        if token is None:
+            raise RuntimeError("no session token in the app page")
+        self._ws = await asyncio.wait_for(
+            websocket_connect(
+                self.ws_url, subprotocols=["bokeh", token.group(1)], max_message_size=64 << 20
+            ),
+            timeout,
+        )
+        self._reader = asyncio.ensure_future(self._read_loop())
+        await asyncio.wait_for(self._acked, timeout)  # the server is ready for requests
+        await self._send("PULL-DOC-REQ", {})
+        await asyncio.wait_for(self._pulled, timeout)
+        # what BokehJS sends once the page is rendered: Panel holds plot updates until then
+        ready = {"type": "event", "name": "document_ready", "values": {"type": "map"}}
+        event = {"kind": "MessageSent", "msg_type": "bokeh_event", "msg_data": ready}
+        await self._send("PATCH-DOC", {"events": [event]})
+        return self
+
+    async def _send(self, msgtype: str, content: dict) -> None:
+        self._msgid += 1
+        header = {"msgid": f"c{self._msgid}", "msgtype": msgtype}
+        for part in (header, {}, content):
+            await self._ws.write_message(json.dumps(part))
+
+    async def _read_loop(self) -> None:
+        try:
+            while True:
+                header = await self._ws.read_message()
+                if header is None:
+                    return
+                header = json.loads(header)
+                await self._ws.read_message()  # metadata
+                content = json.loads(await self._ws.read_message())
+                buffers = {}
+                for _ in range(header.get("num_buffers", 0)):
+                    bh = await self._ws.read_message()
+                    payload = await self._ws.read_message()
+                    bid = json.loads(bh).get("id") if isinstance(bh, str) else None
+                    buffers[bid] = payload
+                self._handle(header.get("msgtype"), content, buffers)
+        except Exception as err:  # noqa: BLE001 - reported as a session error
+            if not isinstance(err, asyncio.CancelledError):
+                self.errors.append(f"{type(err).__name__}: {err}")
+        finally:
+            for fut in (self._acked, self._pulled):
+                if not fut.done():
+                    fut.set_exception(RuntimeError(f"the connection closed: {self.errors}"))
+
+    def _handle(self, msgtype, content, buffers) -> None:
+        if msgtype == "ACK" and not self._acked.done():
+            self._acked.set_result(True)
+        elif msgtype == "PULL-DOC-REPLY":
+            models: dict = {}
+            _walk(content.get("doc", {}), models)
+            for mid, m in models.items():
+                attrs = m.get("attributes") or {}
+                if attrs.get("title") == self.slider_title and m.get("name", "").endswith("Slider"):
+                    self.slider_id = mid
+                if m.get("name", "").endswith("Location"):
+                    self.location_id = mid
+                    self.search = attrs.get("search", "")
+                self._scan_data(attrs.get("data"), buffers)
+            if not self._pulled.done():
+                self._pulled.set_result(True)
+        elif msgtype == "PATCH-DOC":
+            for ev in content.get("events", []):
+                if ev.get("attr") == "search" and ev.get("model", {}).get("id") == self.location_id:
+                    self.search = ev.get("new", "")
+                    self.searches.append(self.search)
+                if ev.get("kind") == "ColumnDataChanged" or ev.get("attr") == "data":
+                    data = ev.get("data") if ev.get("kind") == "ColumnDataChanged" else None
+                    if self._scan_data(data or ev.get("new"), buffers):
+                        self._data_event.set()
+                if ev.get("attr") == "object" and isinstance(ev.get("new"), str):
+                    if "alert" in json.dumps(ev.get("model", {})).lower():
+                        self.alerts.append(ev["new"])
+                models: dict = {}
+                _walk(ev.get("new"), models)
+                for m in models.values():
+                    if self._scan_data((m.get("attributes") or {}).get("data"), buffers):
+                        self._data_event.set()
+        elif msgtype == "ERROR":
+            self.errors.append(str(content)[:300])
+
+    def _scan_data(self, data, buffers) -> bool:
+        if data is None or "V" not in _map_keys(data):
+            return False
+        arr = decode_array(_map_get(data, "V"), buffers)
+        if arr is None or arr.size < 10:
+            return False
+        self.traces.append(arr)
+        return True
+
+    async def wait_for_data(self, timeout: float) -> bool:
+        """Wait until voltage data arrives (True) or `timeout` s pass (False)."""
+        try:
+            await asyncio.wait_for(self._data_event.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
+
+    async def move(self, value: float, timeout: float = 30.0) -> float | None:
+        """Move the slider to `value`; seconds until new voltage data came, None if none."""
+        if self.slider_id is None:
+            raise RuntimeError(f"no slider titled {self.slider_title!r} in the page")
+        self._data_event.clear()
+        t0 = time.perf_counter()
+        event = {"kind": "ModelChanged", "model": {"id": self.slider_id}, "attr": "value"}
+        await self._send("PATCH-DOC", {"events": [{**event, "new": value}]})
+        if await self.wait_for_data(timeout):
+            return time.perf_counter() - t0
+        return None
+
+    async def close(self) -> None:
+        """Close the websocket (the server destroys the session after its lifetime)."""
+        if self._ws is not None:
+            self._ws.close()
+        if self._reader is not None:
+            self._reader.cancel()
+            try:
+                await self._reader
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+
+
+def session_value(i: int, move: int) -> float:
+    """The distinct `I_e` value (pA) that session `i` sets on its move `move`."""
+    return float(300 + 5 * i + 200 * (move % 2) + 0.5 * move)
+
+
+async def run_load(
+    url: str, n: int, moves: int, deadline: float, pause: float = 0.2
+) -> dict[str, object]:
+    """Open `n` sessions at once, move each one's slider `moves` times, close them.
+
+    **Returns:** latencies (s), errors, per-session checks and timings.
+    """
+    t_start = time.monotonic()
+    sessions = [Session(url) for _ in range(n)]
+    opened = await asyncio.gather(*(s.open() for s in sessions), return_exceptions=True)
+    errors = [f"open: {type(o).__name__}: {o}" for o in opened if isinstance(o, BaseException)]
+    live = [s for s, o in zip(sessions, opened, strict=True) if not isinstance(o, BaseException)]
+    await asyncio.gather(*(s.wait_for_data(60.0) for s in live))
+    t_open = time.monotonic() - t_start
+    latencies: list[float] = []
+    own: list[bool] = []
+
+    async def drive(i: int, s: Session) -> None:
+        for m in range(moves):
+            if time.monotonic() - t_start > deadline:
+                errors.append(f"session {i}: deadline reached")
+                return
+            value = session_value(i, m)
+            lat = await s.move(value)
+            if lat is None:
+                errors.append(f"session {i}: no data after move {m}")
+            else:
+                latencies.append(lat)
+            await asyncio.sleep(pause)
+        # its URL state carries its own last value, and never another session's value
+        mine = f"p.I_e={session_value(i, moves - 1)}&"
+        others = {f"p.I_e={session_value(j, moves - 1)}&" for j in range(n) if j != i}
+        ok = mine in s.search and not any(o in x for x in s.searches for o in others)
+        own.append(ok)
+        if not ok:
+            errors.append(f"session {i}: its URL state is not its own: {s.search[:120]}")
+
+    await asyncio.gather(*(drive(i, s) for i, s in enumerate(live)))
+    for s in live:
+        errors.extend(f"session error: {e}" for e in s.errors)
+    await asyncio.gather(*(s.close() for s in live))
+    return {
+        "latencies": latencies,
+        "errors": errors,
+        "own": own,
+        "opened": len(live),
+        "t_open": t_open,
+        "t_total": time.monotonic() - t_start,
+    }
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, round(q / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
+def wait_for_memory(server: Server, target: float, timeout: float) -> float:
+    """Poll the server's RSS until it is within 10% of `target` or `timeout` s pass."""
+    deadline = time.monotonic() + timeout
+    rss = server.rss_mb()
+    while rss > 1.10 * target and time.monotonic() < deadline:
+        time.sleep(1.0)
+        rss = server.rss_mb()
+    return rss
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the load test and write its figures (see the module docstring)."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", type=int, default=30)
+    ap.add_argument("--moves", type=int, default=8)
+    ap.add_argument("--deadline", type=float, default=420.0, help="seconds for all moves")
+    ap.add_argument("--num-procs", type=int, default=1)
+    ap.add_argument("--url", default=None, help="an already running server (loopback only)")
+    ap.add_argument("--no-write", action="store_true", help="do not write results_load.md")
+    args = ap.parse_args(argv)
+    if not 1 <= args.sessions <= 200 or not 1 <= args.moves <= 100:
+        raise SystemExit("load_test: 1 <= sessions <= 200 and 1 <= moves <= 100.")
+    load_before = _loadavg()
+    extra = ["--num-procs", str(args.num_procs), "--session-lifetime", "3000"]
+    extra += ["--max-sessions", str(max(100, 2 * args.sessions))]
+    with Server(*extra) as server:
+        url = args.url or server.url
+        _check_loopback(url)
+        # warm up: one session compiles the shared functions, then the baseline is taken
+        asyncio.run(run_load(url, 1, 2, 120.0))
+        time.sleep(6.0)
+        gc.collect()
+        rss0 = wait_for_memory(server, 0.0, 0.0)
+        out = asyncio.run(run_load(url, args.sessions, args.moves, args.deadline))
+        rss_peak = server.rss_mb()
+        rss1 = wait_for_memory(server, rss0, 60.0)
+    lat = [x * 1e3 for x in out["latencies"]]
+    expected = args.sessions * args.moves
+    rows = [
+        ("date", datetime.datetime.now().isoformat(timespec="seconds")),
+        (
+            "command",
+            f"python bench/load_test.py --sessions {args.sessions} --moves {args.moves}"
+            + (f" --num-procs {args.num_procs}" if args.num_procs != 1 else ""),
+        ),
+        (
+            "machine",
+            f"{platform.node()}, {os.cpu_count()} cores shared with other developers; "
+            f"load average before {load_before}, after {_loadavg()}",
+        ),
+        ("sessions opened / asked", f"{out['opened']} / {args.sessions}"),
+        ("slider moves answered / sent", f"{len(lat)} / {expected}"),
+        ("errors", str(len(out["errors"]))),
+        ("sessions whose URL state was their own", f"{sum(out['own'])} / {out['opened']}"),
+        ("slider-to-data latency p50 (ms)", f"{_pct(lat, 50):.0f}"),
+        ("slider-to-data latency p95 (ms)", f"{_pct(lat, 95):.0f}"),
+        ("slider-to-data latency max (ms)", f"{max(lat) if lat else float('nan'):.0f}"),
+        ("time to open all sessions (s)", f"{out['t_open']:.1f}"),
+        ("server RSS before (MiB)", f"{rss0:.0f}"),
+        ("server RSS with all sessions open (MiB)", f"{rss_peak:.0f}"),
+        ("server RSS after all closed (MiB)", f"{rss1:.0f} ({100 * (rss1 / rss0 - 1):+.1f}%)"),
+    ]
+    text = "# snnlab serve under load\n\n"
+    text += (
+        "N concurrent Explorer sessions (Bokeh websocket clients in one process, opened "
+        "as a browser opens them) each move the I_e slider; latency is from sending the "
+        "slider value to receiving the new voltage data. The clients run on the same "
+        "2-core machine as the server (and other developers' work), so the figures are "
+        "an upper bound for a class on a dedicated server.\n\n"
+    )
+    text += "| what | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+    if out["errors"]:
+        text += "\n\nErrors (first 10):\n\n" + "\n".join(f"- {e}" for e in out["errors"][:10])
+    text += "\n"
+    print(text)
+    if not args.no_write:
+        RESULTS.write_text(text)
+    ok = not out["errors"] and len(lat) == expected
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
