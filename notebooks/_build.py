@@ -1342,6 +1342,16 @@ print(f"I_e = {pattern['I_e']:.0f} pA: ISIs grow from {isi[0]:.1f} to {isi[-1]:.
 # trajectory needs to climb past the $V$-nullcline again: the ISIs grow (adaptation) until
 # the jump of $w$ at each spike balances its decay in between.
 #
+# ## The same, live
+#
+# `snnlab.app.PhasePlaneApp` is the component behind the phase-plane app: pick a model and
+# a preset, drag the sliders and watch the nullclines and fixed points move; click the
+# plane to start a trajectory there (in a live notebook or a served page).
+
+# %%
+snnlab.app.PhasePlaneApp()
+
+# %% [markdown]
 # ## Try it
 #
 # 1. FHN: move the $w$-nullcline with `a_try` (say 1.0) or change `tau_try`. Where is the
@@ -1580,6 +1590,15 @@ FIRST = hv.Dimension("t", label="first spike", unit="ms")
            for k in range(2)]
     ).opts(height=250, responsive=True, title="first spike times and targets")
 ).cols(1)
+
+# %% [markdown]
+# The same training, live: `snnlab.app.EventPropDemo` trains a small layer with Adam and
+# EventProp gradients while the page shows the spike times moving to their targets
+# (press "training" in a live notebook or a served page). `snnlab.app.EventClockLab()`
+# is the live version of section 1.
+
+# %%
+snnlab.app.EventPropDemo()
 
 # %% [markdown]
 # ## Try it
