@@ -1570,7 +1570,7 @@ def loss(w):
 step = jax.jit(jax.value_and_grad(loss))
 w, lr = w0, 2e-3
 history, times = [], []
-for epoch in range(150):
+for _ in range(150):
     value, grad = step(w)
     history.append(float(value))
     times.append(np.asarray(first_times(w)) * 1e3)
