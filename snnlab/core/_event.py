@@ -238,8 +238,8 @@ def simulate_event(
     method: str,
     max_spikes: int | None,
     *,
-    rtol: float = 1e-8,
-    atol: float = 1e-8,
+    rtol: float | None = None,
+    atol: float | None = None,
     recurrent=None,
     closed_form: bool | None = None,
     solver: diffrax.AbstractSolver | None = None,
@@ -251,7 +251,8 @@ def simulate_event(
 
     - `rtol`, `atol`: relative and absolute tolerances (> 0) of the adaptive diffrax
       solver (state units), also used by the Newton root finder for the spike time
-      (ms). Spike times are exact to these tolerances.
+      (ms). Spike times are exact to these tolerances. Default 1e-8 in float64 and 1e-6
+      in float32 (tighter float32 tolerances cannot be met and stall the solver).
     - `recurrent`: a weight matrix `(size, size)`: a spike of neuron i delivers
       `recurrent[i, j]` to neuron j at once, through `input_jump` (the jump of the
       model's `input_state`: mV for delta synapses, pA for current synapses).
@@ -271,8 +272,9 @@ def simulate_event(
             f"engine='event' needs a continuous-time model, got {type(model).__name__} "
             "(discrete-time models run with engine='stepped')."
         )
-    rtol = _positive_tolerance("rtol", rtol)
-    atol = _positive_tolerance("atol", atol)
+    default_tol = 1e-8 if jax.config.jax_enable_x64 else 1e-6
+    rtol = _positive_tolerance("rtol", default_tol if rtol is None else rtol)
+    atol = _positive_tolerance("atol", default_tol if atol is None else atol)
     if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
         raise ValueError(f"max_steps={max_steps!r} must be an integer >= 1.")
     n = model.size
@@ -417,7 +419,8 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, static: _Static) -
     clamp = jnp.array([name in model.refractory_clamped for name in names])
     t_ref = jnp.broadcast_to(jnp.asarray(model.refractory_period(), fdtype), (n,))
     t_end = n_samples.astype(fdtype) * dt
-    hyst = jnp.sqrt(jnp.finfo(fdtype).eps)
+    # re-arming margin: above the root finder's condition tolerance (8 sqrt(eps))
+    hyst = 16 * jnp.sqrt(jnp.finfo(fdtype).eps)
     tie = 100 * jnp.finfo(fdtype).eps
     m_buf = static.max_spikes
 
@@ -483,7 +486,11 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, static: _Static) -
         def cond_fn(t, y, args, **kwargs):
             return jnp.max(cond_values(t, y, s.current, s.armed, refr)[1])
 
-        root = optx.Newton(rtol=static.rtol, atol=static.atol)
+        # Newton stops when two iterates (times) agree and |condition| < atol. In float32
+        # the condition (e.g. V - V_th in mV, rising ~100 mV/ms) is only resolved to
+        # ~1e-4 near a spike: tolerances below that are never met and the solve fails.
+        eps = float(jnp.finfo(fdtype).eps)
+        root = optx.Newton(rtol=max(static.rtol, 64 * eps), atol=max(static.atol, 8 * eps**0.5))
         sol = diffrax.diffeqsolve(
             diffrax.ODETerm(vector_field),
             static.solver,

@@ -105,7 +105,7 @@ class _ReplayBase(AbstractGenerator):
     def values(self, key, step, t, dt):
         n_rows = self.data.shape[0]
         row = jnp.mod(step, n_rows) if self.cyclic else jnp.clip(step, 0, n_rows - 1)
-        out = self.data[row]
+        out = jnp.asarray(self.data)[row]
         if not self.cyclic:
             out = jnp.where(step < n_rows, out, jnp.zeros_like(out))
         return out

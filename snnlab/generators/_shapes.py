@@ -48,7 +48,7 @@ class StepCurrentGenerator(AbstractGenerator):
 
     def values(self, key, step, t, dt):
         idx = jnp.searchsorted(self.times, t + 1e-6 * dt, side="right") - 1
-        amp = jnp.where(idx >= 0, self.amplitudes[jnp.maximum(idx, 0)], 0.0)
+        amp = jnp.where(idx >= 0, jnp.asarray(self.amplitudes)[jnp.maximum(idx, 0)], 0.0)
         return jnp.broadcast_to(amp, (self.size,))
 
 
