@@ -12,14 +12,18 @@ validation helpers of `_guard` keep a served app within its resource caps.
 from ._explorer import TABS, Explorer
 from ._extension import extension
 from ._guard import Limits, apply_values, check_run, limits, read_json_upload
+from ._lab_dynapse import DynapseLab
 from ._lab_event_clock import EventClockLab
+from ._lab_inputs import InputsLab
 from ._lab_sensitivity import EventPropDemo, SensitivityLab
 from ._phase_plane import PhasePlaneApp
 from ._widgets import LogSlider, fast, number_widget
 
 __all__ = [
     "TABS",
+    "DynapseLab",
     "EventClockLab",
+    "InputsLab",
     "EventPropDemo",
     "Explorer",
     "Limits",
