@@ -213,16 +213,23 @@ class Session:
         self._acked = asyncio.get_event_loop().create_future()
         self._pulled = asyncio.get_event_loop().create_future()
 
-    async def open(self, timeout: float = 60.0) -> Session:
+    async def open(self, timeout: float = 240.0) -> Session:
         """Open the session; raises on an HTTP error (e.g. 403 when the server is full)."""
         from tornado.httpclient import AsyncHTTPClient, HTTPClientError
         from tornado.websocket import websocket_connect
 
+        # a client of its own: the shared one queues all but 10 requests, and the queue
+        # time counts against the timeout
+        client = AsyncHTTPClient(force_instance=True)
         try:
-            resp = await AsyncHTTPClient().fetch(self.page_url, request_timeout=timeout)
+            resp = await client.fetch(
+                self.page_url, request_timeout=timeout, connect_timeout=timeout
+            )
         except HTTPClientError as err:
             self.status = err.code
             raise
+        finally:
+            client.close()
         self.status = resp.code
         html = resp.body.decode()
         token = re.search(r'"token"\s*:\s*"([^"]+)"', html)
@@ -368,7 +375,7 @@ async def run_load(
     opened = await asyncio.gather(*(s.open() for s in sessions), return_exceptions=True)
     errors = [f"open: {type(o).__name__}: {o}" for o in opened if isinstance(o, BaseException)]
     live = [s for s, o in zip(sessions, opened, strict=True) if not isinstance(o, BaseException)]
-    await asyncio.gather(*(s.wait_for_data(60.0) for s in live))
+    await asyncio.gather(*(s.wait_for_data(120.0) for s in live))
     t_open = time.monotonic() - t_start
     latencies: list[float] = []
     own: list[bool] = []

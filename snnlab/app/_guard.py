@@ -366,9 +366,16 @@ class SessionGate:
         session_context._document.on_session_destroyed(self.destroyed)
 
     def destroyed(self, session_context) -> None:
-        """Bokeh hook: a session was destroyed (a browser left, or it expired)."""
+        """Bokeh hook: a session was destroyed (a browser left, or it expired).
+
+        When the last session is gone, collect garbage and hand freed heap pages back to
+        the system, so that the server's memory returns to where it started.
+        """
         with self._lock:
             self.live = max(0, self.live - 1)
+            idle = self.live == 0
+        if idle:
+            release_memory()
 
     def authorize(self, user_info, path) -> bool:
         """Panel's `authorize_callback`: False (a 403 page) when the server is full."""
@@ -378,6 +385,18 @@ class SessionGate:
             )
             return False
         return True
+
+
+def release_memory() -> None:
+    """Run the garbage collector and return freed heap memory to the OS (glibc only)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the allocator keeps its pages
+        pass
 
 
 def _log_exception(exc: BaseException) -> None:
@@ -431,5 +450,6 @@ __all__ = [
     "limits",
     "read_json_upload",
     "read_query_value",
+    "release_memory",
     "submit",
 ]
