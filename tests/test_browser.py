@@ -172,10 +172,17 @@ def test_moving_a_slider_changes_the_plot_and_the_url(explorer_page, browser, ar
         page.keyboard.press("ArrowRight")
     after = _wait_for_trace(page, differs_from=before)
     assert after != before
-    value = page.evaluate(SLIDER_VALUE_JS, "I_e (pA)")
+    # the 20 key presses may still be arriving: read the value once it has settled
+    value, deadline = None, time.monotonic() + 30
+    while time.monotonic() < deadline:
+        now = page.evaluate(SLIDER_VALUE_JS, "I_e (pA)")
+        if now == value:
+            break
+        value = now
+        page.wait_for_timeout(1000)
     assert value > 0
     expected = f"p.I_e={json.dumps(float(value))}&"
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while expected not in page.url and time.monotonic() < deadline:
         page.wait_for_timeout(100)
     assert expected in page.url
