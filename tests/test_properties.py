@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import snnlab.params as sp
 from snnlab.app import Explorer
-from snnlab.app._guard import apply_values, check_run
+from snnlab.app._guard import Limits, apply_values, check_run
 
 CLASSES = sorted(sp.registry().items())
 BAD = [math.nan, math.inf, -math.inf, 1e300, -1e300, "abc", "1e9999", [], {}, True]
@@ -113,4 +113,6 @@ def test_run_caps_check_never_lets_an_absurd_run_through(size, duration, dt):
     except ValueError as err:
         assert str(err)
         return
-    assert 1 <= size <= 5_000 and steps <= 1_000_000 and size * steps <= 5_000_000
+    caps = Limits()
+    assert 1 <= size <= caps.max_neurons and steps <= caps.max_steps
+    assert size * steps <= caps.max_cells
