@@ -1,8 +1,9 @@
 """The labs in a real browser: each loads, plots, and reacts to one slider move.
 
-Serves apps/event_vs_clock.py and apps/sensitivity.py with `panel serve` on a free
-127.0.0.1 port and drives Debian's headless chromium with Playwright (no browser
-download). Skipped when chromium or playwright is missing.
+Serves the four lab apps (event vs clock, sensitivity, Dynap-SE, inputs) with
+`panel serve` on a free 127.0.0.1 port and drives Debian's headless chromium with
+Playwright (no browser download); a malformed upload must be refused in the page.
+Skipped when chromium or playwright is missing (a failure in CI, see conftest.py).
 """
 
 import os
@@ -30,6 +31,8 @@ APPS = {
     # app name: (slider title prefix, data column that must change)
     "event_vs_clock": ("current (pA)", "V"),
     "sensitivity": ("I (pA)", "d"),
+    "dynapse_lab": ("Idc (A) (log)", "imem"),
+    "inputs_lab": ("weight (mV or pA)", "V"),
 }
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -128,5 +131,24 @@ def test_lab_loads_and_reacts_to_a_slider(browser, server, app, tmp_path):
     assert after != before
     assert page.locator(".alert-danger:visible").count() == 0
     page.screenshot(path=str(tmp_path / f"{app}.png"), full_page=True)
+    page.close()
+    assert errors == [], errors
+
+
+def test_inputs_lab_refuses_a_malformed_upload_in_the_page(browser, server):
+    errors: list[str] = []
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/inputs_lab", timeout=120_000)
+    before = _wait_for_column(page, "V")
+    bad = {"name": "bad.txt", "mimeType": "text/plain", "buffer": b"1 2 3\n4 five 6\n"}
+    page.locator("input[type=file]").set_input_files(files=[bad])
+    page.locator(".alert-danger:visible").first.wait_for(timeout=60_000)
+    message = page.get_by_text("Upload refused")  # text search pierces the shadow roots
+    message.first.wait_for(timeout=30_000)
+    text = message.first.inner_text()
+    assert "Upload refused" in text and "bad.txt" in text, text
+    page.wait_for_timeout(500)
+    assert page.evaluate(COLUMN_JS, "V") == before  # the previous plot stays
     page.close()
     assert errors == [], errors
