@@ -110,7 +110,8 @@ def _simulate_stepped(model, connections, duration, dt, seed, record, method) ->
     )
     rec = np.asarray(rec)[: n_steps + 1]
     spikes = np.asarray(spikes)[: n_steps + 1]
-    finite = np.asarray(finite)[: n_steps + 1]
+    first_bad = int(finite)
+    finite = np.arange(n_steps + 1) < (first_bad if first_bad >= 0 else n_steps + 1)
     t = np.arange(n_steps + 1, dtype=rec.dtype) * dt
     return make_result(
         t, spikes, rec, record, finite, model, dt, duration, engine="stepped", method=method

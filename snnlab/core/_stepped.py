@@ -55,7 +55,7 @@ def run_stepped(
     method: str,
     record_cols: tuple[int, ...],
 ):
-    """Simulate `n_steps` steps; returns recorded (n+1, N, R), spikes (n+1, N), finite (n+1,)."""
+    """Simulate `n_steps` steps: recorded (n+1, N, R), spikes (n+1, N), first bad sample (or -1)."""
     global _trace_count
     _trace_count += 1
 
@@ -101,7 +101,11 @@ def _scan_continuous(
     cols = jnp.array(record_cols, dtype=jnp.int32)
 
     def step(carry, k):
-        y, refractory, c_prev, current, gen = carry
+        # Iteration k emits the sample at t = k dt (the state and the spikes of the step
+        # that ended there), then advances: n + 1 iterations give n + 1 samples without
+        # copying the record to prepend the initial state.
+        y, refractory, c_prev, current, gen, spiked_prev, first_bad = carry
+        out = (y[:, cols], spiked_prev)
         t = k * dt
         held = refractory > 0
         y_new = integrate(model, t, y, {"I": current}, dt)
@@ -112,39 +116,47 @@ def _scan_continuous(
         c = model.spike_condition(t + dt, y_new, args)
         spiked = (c >= 0) & (c_prev < 0) & ~held
         # Checked before the reset, which could otherwise hide a blow-up behind a "spike".
-        finite = jnp.all(jnp.isfinite(y_new))
+        first_bad = _first_bad(first_bad, y_new, k + 1)
         y_new = model.reset_spiked(y_new, spiked)
         refractory = jnp.where(spiked, ref_steps, jnp.maximum(refractory - 1, 0))
         c_prev = model.spike_condition(t + dt, y_new, args)
-        carry = (y_new, refractory, c_prev, next_current, gen)
-        return carry, (y_new[:, cols], spiked, finite)
+        carry = (y_new, refractory, c_prev, next_current, gen, spiked, first_bad)
+        return carry, out
 
     gen0, current0, spikes0 = inputs_at(carries0, jnp.asarray(0))
     y0 = model.input_jump(model.init_state(), spikes0)
-    init = (y0, jnp.zeros(n, jnp.int32), jnp.full(n, -1.0, y0.dtype), current0, gen0)
-    _, (rec, spikes, finite) = jax.lax.scan(step, init, jnp.arange(n_steps))
-    return _with_initial(y0[:, cols], rec, spikes, finite)
+    init = (
+        y0,
+        jnp.zeros(n, jnp.int32),
+        jnp.full(n, -1.0, y0.dtype),
+        current0,
+        gen0,
+        jnp.zeros(n, bool),
+        _first_bad(jnp.asarray(-1), y0, 0),
+    )
+    final, (rec, spikes) = jax.lax.scan(step, init, jnp.arange(n_steps + 1))
+    return rec, spikes, final[-1]
 
 
-def _with_initial(rec0, rec, spikes, finite):
-    """Prepend the state at t = 0 (no spike there) to the per-step outputs."""
-    rec = jnp.concatenate([rec0[None], rec])
-    spikes = jnp.concatenate([jnp.zeros_like(spikes[:1]), spikes])
-    finite = jnp.concatenate([jnp.all(jnp.isfinite(rec0))[None], finite])
-    return rec, spikes, finite
+def _first_bad(first_bad, y, k):
+    """The first sample index whose state is not finite (-1 while all are finite)."""
+    bad = ~jnp.all(jnp.isfinite(jnp.asarray(y)))
+    return jnp.where((first_bad < 0) & bad, k, first_bad).astype(jnp.int32)
 
 
 def _scan_stepwise(model: AbstractStepwiseModel, inputs_at, carries0, n_steps, record_cols):
     cols = jnp.array(record_cols, dtype=jnp.int32)
 
     def step(carry, k):
-        state, gen = carry
+        state, gen, spiked_prev, first_bad = carry
+        out = (model.record_state(state)[:, cols], spiked_prev)
         gen, current, spikes_in = inputs_at(gen, k)
         state, spiked = model.step(state, current + spikes_in)
-        rec = model.record_state(state)
-        finite = jnp.all(jnp.isfinite(rec))
-        return (state, gen), (rec[:, cols], spiked.astype(bool), finite)
+        first_bad = _first_bad(first_bad, model.record_state(state), k + 1)
+        return (state, gen, spiked.astype(bool), first_bad), out
 
     state0 = model.init_state()
-    _, (rec, spikes, finite) = jax.lax.scan(step, (state0, carries0), jnp.arange(n_steps))
-    return _with_initial(model.record_state(state0)[:, cols], rec, spikes, finite)
+    first0 = _first_bad(jnp.asarray(-1), model.record_state(state0), 0)
+    init = (state0, carries0, jnp.zeros(model.size, bool), first0)
+    final, (rec, spikes) = jax.lax.scan(step, init, jnp.arange(n_steps + 1))
+    return rec, spikes, final[-1]
