@@ -8,8 +8,6 @@ pytest's temporary folder (never into the repository).
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,27 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from browser_support import ARGS, browser_marks, executable, free_port
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (os.path.exists(CHROMIUM) or shutil.which("chromium")),
-        reason="Debian's chromium is not installed (apt-get install chromium)",
-    ),
-    pytest.mark.timeout(300),
-]
+pytestmark = browser_marks(300)
 
 # every numeric column of every Bokeh data source holding a "V" trace
 SOURCES_JS = """() => {
@@ -60,12 +41,6 @@ SLIDER_VALUE_JS = """(title) => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory) -> Path:
     folder = os.environ.get("SNNLAB_TEST_ARTIFACTS")
@@ -76,7 +51,7 @@ def artifacts(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, "-m", "snnlab.cli", "serve", "--address", "127.0.0.1"]
     proc = subprocess.Popen(
         [*cmd, "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -104,7 +79,7 @@ def server():
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as p:
-        exe = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+        exe = executable()
         b = p.chromium.launch(executable_path=exe, args=ARGS)
         yield b
         b.close()

@@ -6,9 +6,6 @@ Playwright (no browser download); a malformed upload must be refused in the page
 Skipped when chromium or playwright is missing (a failure in CI, see conftest.py).
 """
 
-import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,17 +13,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_support import ARGS, browser_marks, executable, free_port
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 APPS = {
     # app name: (slider title prefix, data column that must change)
     "event_vs_clock": ("current (pA)", "V"),
@@ -37,14 +25,7 @@ APPS = {
 ROOT = Path(__file__).resolve().parent.parent
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (os.path.exists(CHROMIUM) or shutil.which("chromium")),
-        reason="Debian's chromium is not installed (apt-get install chromium)",
-    ),
-    pytest.mark.timeout(240),
-]
+pytestmark = browser_marks(240)
 
 # [length, sum] of a numeric column in every Bokeh data source that has it
 COLUMN_JS = """(col) => {
@@ -59,15 +40,9 @@ COLUMN_JS = """(col) => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
+    port = free_port()
     files = [str(ROOT / "apps" / f"{name}.py") for name in APPS]
     origin = f"127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "panel", "serve", *files, "--address", "127.0.0.1"]
@@ -95,7 +70,7 @@ def server():
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as p:
-        exe = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+        exe = executable()
         b = p.chromium.launch(executable_path=exe, args=ARGS)
         yield b
         b.close()

@@ -6,36 +6,18 @@ current slider with the keyboard and checks that the V-nullcline moves.
 """
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from browser_support import ARGS, browser_marks, executable, free_port
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 APP = Path(__file__).resolve().parent.parent / "apps" / "phase_plane.py"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (os.path.exists(CHROMIUM) or shutil.which("chromium")),
-        reason="Debian's chromium is not installed (apt-get install chromium)",
-    ),
-    pytest.mark.timeout(300),
-]
+pytestmark = browser_marks(300)
 
 # the plane's frame in page pixels and its data ranges (the plot titled "<model>: ...")
 FRAME_JS = """() => {
@@ -70,15 +52,9 @@ SOURCES_JS = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, "-m", "panel", "serve", str(APP), "--address", "127.0.0.1"]
     cmd += ["--port", str(port), "--allow-websocket-origin", f"127.0.0.1:{port}"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -103,7 +79,7 @@ def server():
 @pytest.fixture(scope="module")
 def page(server, tmp_path_factory):
     with sync_api.sync_playwright() as p:
-        exe = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+        exe = executable()
         browser = p.chromium.launch(executable_path=exe, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         errors: list[str] = []
