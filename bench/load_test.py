@@ -36,6 +36,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -61,18 +62,20 @@ def _check_loopback(url: str) -> None:
 class Server:
     """`snnlab serve` on a free loopback port, as a context manager."""
 
-    def __init__(self, *extra: str, timeout: float = 120.0):
+    def __init__(self, *extra: str, timeout: float = 120.0, cmd: list[str] | None = None):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.cmd = [sys.executable, "-m", "snnlab.cli", "serve", "--address", "127.0.0.1"]
-        self.cmd += ["--port", str(self.port), *extra]
+        if cmd is None:
+            cmd = [sys.executable, "-m", "snnlab.cli", "serve", "--address", "127.0.0.1"]
+        self.cmd = [*cmd, "--port", str(self.port), *extra]
         self.timeout = timeout
         self.proc: subprocess.Popen | None = None
+        # the server's output goes to a file: a pipe nobody reads fills up (64 KiB of
+        # request logs) and then blocks the server mid-write
+        self.log = tempfile.TemporaryFile()
 
     def __enter__(self) -> Server:
-        self.proc = subprocess.Popen(
-            self.cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + self.timeout
         while True:
             try:
@@ -81,9 +84,14 @@ class Server:
             except OSError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    out = self.proc.stdout.read().decode(errors="replace")
-                    raise RuntimeError(f"snnlab serve did not start:\n{out[-3000:]}") from None
+                    raise RuntimeError(f"the server did not start:\n{self.output()}") from None
                 time.sleep(0.3)
+
+    def output(self, limit: int = 3000) -> str:
+        """The last `limit` characters the server printed."""
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-limit:]
 
     def pids(self) -> list[int]:
         """The server's process and its children (the --num-procs workers)."""
@@ -108,6 +116,37 @@ class Server:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+        self.log.close()
+
+
+class External:
+    """An already running server at a loopback `url` (its memory is read by its port)."""
+
+    def __init__(self, url: str):
+        _check_loopback(url)
+        self.url = url.rstrip("/")
+        self.port = urlparse(url).port
+
+    def __enter__(self) -> External:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def pids(self) -> list[int]:
+        """The process listening on the port and its children (from `ss`), else none."""
+        try:
+            out = subprocess.run(
+                ["ss", "-Hltnp", f"sport = :{self.port}"], capture_output=True, text=True
+            ).stdout
+        except OSError:
+            return []
+        found = [int(x) for x in re.findall(r"pid=(\d+)", out)]
+        return [p for pid in dict.fromkeys(found) for p in (pid, *children(pid))]
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server's processes, summed (MiB)."""
+        return sum(rss_mb(p) for p in self.pids())
 
 
 def children(pid: int) -> list[int]:
@@ -454,8 +493,8 @@ def main(argv: list[str] | None = None) -> int:
     load_before = _loadavg()
     extra = ["--num-procs", str(args.num_procs), "--session-lifetime", "3000"]
     extra += ["--max-sessions", str(max(100, 2 * args.sessions))]
-    with Server(*extra) as server:
-        url = args.url or server.url
+    with External(args.url) if args.url else Server(*extra) as server:
+        url = server.url
         _check_loopback(url)
         # warm up: one session compiles the shared functions, then the baseline is taken
         asyncio.run(run_load(url, 1, 2, 120.0))
