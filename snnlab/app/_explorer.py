@@ -886,7 +886,7 @@ class Explorer(pn.viewable.Viewer):
                 ),
             ),
             ("Code", self.code_pane),
-            dynamic=False,
+            dynamic=True,
             sizing_mode="stretch_width",
         )
         self.tabs.param.watch(self._tab_changed, "active")

@@ -17,6 +17,7 @@ import holoviews.plotting.bokeh  # noqa: F401
 if _hv.Store.current_backend not in _hv.Store.renderers:
     _hv.Store.set_current_backend("bokeh")
 
+from ._patch import SourcePipe
 from ._phase import classify, fixed_points, nullcline_paths, phase_plane
 from ._plots import (
     MAX_RASTER_POINTS,
@@ -36,6 +37,7 @@ __all__ = [
     "MAX_RASTER_POINTS",
     "MAX_TRACES",
     "MAX_TRACE_POINTS",
+    "SourcePipe",
     "classify",
     "decimate",
     "empty_result",

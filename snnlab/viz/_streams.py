@@ -14,6 +14,7 @@ import holoviews as hv
 import numpy as np
 
 from ..core import Result
+from ._patch import SourcePipe
 from ._plots import TIME, state_dimension
 
 
@@ -47,7 +48,7 @@ def live(fn: Callable[..., hv.core.Dimensioned], pipe: hv.streams.Pipe | None = 
     `(dmap, pipe)`.
     """
     if pipe is None:
-        pipe = hv.streams.Pipe(data=None)
+        pipe = SourcePipe(data=None)
 
     def callback(data):
         if data is None:
@@ -56,6 +57,8 @@ def live(fn: Callable[..., hv.core.Dimensioned], pipe: hv.streams.Pipe | None = 
             return fn(**{**kwargs, **data})
         return fn(data, **kwargs)
 
+    if isinstance(pipe, SourcePipe):
+        pipe.bind_view(callback)
     return hv.DynamicMap(callback, streams=[pipe]), pipe
 
 
