@@ -1,8 +1,13 @@
-"""What the browser tests share: Debian's chromium, its headless flags, a free port."""
+"""What the browser tests share: Debian's chromium, its headless flags, a free port, a
+server process."""
 
+import contextlib
 import os
 import shutil
 import socket
+import subprocess
+import tempfile
+import time
 
 import pytest
 
@@ -43,3 +48,35 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(cmd: list[str], timeout: float = 120.0, cwd=None):
+    """Run the server command `cmd` until the block ends; enter once it listens.
+
+    Its output goes to a temporary file, not a pipe: a pipe nobody reads fills up with
+    request logs and then blocks the server. The output is shown if it fails to start.
+    Waiting for Bokeh's "running at" line (not fetching a page) creates no session.
+    """
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
+
+        def output() -> str:
+            log.flush()
+            log.seek(0)
+            return log.read().decode(errors="replace")
+
+        try:
+            deadline = time.monotonic() + timeout
+            while "running at" not in output():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the server did not start:\n{output()[-3000:]}")
+                time.sleep(0.3)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)

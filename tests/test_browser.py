@@ -8,16 +8,14 @@ pytest's temporary folder (never into the repository).
 
 import json
 import os
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from browser_support import ARGS, browser_marks, executable, free_port
+from browser_support import ARGS, browser_marks, executable, free_port, serving
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = browser_marks(300)
@@ -53,27 +51,8 @@ def artifacts(tmp_path_factory) -> Path:
 def server():
     port = free_port()
     cmd = [sys.executable, "-m", "snnlab.cli", "serve", "--address", "127.0.0.1"]
-    proc = subprocess.Popen(
-        [*cmd, "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(url + "/", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                out = proc.stdout.read().decode(errors="replace")
-                pytest.fail(f"snnlab serve did not start:\n{out[-3000:]}")
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with serving([*cmd, "--port", str(port)], timeout=90):
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")

@@ -6,14 +6,12 @@ Playwright (no browser download); a malformed upload must be refused in the page
 Skipped when chromium or playwright is missing (a failure in CI, see conftest.py).
 """
 
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from browser_support import ARGS, browser_marks, executable, free_port
+from browser_support import ARGS, browser_marks, executable, free_port, serving
 
 APPS = {
     # app name: (slider title prefix, data column that must change)
@@ -47,24 +45,8 @@ def server():
     origin = f"127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "panel", "serve", *files, "--address", "127.0.0.1"]
     cmd += ["--port", str(port), "--allow-websocket-origin", origin]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
-    url = f"http://{origin}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/event_vs_clock", timeout=60).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"panel serve did not start:\n{proc.stdout.read().decode()[-3000:]}")
-            time.sleep(0.5)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with serving(cmd, timeout=90, cwd=ROOT):
+        yield f"http://{origin}"
 
 
 @pytest.fixture(scope="module")

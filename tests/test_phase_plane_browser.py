@@ -6,13 +6,12 @@ current slider with the keyboard and checks that the V-nullcline moves.
 """
 
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from browser_support import ARGS, browser_marks, executable, free_port
+from browser_support import ARGS, browser_marks, executable, free_port, serving
 
 APP = Path(__file__).resolve().parent.parent / "apps" / "phase_plane.py"
 
@@ -57,23 +56,8 @@ def server():
     port = free_port()
     cmd = [sys.executable, "-m", "panel", "serve", str(APP), "--address", "127.0.0.1"]
     cmd += ["--port", str(port), "--allow-websocket-origin", f"127.0.0.1:{port}"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    # wait for the log line, not for a page: each page request builds a whole session
-    deadline = time.monotonic() + 120
-    lines = []
-    while not any("running at" in line for line in lines):
-        line = proc.stdout.readline()
-        lines.append(line)
-        if (not line and proc.poll() is not None) or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("panel serve did not start:\n" + "".join(lines)[-3000:])
-    url = f"http://127.0.0.1:{port}"
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with serving(cmd, timeout=120):
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
