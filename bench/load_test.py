@@ -1,20 +1,24 @@
 """Load test of `snnlab serve`: N concurrent sessions moving sliders, loopback only.
 
-    python bench/load_test.py                 # N = 30 sessions, 8 moves each
-    python bench/load_test.py --sessions 4 --moves 3 --no-write
+    python bench/load_test.py       # 2 classes of N = 30 sessions, 8 moves each
+    python bench/load_test.py --sessions 4 --moves 3 --rounds 1 --no-write
 
-Starts `snnlab serve` on a free 127.0.0.1 port (or uses `--url`, which must be a loopback
-address), opens N sessions the way a browser does (GET the app page, which creates the
+Starts `snnlab serve --num-procs 2` (one process per core of the project machine, as
+the README's classroom example) on a free 127.0.0.1 port (or uses `--url`, which must be
+a loopback address). Each "class" (`--rounds` of them, one after the other) opens N
+sessions the way a browser does (GET the app page, which creates the
 session and embeds its token, then the Bokeh websocket), and in each session moves the
 Explorer's `I_e` slider to values of its own. It measures, per move, the time from
 sending the slider's new value to receiving the new voltage data (slider-to-data
 latency), checks that each session's page state (its URL) carries its own value and
 never another session's, and reads the server's resident memory (RSS, summed over its
-processes) before the sessions open and after they all close.
+processes) before the first class and after each class has left. The second class shows
+whether memory grows per closed session (CPython keeps the arenas of the first class's
+peak; a leak would grow again).
 
 Bounded in count (N sessions x `--moves` moves) and time (`--deadline` s overall; each
-wait has its own timeout); it stops the server it started. Writes a Markdown table to
-stdout and to bench/results_load.md (not bench/results.md, which bench/run.py writes).
+wait has its own timeout); it stops the server it started. Writes a Markdown section to
+stdout and into bench/results.md, between its own markers (bench/run.py keeps them).
 
 The client speaks Bokeh's websocket protocol directly (tornado), reading only message
 headers, the pulled document's model ids and the patch events it needs, so that thirty
@@ -43,7 +47,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results_load.md"
+RESULTS = ROOT / "bench" / "results.md"
 SLIDER = "I_e (pA)"
 
 
@@ -156,6 +160,15 @@ def children(pid: int) -> list[int]:
     except OSError:
         return []
     return [int(x) for x in text.split()]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time used so far by `pid` (s; 0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -280,6 +293,8 @@ class Session:
             ),
             timeout,
         )
+        # as browsers do: no Nagle delay on the small frames of a Bokeh message
+        self._ws.protocol.stream.set_nodelay(True)
         self._reader = asyncio.ensure_future(self._read_loop())
         await asyncio.wait_for(self._acked, timeout)  # the server is ready for requests
         await self._send("PULL-DOC-REQ", {})
@@ -403,7 +418,7 @@ def session_value(i: int, move: int) -> float:
 
 
 async def run_load(
-    url: str, n: int, moves: int, deadline: float, pause: float = 0.2
+    url: str, n: int, moves: int, deadline: float, pause: float = 0.2, server_cpu=None
 ) -> dict[str, object]:
     """Open `n` sessions at once, move each one's slider `moves` times, close them.
 
@@ -434,12 +449,19 @@ async def run_load(
         # its URL state carries its own last value, and never another session's value
         mine = f"p.I_e={session_value(i, moves - 1)}&"
         others = {f"p.I_e={session_value(j, moves - 1)}&" for j in range(n) if j != i}
+        # the URL is written after the plots, in a message of its own: give it time
+        for _ in range(50):
+            if mine in s.search:
+                break
+            await asyncio.sleep(0.1)
         ok = mine in s.search and not any(o in x for x in s.searches for o in others)
         own.append(ok)
         if not ok:
             errors.append(f"session {i}: its URL state is not its own: {s.search[:120]}")
 
+    cpu0 = (time.process_time(), server_cpu() if server_cpu else float("nan"), time.monotonic())
     await asyncio.gather(*(drive(i, s) for i, s in enumerate(live)))
+    cpu1 = (time.process_time(), server_cpu() if server_cpu else float("nan"), time.monotonic())
     for s in live:
         errors.extend(f"session error: {e}" for e in s.errors)
     await asyncio.gather(*(s.close() for s in live))
@@ -450,6 +472,9 @@ async def run_load(
         "opened": len(live),
         "t_open": t_open,
         "t_total": time.monotonic() - t_start,
+        # shares of one core used while the sliders moved: the clients, the server
+        "client_cpu": (cpu1[0] - cpu0[0]) / (cpu1[2] - cpu0[2]),
+        "server_cpu": (cpu1[1] - cpu0[1]) / (cpu1[2] - cpu0[2]),
     }
 
 
@@ -483,70 +508,140 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, default=30)
     ap.add_argument("--moves", type=int, default=8)
+    ap.add_argument("--rounds", type=int, default=2, help="classes, one after the other")
+    ap.add_argument("--pause", type=float, default=0.2, help="s between data and next move")
     ap.add_argument("--deadline", type=float, default=420.0, help="seconds for all moves")
-    ap.add_argument("--num-procs", type=int, default=1)
+    ap.add_argument("--num-procs", type=int, default=2, help="server processes (one per core)")
     ap.add_argument("--url", default=None, help="an already running server (loopback only)")
-    ap.add_argument("--no-write", action="store_true", help="do not write results_load.md")
+    ap.add_argument("--no-write", action="store_true", help="do not write bench/results.md")
     args = ap.parse_args(argv)
-    if not 1 <= args.sessions <= 200 or not 1 <= args.moves <= 100:
-        raise SystemExit("load_test: 1 <= sessions <= 200 and 1 <= moves <= 100.")
+    if not 1 <= args.sessions <= 200 or not 1 <= args.moves <= 100 or not 1 <= args.rounds <= 5:
+        raise SystemExit("load_test: 1 <= sessions <= 200, 1 <= moves <= 100, 1 <= rounds <= 5.")
     load_before = _loadavg()
     extra = ["--num-procs", str(args.num_procs), "--session-lifetime", "3000"]
     extra += ["--max-sessions", str(max(100, 2 * args.sessions))]
+    rounds = []
     with External(args.url) if args.url else Server(*extra) as server:
         url = server.url
         _check_loopback(url)
-        # warm up: one session compiles the shared functions, then the baseline is taken
-        asyncio.run(run_load(url, 1, 2, 120.0))
+
+        def server_cpu() -> float:
+            return sum(cpu_seconds(p) for p in server.pids())
+
+        # warm up: a few sessions (spread over the processes) compile the shared functions
+        asyncio.run(run_load(url, 2 * args.num_procs, 2, 120.0))
         time.sleep(6.0)
         gc.collect()
         rss0 = wait_for_memory(server, 0.0, 0.0)
-        out = asyncio.run(run_load(url, args.sessions, args.moves, args.deadline))
-        rss_peak = server.rss_mb()
-        rss1 = wait_for_memory(server, rss0, 60.0)
-    lat = [x * 1e3 for x in out["latencies"]]
-    expected = args.sessions * args.moves
-    rows = [
-        ("date", datetime.datetime.now().isoformat(timespec="seconds")),
-        (
-            "command",
-            f"python bench/load_test.py --sessions {args.sessions} --moves {args.moves}"
-            + (f" --num-procs {args.num_procs}" if args.num_procs != 1 else ""),
-        ),
-        (
-            "machine",
-            f"{platform.node()}, {os.cpu_count()} cores shared with other developers; "
-            f"load average before {load_before}, after {_loadavg()}",
-        ),
-        ("sessions opened / asked", f"{out['opened']} / {args.sessions}"),
-        ("slider moves answered / sent", f"{len(lat)} / {expected}"),
-        ("errors", str(len(out["errors"]))),
-        ("sessions whose URL state was their own", f"{sum(out['own'])} / {out['opened']}"),
-        ("slider-to-data latency p50 (ms)", f"{_pct(lat, 50):.0f}"),
-        ("slider-to-data latency p95 (ms)", f"{_pct(lat, 95):.0f}"),
-        ("slider-to-data latency max (ms)", f"{max(lat) if lat else float('nan'):.0f}"),
-        ("time to open all sessions (s)", f"{out['t_open']:.1f}"),
-        ("server RSS before (MiB)", f"{rss0:.0f}"),
-        ("server RSS with all sessions open (MiB)", f"{rss_peak:.0f}"),
-        ("server RSS after all closed (MiB)", f"{rss1:.0f} ({100 * (rss1 / rss0 - 1):+.1f}%)"),
-    ]
-    text = "# snnlab serve under load\n\n"
-    text += (
-        "N concurrent Explorer sessions (Bokeh websocket clients in one process, opened "
-        "as a browser opens them) each move the I_e slider; latency is from sending the "
-        "slider value to receiving the new voltage data. The clients run on the same "
-        "2-core machine as the server (and other developers' work), so the figures are "
-        "an upper bound for a class on a dedicated server.\n\n"
-    )
-    text += "| what | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
-    if out["errors"]:
-        text += "\n\nErrors (first 10):\n\n" + "\n".join(f"- {e}" for e in out["errors"][:10])
-    text += "\n"
+        for _ in range(args.rounds):
+            out = asyncio.run(
+                run_load(url, args.sessions, args.moves, args.deadline, args.pause, server_cpu)
+            )
+            out["rss_peak"] = server.rss_mb()
+            out["rss_after"] = wait_for_memory(server, rss0, 60.0)
+            rounds.append(out)
+    text = report(args, rounds, rss0, load_before)
     print(text)
     if not args.no_write:
-        RESULTS.write_text(text)
-    ok = not out["errors"] and len(lat) == expected
+        write_section(RESULTS, text)
+    expected = args.sessions * args.moves
+    ok = all(not r["errors"] and len(r["latencies"]) == expected for r in rounds)
     return 0 if ok else 1
+
+
+def report(args, rounds: list[dict], rss0: float, load_before: str) -> str:
+    """The Markdown section of bench/results.md for one run of the load test."""
+    expected = args.sessions * args.moves
+    cols = [f"class {k + 1}" for k in range(len(rounds))]
+
+    def row(name, fn):
+        return f"| {name} | " + " | ".join(fn(r) for r in rounds) + " |"
+
+    def ms(r, q):
+        return f"{_pct([x * 1e3 for x in r['latencies']], q):.0f}"
+
+    lines = [
+        "| what | " + " | ".join(cols) + " |",
+        "|---|" + "---|" * len(rounds),
+        row("sessions opened / asked", lambda r: f"{r['opened']} / {args.sessions}"),
+        row("slider moves answered / sent", lambda r: f"{len(r['latencies'])} / {expected}"),
+        row("errors", lambda r: str(len(r["errors"]))),
+        row("sessions that saw only their own URL state", lambda r: f"{sum(r['own'])}"),
+        row("slider-to-data latency p50 (ms)", lambda r: ms(r, 50)),
+        row("slider-to-data latency p95 (ms)", lambda r: ms(r, 95)),
+        row("slider-to-data latency max (ms)", lambda r: ms(r, 100)),
+        row("time to open all sessions (s)", lambda r: f"{r['t_open']:.1f}"),
+        row(
+            "CPU while the sliders moved (cores): server / clients",
+            lambda r: f"{r['server_cpu']:.2f} / {r['client_cpu']:.2f}",
+        ),
+        row("server RSS with all sessions open (MiB)", lambda r: f"{r['rss_peak']:.0f}"),
+        row(
+            "server RSS after all closed (MiB, vs before the first class)",
+            lambda r: f"{r['rss_after']:.0f} ({100 * (r['rss_after'] / rss0 - 1):+.1f}%)",
+        ),
+    ]
+    growth = [
+        100 * (b["rss_after"] / a["rss_after"] - 1)
+        for a, b in zip(rounds, rounds[1:], strict=False)
+    ]
+    command = (
+        f"python bench/load_test.py --sessions {args.sessions} --moves {args.moves} "
+        f"--rounds {args.rounds} --pause {args.pause:g} --num-procs {args.num_procs}"
+    )
+    text = (
+        f"{BEGIN}\n## snnlab serve under load (bench/load_test.py)\n\n"
+        f"Command: `{command}`; {datetime.datetime.now().isoformat(timespec='seconds')}; "
+        f"{platform.node()}, {os.cpu_count()} cores (shared with other work; load average "
+        f"before {load_before}, after {_loadavg()}).\n\n"
+        f"`snnlab serve --num-procs {args.num_procs}` on 127.0.0.1. Each class: "
+        f"{args.sessions} Explorer sessions opened at once the way a browser opens them "
+        f"(page, websocket, document), each moving its `I_e` slider {args.moves} times "
+        f"to values of its own, {args.pause:g} s after each new plot; latency is from "
+        "sending the slider value to receiving the new voltage data. The clients are one "
+        "process on the same machine. Server RSS is summed over the server's processes; "
+        f"before the first class (after a warm-up of {2 * args.num_procs} sessions) it was "
+        f"{rss0:.0f} MiB.\n\n" + "\n".join(lines) + "\n"
+    )
+    if growth:
+        text += (
+            "\nGrowth of server RSS from the end of one class to the end of the next: "
+            + ", ".join(f"{g:+.1f}%" for g in growth)
+            + ".\n"
+        )
+    errors = [e for r in rounds for e in r["errors"]]
+    p95 = max(_pct([x * 1e3 for x in r["latencies"]], 95) for r in rounds)
+    worst = max(100 * (r["rss_after"] / rss0 - 1) for r in rounds)
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**missed**"
+
+    answered = all(len(r["latencies"]) == expected and sum(r["own"]) == r["opened"] for r in rounds)
+    text += (
+        f"\nTargets: no errors and every move answered in its own session: "
+        f"{verdict(not errors and answered)}; p95 <= 500 ms: {verdict(p95 <= 500)} "
+        f"({p95:.0f} ms); RSS back within 10% of its start after each class: "
+        f"{verdict(worst <= 10)} ({worst:+.1f}%).\n"
+    )
+    if errors:
+        text += "\nErrors (first 10):\n\n" + "\n".join(f"- {e}" for e in errors[:10]) + "\n"
+    return text + END + "\n"
+
+
+BEGIN = "<!-- load_test: begin (written by bench/load_test.py) -->"
+END = "<!-- load_test: end -->"
+
+
+def write_section(path: Path, section: str) -> None:
+    """Put `section` into `path` between the load test's markers (appended the first time)."""
+    text = path.read_text() if path.exists() else ""
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + section.rstrip("\n") + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
 
 
 if __name__ == "__main__":

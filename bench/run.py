@@ -700,7 +700,14 @@ def main():
     order = {w: i for i, w in enumerate(WORKLOADS)}
     rows.sort(key=lambda r: (order[r["workload"]], bool(r.get("peer"))))
     text = report(args, rows, cache, others, mach_before, machine(), jax_meta, started)
-    (BENCH / "results.md").write_text(text)
+    results = BENCH / "results.md"
+    # keep the section bench/load_test.py writes between its markers
+    old = results.read_text() if results.exists() else ""
+    begin, end = "<!-- load_test: begin", "<!-- load_test: end -->"
+    if begin in old and end in old:
+        section = begin + old.split(begin, 1)[1].split(end, 1)[0] + end
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    results.write_text(text)
     print(text)
 
 

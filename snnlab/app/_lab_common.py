@@ -4,11 +4,15 @@ A lab is a `pn.viewable.Viewer` whose `compute()` does the work for the current
 values and sends the results to its `Pipe`s. `request_run()` coalesces requests as the
 Explorer does (only the newest values run, a drag never queues stale work) and
 `run()` turns every exception into a message in the page, so the app never dies.
+
+The resource caps (`check_caps`) are checked before any work, and messages are
+escaped before they reach the page. A lab computes on the session's event loop (its
+`compute()` updates panes and widgets, which is safe only there); the Explorer, the
+app that takes arbitrary sizes, runs its simulations on `_guard`'s thread pool.
 """
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 
 import holoviews as hv
@@ -16,6 +20,7 @@ import panel as pn
 import param
 
 from .. import params as sp
+from . import _guard as guard
 from ._widgets import number_widget
 
 
@@ -47,6 +52,15 @@ class Lab(pn.viewable.Viewer):
         """
         raise NotImplementedError
 
+    def check_caps(self) -> None:
+        """Refuse (`ValueError` with a message) work past the server's resource caps.
+
+        The default checks `duration` and `dt` (and `size`, when the lab has them)
+        against `Limits`; labs with other costs extend it.
+        """
+        if "duration" in self.param and "dt" in self.param:
+            guard.check_run(getattr(self, "size", 1), self.duration, self.dt)
+
     def request_run(self, *events) -> None:
         """Ask for a run with the newest values; coalesces requests made during a run."""
         if self._suspended:
@@ -57,7 +71,7 @@ class Lab(pn.viewable.Viewer):
         doc = pn.state.curdoc
         if doc is not None and doc.session_context is not None:
             self._scheduled = True
-            pn.state.execute(self._drain, schedule=True)
+            guard.call_soon_in_session(doc, self._drain)
         else:
             self._drain()
 
@@ -79,13 +93,14 @@ class Lab(pn.viewable.Viewer):
         **Returns:** True when the computation succeeded.
         """
         try:
+            self.check_caps()
             note = self.compute()
         except (ValueError, TypeError, KeyError) as err:
             self.show(str(err), "danger")
             return False
         except Exception as err:  # noqa: BLE001 - never a dead app
             self.show(f"{type(err).__name__}: {err}", "danger")
-            traceback.print_exc()
+            guard.log.error("lab run failed: %s", err, exc_info=err)
             return False
         self.runs += 1
         self.show(note or "", "warning")
@@ -93,9 +108,10 @@ class Lab(pn.viewable.Viewer):
 
     def show(self, text: str, kind: str = "danger") -> None:
         """Show `text` in the page's alert box (hidden when empty)."""
+        text = str(text)[:2000]
         self.message = text
         self.alert.alert_type = kind
-        self.alert.object = text
+        self.alert.object = guard.escape(text)  # user text never becomes markup
         self.alert.visible = bool(text)
 
 
