@@ -15,6 +15,7 @@ yet on screen, a notebook) takes HoloViews' own path.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -64,8 +65,11 @@ def served_plots(stream: hv.streams.Stream) -> list:
     """The HoloViews plots that redraw on `stream` and live in a served Bokeh document.
 
     **Returns:** the plots, or `[]` when any of them is not served (a notebook view needs
-    HoloViews' own push of the changes) or none is drawn yet.
+    HoloViews' own push of the changes), none is drawn yet, or the caller is not the
+    server's loop thread (which holds the document lock).
     """
+    if threading.current_thread() is not threading.main_thread():
+        return []  # off the server's loop: HoloViews schedules the redraw on it
     plots = []
     for subscriber in stream.subscribers:
         plot = getattr(subscriber, "__self__", None)
