@@ -152,3 +152,17 @@ def test_absurd_sizes_are_refused_before_any_work(e):
     e.param.update(size=1, duration=50.0, dt=0.1)
     assert np.isfinite(e.result.traces["V"]).all()
     _still_works(e)
+
+
+def test_a_lab_refuses_a_run_past_the_caps_and_escapes_its_messages(monkeypatch):
+    from snnlab.app import EventClockLab
+
+    lab = EventClockLab()
+    runs = lab.runs
+    monkeypatch.setenv("SNNLAB_MAX_STEPS", "100")  # the default run has 400 steps
+    assert lab.run() is False
+    assert lab.runs == runs and "time steps" in lab.message and lab.alert.visible
+    monkeypatch.delenv("SNNLAB_MAX_STEPS")
+    assert lab.run() is True  # the session is still usable
+    lab.show("<img src=x onerror=alert(1)> & more")
+    assert "<img" not in lab.alert.object and "&lt;img" in lab.alert.object
