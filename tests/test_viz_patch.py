@@ -168,3 +168,14 @@ def test_a_view_outside_a_server_is_redrawn_by_holoviews():
     assert pipe.direct_updates == 0
     snap = _snapshot(pane)
     assert snap["y"][1] > -70.0 + 30.0
+
+
+def test_another_subscriber_still_gets_every_send():
+    dmap, pipe = sv.live(sv.voltage)
+    doc, (pane,) = _serve(dmap)
+    seen = []
+    pipe.add_subscriber(lambda **kw: seen.append(kw["data"]))
+    with set_curdoc(doc):
+        pipe.send({"res": _result(10.0)})
+        pipe.send({"res": _result(30.0)})
+    assert len(seen) == 2 and pipe.direct_updates == 0

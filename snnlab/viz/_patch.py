@@ -65,8 +65,9 @@ def served_plots(stream: hv.streams.Stream) -> list:
     """The HoloViews plots that redraw on `stream` and live in a served Bokeh document.
 
     **Returns:** the plots, or `[]` when any of them is not served (a notebook view needs
-    HoloViews' own push of the changes), none is drawn yet, or the caller is not the
-    server's loop thread (which holds the document lock).
+    HoloViews' own push of the changes), none is drawn yet, something other than a plot
+    subscribes to the stream, or the caller is not the server's loop thread (which holds
+    the document lock).
     """
     if threading.current_thread() is not threading.main_thread():
         return []  # off the server's loop: HoloViews schedules the redraw on it
@@ -74,7 +75,7 @@ def served_plots(stream: hv.streams.Stream) -> list:
     for subscriber in stream.subscribers:
         plot = getattr(subscriber, "__self__", None)
         if plot is None or getattr(subscriber, "__name__", "") != "refresh":
-            continue
+            return []  # someone else listens too: they get the event through HoloViews
         doc = getattr(plot, "document", None)
         if doc is None or doc.session_context is None or plot.current_frame is None:
             return []
