@@ -195,8 +195,8 @@ def _ranges_change(plot, frame) -> Callable[[], None] | None:
             ys.append((bottom, top))
         else:
             xd, yd = el.dimensions()[0], el.dimensions()[1]
-            xs.append(el.range(xd, dimension_range=False))
-            ys.append(el.range(yd, dimension_range=False))
+            xs.append(_data_range(el.dimension_values(xd)))
+            ys.append(_data_range(el.dimension_values(yd)))
     pad = _padding(plot, elements[0])
     x = _padded(_union(xs), pad[0])
     y = _padded(_union(ys), pad[1])
@@ -224,6 +224,13 @@ def _padding(plot, el) -> tuple[float, float]:
     if isinstance(xp, tuple) or isinstance(yp, tuple):
         return (np.nan, np.nan)  # one-sided padding: leave it to HoloViews
     return float(xp), float(yp)
+
+
+def _data_range(values: np.ndarray) -> tuple[float, float]:
+    """Smallest and largest finite value (NaN, NaN when there is none)."""
+    values = np.asarray(values, dtype=float)
+    finite = values[np.isfinite(values)]
+    return (float(finite.min()), float(finite.max())) if finite.size else (np.nan, np.nan)
 
 
 def _union(ranges: list[tuple]) -> tuple[float, float] | None:

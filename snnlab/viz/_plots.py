@@ -15,6 +15,9 @@ from ..core import Result
 TIME = hv.Dimension("t", label="t", unit="ms")
 NEURON = hv.Dimension("neuron", label="neuron")
 
+COLUMNS = ["dictionary"]
+"""HoloViews data backend of the views: plain numpy columns (no DataFrame per update)."""
+
 MAX_TRACE_POINTS = 20_000
 """Samples per trace kept before min/max decimation (peaks are kept)."""
 
@@ -124,7 +127,7 @@ def voltage(
     traces = res[state][:, neurons] if state in names else np.zeros((len(res.t), 0))
     t, v = _joined(res.t, np.asarray(traces, dtype=float), max_points)
     curve = styled(
-        hv.Curve((t, v), TIME, ydim),
+        hv.Curve({TIME.name: t, ydim.name: v}, TIME, ydim, datatype=COLUMNS),
         color=_TRACE_COLOR,
         line_width=1.5,
         responsive=True,
@@ -140,7 +143,9 @@ def voltage(
     if level is None:
         level = float(np.nanmax(v)) if len(v) and np.isfinite(v).any() else 0.0
     marks = styled(
-        hv.Scatter((st, np.full(len(st), level)), TIME, ydim),
+        hv.Scatter(
+            {TIME.name: st, ydim.name: np.full(len(st), level)}, TIME, ydim, datatype=COLUMNS
+        ),
         color=_SPIKE_COLOR,
         marker="triangle",
         size=7,
@@ -191,7 +196,7 @@ def raster(
         img = np.where(counts > 0, counts, np.nan)
     title = "spike raster"
     points = styled(
-        hv.Points(pts, [TIME, NEURON]),
+        hv.Points({TIME.name: pts[0], NEURON.name: pts[1]}, [TIME, NEURON], datatype=COLUMNS),
         marker="dash",
         angle=90,
         size=6,
