@@ -529,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
             return sum(cpu_seconds(p) for p in server.pids())
 
         # warm up: a few sessions (spread over the processes) compile the shared functions
-        asyncio.run(run_load(url, 2 * args.num_procs, 2, 120.0))
+        asyncio.run(run_load(url, 4 * args.num_procs, 2, 120.0))
         time.sleep(6.0)
         gc.collect()
         rss0 = wait_for_memory(server, 0.0, 0.0)
@@ -600,7 +600,7 @@ def report(args, rounds: list[dict], rss0: float, load_before: str) -> str:
         f"to values of its own, {args.pause:g} s after each new plot; latency is from "
         "sending the slider value to receiving the new voltage data. The clients are one "
         "process on the same machine. Server RSS is summed over the server's processes; "
-        f"before the first class (after a warm-up of {2 * args.num_procs} sessions) it was "
+        f"before the first class (after a warm-up of {4 * args.num_procs} sessions) it was "
         f"{rss0:.0f} MiB.\n\n" + "\n".join(lines) + "\n"
     )
     if growth:

@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
             default=default,
             help=f"{text} (default {default})",
         )
+    serve.add_argument(
+        "--jax-cache",
+        default=str(Path.home() / ".cache" / "snnlab" / "jax"),
+        help="folder of JAX's persistent compilation cache, shared by the server processes "
+        "and later starts ('' turns it off; default ~/.cache/snnlab/jax)",
+    )
     serve.add_argument("--show", action="store_true", help="open a browser")
     return parser
 
@@ -167,13 +173,29 @@ def serve_command(args: argparse.Namespace) -> list[str]:
     return cmd
 
 
+def server_environment(args: argparse.Namespace) -> dict[str, str]:
+    """Environment variables every server process starts with: the caps, and JAX's
+    persistent compilation cache (so a second process, or the next start, loads the
+    compiled simulation instead of compiling it while a student waits). Variables the
+    user has set already win."""
+    env = limits_of(args).env()
+    cache = getattr(args, "jax_cache", "")
+    if cache:
+        env.setdefault("JAX_COMPILATION_CACHE_DIR", str(Path(cache).expanduser()))
+        env.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+    for name in ("JAX_COMPILATION_CACHE_DIR", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `snnlab` console command."""
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         cmd = serve_command(args)
         # every server process (also those forked by --num-procs) reads its caps from here
-        os.environ.update(limits_of(args).env())
+        os.environ.update(server_environment(args))
         if os.name == "posix":
             # become the server, so that stopping `snnlab serve` stops it too
             os.execv(cmd[0], cmd)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from snnlab.app._guard import SETUP_SCRIPT, Limits
-from snnlab.cli import build_parser, limits_of, serve_command
+from snnlab.cli import build_parser, limits_of, serve_command, server_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("load_test", ROOT / "bench" / "load_test.py")
@@ -54,6 +54,12 @@ def test_serve_options_reach_panel_and_the_caps_reach_the_environment():
     assert setup.read_text() == SETUP_SCRIPT
     caps = limits_of(args)
     assert (caps.max_sessions, caps.max_cells, caps.max_upload_bytes) == (40, 1000, 2048)
+    env = server_environment(args)
+    assert env["SNNLAB_MAX_CELLS"] == "1000"
+    if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+        assert env["JAX_COMPILATION_CACHE_DIR"].endswith("jax")  # the compile cache is on
+    off = server_environment(build_parser().parse_args(["serve", "--jax-cache", ""]))
+    assert off.get("JAX_COMPILATION_CACHE_DIR") == os.environ.get("JAX_COMPILATION_CACHE_DIR")
     assert Limits.from_env(caps.env()) == caps
     with pytest.raises(SystemExit):
         build_parser().parse_args(["serve", "--max-cells", "nan"])
