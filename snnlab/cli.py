@@ -176,16 +176,13 @@ def serve_command(args: argparse.Namespace) -> list[str]:
 def server_environment(args: argparse.Namespace) -> dict[str, str]:
     """Environment variables every server process starts with: the caps, and JAX's
     persistent compilation cache (so a second process, or the next start, loads the
-    compiled simulation instead of compiling it while a student waits). Variables the
-    user has set already win."""
+    compiled simulation instead of compiling it while a student waits). JAX variables
+    the user has set already are left as they are."""
     env = limits_of(args).env()
     cache = getattr(args, "jax_cache", "")
-    if cache:
-        env.setdefault("JAX_COMPILATION_CACHE_DIR", str(Path(cache).expanduser()))
+    if cache and "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+        env["JAX_COMPILATION_CACHE_DIR"] = str(Path(cache).expanduser())
         env.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
-    for name in ("JAX_COMPILATION_CACHE_DIR", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"):
-        if name in os.environ:
-            env[name] = os.environ[name]
     return env
 
 

@@ -59,7 +59,7 @@ def test_serve_options_reach_panel_and_the_caps_reach_the_environment():
     if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
         assert env["JAX_COMPILATION_CACHE_DIR"].endswith("jax")  # the compile cache is on
     off = server_environment(build_parser().parse_args(["serve", "--jax-cache", ""]))
-    assert off.get("JAX_COMPILATION_CACHE_DIR") == os.environ.get("JAX_COMPILATION_CACHE_DIR")
+    assert "JAX_COMPILATION_CACHE_DIR" not in off
     assert Limits.from_env(caps.env()) == caps
     with pytest.raises(SystemExit):
         build_parser().parse_args(["serve", "--max-cells", "nan"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import warnings
 
+from ._guard import in_server
+
 
 class FrontendWarning(UserWarning):
     """The notebook frontend probably cannot render Bokeh/Panel output."""
@@ -17,13 +19,6 @@ def _in_notebook() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
-
-
-def _served() -> bool:
-    import panel as pn
-
-    doc = pn.state.curdoc
-    return doc is not None and doc.session_context is not None
 
 
 def frontend_problems() -> list[str]:
@@ -53,7 +48,7 @@ def extension(*args, warn: bool = True, **kwargs) -> None:
         for problem in frontend_problems():
             warnings.warn(problem, FrontendWarning, stacklevel=2)
     pn.extension(*args, **kwargs)
-    if _served() and hv.Store.current_backend == "bokeh" and "bokeh" in hv.Store.renderers:
+    if in_server() and hv.Store.current_backend == "bokeh" and "bokeh" in hv.Store.renderers:
         # a served session needs no notebook output, and hv.extension would rebuild
         # HoloViews' option builders in every session: thousands of long-lived objects
         # scattered among the session's, which keep the session's memory from the system
