@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -80,3 +81,12 @@ def serving(cmd: list[str], timeout: float = 120.0, cwd=None):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def snnlab_server(timeout: float = 120.0):
+    """`snnlab serve` (every app in apps/) on a free 127.0.0.1 port; yields its URL."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "snnlab.cli", "serve", "--address", "127.0.0.1"]
+    with serving([*cmd, "--port", str(port)], timeout=timeout):
+        yield f"http://127.0.0.1:{port}"

@@ -8,14 +8,13 @@ pytest's temporary folder (never into the repository).
 
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from browser_support import ARGS, browser_marks, executable, free_port, serving
+from browser_support import ARGS, browser_marks, executable, snnlab_server
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = browser_marks(300)
@@ -49,10 +48,8 @@ def artifacts(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server():
-    port = free_port()
-    cmd = [sys.executable, "-m", "snnlab.cli", "serve", "--address", "127.0.0.1"]
-    with serving([*cmd, "--port", str(port)], timeout=90):
-        yield f"http://127.0.0.1:{port}"
+    with snnlab_server(timeout=90) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,10 @@ Playwright (no browser download); a malformed upload must be refused in the page
 Skipped when chromium or playwright is missing (a failure in CI, see conftest.py).
 """
 
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from browser_support import ARGS, browser_marks, executable, free_port, serving
+from browser_support import ARGS, browser_marks, executable, snnlab_server
 
 APPS = {
     # app name: (slider title prefix, data column that must change)
@@ -20,7 +18,6 @@ APPS = {
     "dynapse_lab": ("Idc (A) (log)", "imem"),
     "inputs_lab": ("weight (mV or pA)", "V"),
 }
-ROOT = Path(__file__).resolve().parent.parent
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = browser_marks(240)
@@ -40,13 +37,8 @@ COLUMN_JS = """(col) => {
 
 @pytest.fixture(scope="module")
 def server():
-    port = free_port()
-    files = [str(ROOT / "apps" / f"{name}.py") for name in APPS]
-    origin = f"127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "panel", "serve", *files, "--address", "127.0.0.1"]
-    cmd += ["--port", str(port), "--allow-websocket-origin", origin]
-    with serving(cmd, timeout=90, cwd=ROOT):
-        yield f"http://{origin}"
+    with snnlab_server(timeout=90) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -6,14 +6,11 @@ current slider with the keyboard and checks that the V-nullcline moves.
 """
 
 import os
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from browser_support import ARGS, browser_marks, executable, free_port, serving
-
-APP = Path(__file__).resolve().parent.parent / "apps" / "phase_plane.py"
+from browser_support import ARGS, browser_marks, executable, snnlab_server
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = browser_marks(300)
@@ -53,11 +50,8 @@ SOURCES_JS = """() => {
 
 @pytest.fixture(scope="module")
 def server():
-    port = free_port()
-    cmd = [sys.executable, "-m", "panel", "serve", str(APP), "--address", "127.0.0.1"]
-    cmd += ["--port", str(port), "--allow-websocket-origin", f"127.0.0.1:{port}"]
-    with serving(cmd, timeout=120):
-        yield f"http://127.0.0.1:{port}"
+    with snnlab_server(timeout=120) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
