@@ -31,6 +31,8 @@ _LIMIT_OPTIONS = {
     "max_upload_bytes": "largest uploaded file (bytes)",
     "max_run_seconds": "wall-clock seconds after which a run is stopped",
     "workers": "simulation threads per server process",
+    "recycle_growth": "with --num-procs, replace a worker whose memory once idle is this "
+    "fraction above its first idle size",
 }
 
 
@@ -143,14 +145,19 @@ def write_index(apps: list[Path]) -> Path:
     path = folder / "index.html"
     path.write_text(index_html([a.stem for a in apps], {a.stem: _title(a) for a in apps}))
     (folder / "snnlab_setup.py").write_text(SETUP_SCRIPT)
+    # run by its path, so that Tornado's parent process does not import snnlab (and JAX)
+    (folder / "snnlab_serve_main.py").write_text(
+        (Path(__file__).parent / "_serve_main.py").read_text()
+    )
     return path
 
 
 def serve_command(args: argparse.Namespace) -> list[str]:
-    """The `panel serve` command line for `args` (apps, index page, address, port)."""
+    """The `panel serve` command line for `args` (apps, index page, address, port), run
+    through `snnlab/_serve_main.py` (copied beside the index page)."""
     apps = find_apps(args.apps_dir)
-    cmd = [sys.executable, "-m", "panel", "serve", *map(str, apps)]
     index = write_index(apps)
+    cmd = [sys.executable, str(index.parent / "snnlab_serve_main.py"), "serve", *map(str, apps)]
     cmd += ["--index", str(index), "--disable-index-redirect"]
     cmd += ["--setup", str(index.parent / "snnlab_setup.py")]
     cmd += ["--address", args.address, "--port", str(args.port), "--num-procs", str(args.num_procs)]

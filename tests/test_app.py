@@ -3,6 +3,7 @@
 import json
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -182,7 +183,8 @@ def test_extension_warns_without_jupyter_bokeh(monkeypatch):
 def test_serve_command_has_index_and_options(tmp_path):
     args = build_parser().parse_args(["serve", "--port", "5123", "--address", "127.0.0.1"])
     cmd = serve_command(args)
-    assert cmd[:3] == [sys.executable, "-m", "panel"]
+    assert cmd[0] == sys.executable and cmd[1].endswith("snnlab_serve_main.py")
+    assert cmd[2] == "serve" and Path(cmd[1]).read_text().startswith('"""Panel')
     assert any(c.endswith("explorer.py") for c in cmd)
     assert cmd[cmd.index("--port") + 1] == "5123" and "--index" in cmd
     assert "127.0.0.1" == build_parser().parse_args(["serve"]).address or True

@@ -123,6 +123,46 @@ def test_killing_one_server_process_leaves_the_others_serving():
         # and a full app session still works on the surviving process
         out = asyncio.run(load_test.run_load(srv.url, 1, 1, 90.0))
         assert out["errors"] == [] and out["opened"] == 1
+        # stopping the server (its parent process) stops every worker with it
+        workers = load_test.children(srv.proc.pid)
+        srv.proc.terminate()
+        srv.proc.wait(timeout=15)
+        deadline = time.monotonic() + 15
+        while any(Path(f"/proc/{w}").exists() for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        alive = [w for w in workers if Path(f"/proc/{w}").exists()]
+        assert alive == [], f"workers outlived the server: {alive}"
+
+
+def test_workers_share_new_connections_and_a_grown_idle_worker_is_replaced():
+    """Under --num-procs 2: a burst of sessions is spread over both workers (Tornado alone
+    lets one worker accept the whole burst); once the sessions have left, a worker whose
+    memory grew past --recycle-growth (here any growth) is replaced by a fresh one, and
+    the server keeps serving."""
+    extra = ["--num-procs", "2", "--session-lifetime", "1000", "--recycle-growth", "1e-9"]
+    with load_test.Server(*extra) as srv:
+        deadline = time.monotonic() + 60
+        while srv.count("warm in") < 2:  # both workers have warmed up
+            assert time.monotonic() < deadline, srv.output()
+            time.sleep(0.5)
+        workers = load_test.children(srv.proc.pid)
+
+        def spread():
+            return load_test.connections_by_pid(srv.port, workers)
+
+        out = asyncio.run(load_test.run_load(srv.url, 6, 1, 120.0, spread=spread))
+        assert out["errors"] == [] and out["opened"] == 6
+        assert sorted(out["per_worker"]) == sorted(workers)
+        assert all(n >= 1 for n in out["per_worker"].values()), out["per_worker"]
+        deadline = time.monotonic() + 60
+        while srv.count(load_test.RECYCLED) < 2:
+            assert time.monotonic() < deadline, srv.output()
+            time.sleep(0.5)
+        assert "idle at" in srv.output(20_000) and "recycling" in srv.output(20_000)
+        fresh = load_test.children(srv.proc.pid)
+        assert not set(fresh) & set(workers), (workers, fresh)
+        out = asyncio.run(load_test.run_load(srv.url, 2, 2, 120.0))
+        assert out["errors"] == [] and out["opened"] == 2 and len(out["latencies"]) == 4
 
 
 def test_load_script_refuses_non_loopback_addresses():

@@ -20,6 +20,7 @@ and the live-session counter of the session limit (server bookkeeping, no user d
 from __future__ import annotations
 
 import dataclasses
+import gc
 import html
 import json
 import logging
@@ -29,7 +30,10 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from ._server_memory import GcPolicy, Recycler, rss_mib, trim_heap, warm_up
+
 log = logging.getLogger("snnlab.serve")
+_GC_POLICY: GcPolicy | None = None
 
 _ENV = {
     "max_cells": ("SNNLAB_MAX_CELLS", int),
@@ -41,6 +45,7 @@ _ENV = {
     "max_list_items": ("SNNLAB_MAX_LIST_ITEMS", int),
     "workers": ("SNNLAB_WORKERS", int),
     "inline_cells": ("SNNLAB_INLINE_CELLS", int),
+    "recycle_growth": ("SNNLAB_RECYCLE_GROWTH", float),
 }
 
 
@@ -63,6 +68,9 @@ class Limits:
     - `inline_cells`: runs of at most this many neurons x steps (a millisecond or so) run
       on the event loop, saving the two hops to the pool and back; larger runs go to
       the pool.
+    - `recycle_growth`: under `--num-procs`, a worker whose resident memory, once all
+      its sessions have gone, is more than this fraction above its first idle size is
+      replaced by a fresh one (see `snnlab.app._server_memory.Recycler`).
     """
 
     max_cells: int = 20_000_000
@@ -74,6 +82,7 @@ class Limits:
     max_list_items: int = 10_000
     workers: int = 2
     inline_cells: int = 50_000
+    recycle_growth: float = 0.10
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Limits:
@@ -355,8 +364,9 @@ def call_later_in_session(doc, ms: int, fn, /, *args) -> None:
 class SessionGate:
     """Counts the live sessions of a server process and refuses new ones past the limit."""
 
-    def __init__(self, max_sessions: int):
+    def __init__(self, max_sessions: int, recycler: Recycler | None = None):
         self.max_sessions = max_sessions
+        self.recycler = recycler
         self.live = 0
         self._lock = threading.Lock()
 
@@ -377,6 +387,10 @@ class SessionGate:
             idle = self.live == 0
         if idle:
             release_memory()
+            if self.recycler is not None:
+                from tornado.ioloop import IOLoop
+
+                IOLoop.current().add_callback(self.recycler.idle, lambda: self.live)
 
     def authorize(self, user_info, path) -> bool:
         """Panel's `authorize_callback`: False (a 403 page) when the server is full."""
@@ -389,15 +403,13 @@ class SessionGate:
 
 
 def release_memory() -> None:
-    """Run the garbage collector and return freed heap memory to the OS (glibc only)."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: the allocator keeps its pages
-        pass
+    """Collect all garbage (frozen objects included, see `_server_memory.GcPolicy`) and
+    return freed heap memory to the OS (glibc only)."""
+    if _GC_POLICY is not None:
+        _GC_POLICY.complete()
+    else:
+        gc.collect()
+    trim_heap()
 
 
 def _log_exception(exc: BaseException) -> None:
@@ -410,19 +422,59 @@ def install_server_guards(caps: Limits | None = None) -> SessionGate:
     - a session limit (`Limits.max_sessions` live sessions per process; past it a new
       browser gets Panel's "not authorized" page saying the server is full);
     - an exception handler that logs every exception raised in a callback, for apps that
-      do not show their own (the Explorer also shows it in the page).
+      do not show their own (the Explorer also shows it in the page);
+    - the memory policy of `_server_memory`: the app modules are imported once here, and
+      what is alive then is frozen out of the collector's full passes (`GcPolicy`);
+      under `--num-procs` a worker that stays large after its sessions left is replaced
+      (`Recycler`), and each worker accepts one connection at a time.
 
     **Returns:** the `SessionGate` (its `live` attribute counts the live sessions).
     """
+    global _GC_POLICY
     import panel as pn
+    import tornado.process
 
+    import snnlab.app  # noqa: F401 - imported before the first student, then frozen
+
+    logging.basicConfig(level=logging.INFO)  # a no-op where the server configured logging
+    logging.getLogger("snnlab").setLevel(logging.INFO)
     caps = caps or limits()
-    gate = SessionGate(caps.max_sessions)
+    forked = tornado.process.task_id() is not None
+    recycler = None
+    if forked:
+        took = warm_up()
+        release_memory()
+        recycler = Recycler(caps.recycle_growth, baseline_mib=rss_mib())
+        log.info("worker %d: warm in %.1f s, %.0f MiB", os.getpid(), took, recycler.baseline_mib)
+    gate = SessionGate(caps.max_sessions, recycler)
     pn.state.on_session_created(gate.created)
     pn.config.authorize_callback = gate.authorize
     pn.config.exception_handler = _log_exception
-    logging.basicConfig(level=logging.INFO)
+    share_new_connections()
+    if _GC_POLICY is None:
+        _GC_POLICY = GcPolicy().install()
     return gate
+
+
+def share_new_connections() -> bool:
+    """Under `--num-procs`, make this worker accept one new connection per turn of its
+    event loop (Tornado accepts up to 128 at once).
+
+    The workers share one listening socket. A worker that accepts a whole burst of
+    connections (thirty students opening the app at once) serves all of them while the
+    other workers idle; accepting one at a time lets an idle worker take the next
+    connection while a busy one builds a page. No effect in a single process.
+
+    **Returns:** True if this process is a forked worker and the change was made.
+    """
+    import tornado.netutil
+    import tornado.process
+
+    if tornado.process.task_id() is None or not hasattr(tornado.netutil, "_DEFAULT_BACKLOG"):
+        return False
+    # read at every wake-up by Tornado's accept loop; the listen backlog is already set
+    tornado.netutil._DEFAULT_BACKLOG = 1
+    return True
 
 
 SETUP_SCRIPT = """# written by `snnlab serve`: process-wide guards (session limit, error logging)
@@ -452,5 +504,6 @@ __all__ = [
     "read_json_upload",
     "read_query_value",
     "release_memory",
+    "share_new_connections",
     "submit",
 ]
