@@ -334,12 +334,18 @@ def in_server() -> bool:
 
 def in_session(doc, fn, /, *args):
     """`fn(*args)` wrapped to run with `doc` as Panel's current document, its exceptions
-    going to the session's exception handler (shown and logged, the session lives on)."""
+    going to the session's exception handler (shown and logged, the session lives on).
+
+    The changes `fn` makes to the page reach the browser in one message (Panel's
+    `unlocked`): Bokeh alone sends one per change, and serializes each against every
+    model of the page (a slider move changes about ten properties).
+    """
+    from panel.io.document import unlocked
     from panel.io.state import set_curdoc, state
 
     def callback():
         try:
-            with set_curdoc(doc):
+            with set_curdoc(doc), unlocked():
                 return fn(*args)
         except Exception as exc:  # noqa: BLE001 - reported, never fatal
             with set_curdoc(doc):
@@ -426,7 +432,7 @@ def install_server_guards(caps: Limits | None = None) -> SessionGate:
     - the memory policy of `_server_memory`: the app modules are imported once here, and
       what is alive then is frozen out of the collector's full passes (`GcPolicy`);
       under `--num-procs` a worker that stays large after its sessions left is replaced
-      (`Recycler`), and each worker accepts one connection at a time.
+      (`Recycler`).
 
     **Returns:** the `SessionGate` (its `live` attribute counts the live sessions).
     """
@@ -450,31 +456,9 @@ def install_server_guards(caps: Limits | None = None) -> SessionGate:
     pn.state.on_session_created(gate.created)
     pn.config.authorize_callback = gate.authorize
     pn.config.exception_handler = _log_exception
-    share_new_connections()
     if _GC_POLICY is None:
         _GC_POLICY = GcPolicy().install()
     return gate
-
-
-def share_new_connections() -> bool:
-    """Under `--num-procs`, make this worker accept one new connection per turn of its
-    event loop (Tornado accepts up to 128 at once).
-
-    The workers share one listening socket. A worker that accepts a whole burst of
-    connections (thirty students opening the app at once) serves all of them while the
-    other workers idle; accepting one at a time lets an idle worker take the next
-    connection while a busy one builds a page. No effect in a single process.
-
-    **Returns:** True if this process is a forked worker and the change was made.
-    """
-    import tornado.netutil
-    import tornado.process
-
-    if tornado.process.task_id() is None or not hasattr(tornado.netutil, "_DEFAULT_BACKLOG"):
-        return False
-    # read at every wake-up by Tornado's accept loop; the listen backlog is already set
-    tornado.netutil._DEFAULT_BACKLOG = 1
-    return True
 
 
 SETUP_SCRIPT = """# written by `snnlab serve`: process-wide guards (session limit, error logging)
@@ -504,6 +488,5 @@ __all__ = [
     "read_json_upload",
     "read_query_value",
     "release_memory",
-    "share_new_connections",
     "submit",
 ]
