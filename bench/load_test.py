@@ -76,7 +76,8 @@ class Server:
         self.proc: subprocess.Popen | None = None
         # the server's output goes to a file: a pipe nobody reads fills up (64 KiB of
         # request logs) and then blocks the server mid-write
-        self.log = tempfile.TemporaryFile()
+        path = os.environ.get("SNNLAB_LOAD_TEST_LOG")
+        self.log = open(path, "w+b") if path else tempfile.TemporaryFile()  # noqa: SIM115
 
     def __enter__(self) -> Server:
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
@@ -96,6 +97,12 @@ class Server:
         self.log.flush()
         self.log.seek(0)
         return self.log.read().decode(errors="replace")[-limit:]
+
+    def count(self, text: str) -> int:
+        """How often `text` occurs in all the server printed so far."""
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace").count(text)
 
     def pids(self) -> list[int]:
         """The server's process and its children (the --num-procs workers)."""
@@ -133,6 +140,10 @@ class External:
 
     def __enter__(self) -> External:
         return self
+
+    def count(self, text: str) -> int | None:
+        """Unknown for a server whose output this script does not hold."""
+        return None
 
     def __exit__(self, *exc) -> None:
         pass
@@ -180,6 +191,64 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def connections_by_pid(port: int, pids: list[int]) -> dict[int, int]:
+    """Established TCP connections to local `port` held by each of `pids` (from /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            f = row.split()
+            if f[3] == "01" and int(f[1].rsplit(":", 1)[1], 16) == port:  # ESTABLISHED
+                inodes.add(f[9])
+    out = {}
+    for pid in pids:
+        n = 0
+        try:
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                try:
+                    link = os.readlink(fd)
+                except OSError:
+                    continue
+                if link.startswith("socket:[") and link[8:-1] in inodes:
+                    n += 1
+        except OSError:
+            pass
+        out[pid] = n
+    return out
+
+
+def wait_for_workers(server, num_procs: int, timeout: float = 90.0) -> None:
+    """Wait until no worker is being replaced: every worker that began recycling has
+    exited, and every worker started (the first ones and their replacements) has
+    warmed up (from the server's log; nothing to wait for on an external server)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        replaced = server.count(RECYCLED)
+        if replaced is None:
+            return
+        draining = server.count("; recycling")
+        if draining == replaced and server.count("warm in") >= num_procs + replaced:
+            return
+        time.sleep(0.5)
+
+
+def settled_rss(server, timeout: float = 60.0) -> float:
+    """The server's RSS once it stops changing (three readings 1 s apart within 1%), so
+    that a worker being replaced or warming up is not caught half-way."""
+    deadline = time.monotonic() + timeout
+    readings = [server.rss_mb()]
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        readings.append(server.rss_mb())
+        last = readings[-3:]
+        if len(last) == 3 and max(last) <= 1.01 * min(last):
+            break
+    return readings[-1]
 
 
 # ---- a minimal Bokeh websocket client ---------------------------------------------------
@@ -418,7 +487,13 @@ def session_value(i: int, move: int) -> float:
 
 
 async def run_load(
-    url: str, n: int, moves: int, deadline: float, pause: float = 0.2, server_cpu=None
+    url: str,
+    n: int,
+    moves: int,
+    deadline: float,
+    pause: float = 0.2,
+    server_cpu=None,
+    spread=None,
 ) -> dict[str, object]:
     """Open `n` sessions at once, move each one's slider `moves` times, close them.
 
@@ -431,6 +506,7 @@ async def run_load(
     live = [s for s, o in zip(sessions, opened, strict=True) if not isinstance(o, BaseException)]
     await asyncio.gather(*(s.wait_for_data(120.0) for s in live))
     t_open = time.monotonic() - t_start
+    per_worker = spread() if spread else {}
     latencies: list[float] = []
     own: list[bool] = []
 
@@ -471,6 +547,7 @@ async def run_load(
         "own": own,
         "opened": len(live),
         "t_open": t_open,
+        "per_worker": per_worker,
         "t_total": time.monotonic() - t_start,
         # shares of one core used while the sliders moved: the clients, the server
         "client_cpu": (cpu1[0] - cpu0[0]) / (cpu1[2] - cpu0[2]),
@@ -503,6 +580,10 @@ def wait_for_memory(server: Server, target: float, timeout: float) -> float:
     return rss
 
 
+RECYCLED = "exited with status 75, restarting"
+"""What Tornado's parent prints when a worker was replaced for its memory (`Recycler`)."""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the load test and write its figures (see the module docstring)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -528,17 +609,30 @@ def main(argv: list[str] | None = None) -> int:
         def server_cpu() -> float:
             return sum(cpu_seconds(p) for p in server.pids())
 
+        def spread() -> dict[int, int]:
+            return connections_by_pid(server.port, server.pids()[1:])
+
         # warm up: a few sessions (spread over the processes) compile the shared functions
         asyncio.run(run_load(url, 4 * args.num_procs, 2, 120.0))
-        time.sleep(6.0)
+        time.sleep(6.0)  # the warm-up's sessions expire; a grown worker starts recycling
+        wait_for_workers(server, args.num_procs)
         gc.collect()
-        rss0 = wait_for_memory(server, 0.0, 0.0)
+        rss0 = settled_rss(server)
+        replaced = server.count(RECYCLED)
         for _ in range(args.rounds):
             out = asyncio.run(
-                run_load(url, args.sessions, args.moves, args.deadline, args.pause, server_cpu)
+                run_load(
+                    url, args.sessions, args.moves, args.deadline, args.pause, server_cpu, spread
+                )
             )
             out["rss_peak"] = server.rss_mb()
-            out["rss_after"] = wait_for_memory(server, rss0, 60.0)
+            time.sleep(6.0)
+            wait_for_workers(server, args.num_procs)
+            wait_for_memory(server, rss0, 60.0)
+            out["rss_after"] = settled_rss(server)
+            now = server.count(RECYCLED)
+            out["replaced"] = None if now is None else now - replaced
+            replaced = now
             rounds.append(out)
     text = report(args, rounds, rss0, load_before)
     print(text)
@@ -572,6 +666,10 @@ def report(args, rounds: list[dict], rss0: float, load_before: str) -> str:
         row("slider-to-data latency max (ms)", lambda r: ms(r, 100)),
         row("time to open all sessions (s)", lambda r: f"{r['t_open']:.1f}"),
         row(
+            "connections per worker with all sessions open",
+            lambda r: " / ".join(str(v) for v in r["per_worker"].values()) or "n/a",
+        ),
+        row(
             "CPU while the sliders moved (cores): server / clients",
             lambda r: f"{r['server_cpu']:.2f} / {r['client_cpu']:.2f}",
         ),
@@ -579,6 +677,10 @@ def report(args, rounds: list[dict], rss0: float, load_before: str) -> str:
         row(
             "server RSS after all closed (MiB, vs before the first class)",
             lambda r: f"{r['rss_after']:.0f} ({100 * (r['rss_after'] / rss0 - 1):+.1f}%)",
+        ),
+        row(
+            "workers replaced for their memory after the class",
+            lambda r: "n/a" if r["replaced"] is None else str(r["replaced"]),
         ),
     ]
     growth = [
@@ -599,9 +701,13 @@ def report(args, rounds: list[dict], rss0: float, load_before: str) -> str:
         f"(page, websocket, document), each moving its `I_e` slider {args.moves} times "
         f"to values of its own, {args.pause:g} s after each new plot; latency is from "
         "sending the slider value to receiving the new voltage data. The clients are one "
-        "process on the same machine. Server RSS is summed over the server's processes; "
-        f"before the first class (after a warm-up of {4 * args.num_procs} sessions) it was "
-        f"{rss0:.0f} MiB.\n\n" + "\n".join(lines) + "\n"
+        "process on the same machine. Server RSS is summed over the server's processes "
+        "(Tornado's parent and its workers) and read once it has settled; before the first "
+        f"class (after a warm-up of {4 * args.num_procs} sessions) it was {rss0:.0f} MiB. "
+        "A worker whose memory, once its sessions have gone, is more than 10% above its "
+        "warm empty size is replaced by a fresh one (`snnlab serve --recycle-growth`); "
+        "each class starts, and memory is read after it, once no worker is being replaced."
+        "\n\n" + "\n".join(lines) + "\n"
     )
     if growth:
         text += (
