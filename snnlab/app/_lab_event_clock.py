@@ -378,8 +378,9 @@ class EventClockLab(Lab):
         self._fill_model_box()
         self.request_run()
 
-    def compute(self) -> str:
-        """Run both engines and the dt sweep; update the plots and the readout."""
+    def check_caps(self) -> None:
+        """The caps, and the event engine's presence (else there is nothing to compare)."""
+        super().check_caps()
         if not event_available():
             self.readout.object = (
                 "**The event engine is not available in this installation** "
@@ -387,32 +388,41 @@ class EventClockLab(Lab):
                 "to compare with."
             )
             raise ValueError("The event engine is not available: nothing to compare with.")
-        with jax.enable_x64(bool(self.float64)):
-            return self._compute()
 
-    def _compute(self) -> str:
-        model = self.neuron_params[self.model].to_model()
-        inputs = lab_inputs(self.current, self.spike_period, self.spike_weight, self.duration)
-        fine = min(0.05, float(self.dt))
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            exact = simulate(model, inputs, duration=self.duration, dt=fine, engine="event")
-            stepped = simulate(
-                model, inputs, duration=self.duration, dt=float(self.dt), method=self.method
-            )
-            methods = list(dict.fromkeys([*self.curve_methods, self.method]))
-            curve = error_vs_dt(
-                model,
-                inputs,
-                duration=self.duration,
-                current=self.current,
-                methods=methods,
-                exact_times=exact.spike_times,
-            )
-        self.exact, self.stepped, self.curve = exact, stepped, curve
-        self._send(model, exact, stepped, curve)
+    def work(self):
+        """Run both engines and the dt sweep (on a pool thread when served).
+
+        **Returns:** `(model, exact, stepped, curve, note)`.
+        """
+        with jax.enable_x64(bool(self.float64)):
+            model = self.neuron_params[self.model].to_model()
+            inputs = lab_inputs(self.current, self.spike_period, self.spike_weight, self.duration)
+            fine = min(0.05, float(self.dt))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                exact = simulate(model, inputs, duration=self.duration, dt=fine, engine="event")
+                stepped = simulate(
+                    model, inputs, duration=self.duration, dt=float(self.dt), method=self.method
+                )
+                methods = list(dict.fromkeys([*self.curve_methods, self.method]))
+                curve = error_vs_dt(
+                    model,
+                    inputs,
+                    duration=self.duration,
+                    current=self.current,
+                    methods=methods,
+                    exact_times=exact.spike_times,
+                )
         notes = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
-        return notes[0] if notes else ""
+        return model, exact, stepped, curve, notes[0] if notes else ""
+
+    def present(self, result) -> str:
+        """Update the plots and the readout from `work`'s result."""
+        model, exact, stepped, curve, note = result
+        self.exact, self.stepped, self.curve = exact, stepped, curve
+        with jax.enable_x64(bool(self.float64)):
+            self._send(model, exact, stepped, curve)
+        return note
 
     def _send(self, model, exact, stepped, curve):
         vth = float(getattr(model, "V_th", np.nan)) if self.model != "Izhikevich" else 30.0

@@ -1,0 +1,95 @@
+"""A lab that splits its run (work / present) runs `work` off the event loop when served."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import param
+import pytest
+
+from snnlab.app import _guard as guard
+from snnlab.app import _lab_common
+from snnlab.app._lab_event_clock import EventClockLab
+
+
+class Doubler(_lab_common.Lab):
+    x = param.Number(1.0)
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.work_threads, self.present_threads, self.shown = [], [], []
+
+    def work(self):
+        self.work_threads.append(threading.get_ident())
+        if self.x < 0:
+            raise ValueError("x must not be negative.")
+        return 2 * self.x
+
+    def present(self, result):
+        self.present_threads.append(threading.get_ident())
+        self.shown.append(result)
+        return ""
+
+
+@pytest.fixture
+def served(monkeypatch):
+    """A fake served session: the pool is a real thread; callbacks for the session's
+    loop are queued and run by `loop()` on the test's thread."""
+    pool = ThreadPoolExecutor(1)
+    queue = []
+    monkeypatch.setattr(guard, "submit", lambda fn, *a: pool.submit(fn, *a))
+    monkeypatch.setattr(guard, "call_soon_in_session", lambda doc, fn, *a: queue.append((fn, a)))
+    doc = object()
+    monkeypatch.setattr(_lab_common.Lab, "_session_doc", staticmethod(lambda: doc))
+
+    def loop():
+        """Run the queued loop callbacks (and those they queue) on this thread."""
+        while queue:
+            fn, args = queue.pop(0)
+            fn(*args)
+
+    yield loop, pool
+    pool.shutdown()
+
+
+def test_work_runs_on_the_pool_and_present_on_the_loop(served):
+    loop, pool = served
+    lab = Doubler()
+    lab.request_run()
+    loop()  # the scheduled drain: starts the work on the pool
+    pool.submit(lambda: None).result()  # the work is done
+    loop()  # the result is presented
+    assert lab.shown == [2.0] and lab.runs == 1
+    assert lab.work_threads[0] != threading.get_ident()
+    assert lab.present_threads == [threading.get_ident()]
+
+
+def test_moves_during_a_run_coalesce_and_errors_reach_the_page(served):
+    loop, pool = served
+    lab = Doubler()
+    lab.request_run()
+    loop()
+    lab.x = 5.0  # two moves while the first run is on the pool ...
+    lab.request_run()
+    lab.x = -1.0
+    lab.request_run()
+    pool.submit(lambda: None).result()
+    loop()  # ... the first result is shown, then one run with the newest value
+    pool.submit(lambda: None).result()
+    loop()
+    assert lab.shown == [2.0] and len(lab.work_threads) == 2
+    assert lab.message == "x must not be negative." and lab.alert.visible
+    lab.x = 3.0
+    lab.request_run()
+    loop()
+    pool.submit(lambda: None).result()
+    loop()
+    assert lab.shown == [2.0, 6.0] and lab.message == "" and not lab.alert.visible
+
+
+def test_the_event_clock_lab_splits_its_run():
+    lab = EventClockLab(duration=40.0)
+    assert lab._splits() and not _lab_common.Lab()._splits()
+    model, exact, stepped, curve, note = lab.work()
+    assert lab.exact is None or lab.exact is not exact  # work changes nothing visible
+    assert lab.present((model, exact, stepped, curve, note)) == note
+    assert lab.exact is exact and len(exact.spike_times) > 0
