@@ -93,3 +93,44 @@ def test_the_event_clock_lab_splits_its_run():
     assert lab.exact is None or lab.exact is not exact  # work changes nothing visible
     assert lab.present((model, exact, stepped, curve, note)) == note
     assert lab.exact is exact and len(exact.spike_times) > 0
+
+
+def test_the_explorer_runs_a_new_variant_on_the_pool_then_small_runs_inline(monkeypatch):
+    """A model, size or duration this session has not run yet may compile for seconds,
+    so it goes to the pool; repeats of a small variant run inline on the loop."""
+    from snnlab.app._explorer import Explorer
+
+    pool = ThreadPoolExecutor(1)
+    queue, submitted = [], []
+
+    def submit(fn, *args):
+        submitted.append(fn.__name__)
+        return pool.submit(fn, *args)
+
+    monkeypatch.setattr(guard, "submit", submit)
+    monkeypatch.setattr(guard, "call_soon_in_session", lambda doc, fn, *a: queue.append((fn, a)))
+    monkeypatch.setattr(guard, "call_later_in_session", lambda doc, ms, fn, *a: None)
+    ex = Explorer(sync_url=False, duration=50.0)
+    ex._doc = object()  # as if served
+
+    def move(**values):
+        runs = ex.runs
+        ex.param.update(**values)
+        ex.request_run()
+        while ex.runs == runs:
+            if queue:
+                fn, args = queue.pop(0)
+                fn(*args)
+            else:
+                pool.submit(lambda: None).result()
+        return len(submitted)
+
+    try:
+        assert move(weight=ex.weight * 1.1) == 1  # first run of this variant: pool
+        assert move(weight=ex.weight * 1.1) == 1  # same variant, small: inline
+        assert move(duration=60.0) == 2  # more steps: a new shape, pool
+        assert move(weight=ex.weight * 1.1) == 2
+        other = next(m for m in ex.param.model.objects if m != ex.model)
+        assert move(model=other) == 3
+    finally:
+        pool.shutdown()

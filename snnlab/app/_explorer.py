@@ -146,6 +146,7 @@ class Explorer(pn.viewable.Viewer):
         self._dirty = False
         self._running = False
         self._scheduled = False
+        self._variants_run: set[tuple] = set()  # (model, size, steps, ...) run so far
         self._active_tab = 0
         self._stale_tabs: set[int] = set()
         self._live_cb = None
@@ -507,7 +508,11 @@ class Explorer(pn.viewable.Viewer):
             if job is None:
                 continue
             n_steps = guard.check_run(self.size, self.duration, self.dt)
-            if self.size * n_steps <= guard.limits().inline_cells:
+            # a variant this session has not run yet may compile (seconds): on the pool
+            variant = (self.model, self.size, n_steps, self.engine, self.method, *self.inputs)
+            seen = variant in self._variants_run
+            self._variants_run.add(variant)
+            if seen and self.size * n_steps <= guard.limits().inline_cells:
                 self._running = True  # small: a millisecond on the loop beats two hops
                 try:
                     self._apply(_simulate_quietly(*job), job[0], time.perf_counter())
