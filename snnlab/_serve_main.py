@@ -3,13 +3,14 @@ page and run by its path: the parent process then never imports snnlab or JAX).
 
 Three changes to how Tornado forks the `--num-procs` workers:
 
-- **A listening socket per worker** (Linux). Tornado's workers share one listening
-  socket, and whichever worker is awake first takes the next connection: measured, a
-  class of 30 often ended up 28/2 or 30/0 on two workers, the busy one answering every
-  slider late. Here each worker listens on a socket of its own, all bound to the port
-  with `SO_REUSEPORT`, and the kernel spreads new connections over them by a hash of
-  the client's address and port. A worker that stops listening (replaced, or killed)
-  leaves the group; its replacement joins it.
+- **Least-loaded accepting.** Tornado's workers share one listening socket and whichever
+  is awake first takes every waiting connection: measured, a class of 30 often ended
+  up 28/2 or 30/0 on two workers (and 21/9 with the kernel's `SO_REUSEPORT` hash), the
+  busy worker answering every slider late. Here each worker counts its open
+  connections in memory shared with the others (`Balancer`) and accepts one
+  connection per wake-up; a worker holding more connections than the least loaded
+  one waits a little (20 ms per connection of excess, at most 0.1 s) before it
+  tries, so the least loaded worker gets the next student unless it is busy.
 - **More restarts.** Tornado's parent restarts a worker that exits with a non-zero status
   but gives the whole server up after 100 restarts. A worker replaced for its memory
   (`snnlab.app._server_memory.Recycler`) is such a restart, a few a day on a classroom
@@ -22,85 +23,134 @@ Three changes to how Tornado forks the `--num-procs` workers:
 from __future__ import annotations
 
 import ctypes
+import mmap
 import os
 import signal
 import socket
+import struct
 import sys
 
 MAX_RESTARTS = 1000
 """Worker restarts after which Tornado's parent gives the server up (Tornado's own: 100)."""
 
 
-class PortPerWorker:
-    """Bind the server's sockets with `SO_REUSEPORT`; in the parent, close them before
-    forking; in each worker, open and bind a socket of its own in their place."""
+class Balancer:
+    """Open connections of each worker, in memory shared by all (created before the
+    fork); each worker writes only its own slot."""
 
-    def __init__(self):
-        self.socket_lists: list[list[socket.socket]] = []
-        self.addresses: list[list[tuple]] = []
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.shared = mmap.mmap(-1, 4 * workers)
+        self.slot = 0
+        self.load = 0
 
-    def bind(self, bind_sockets):
-        """Wrap Tornado's `bind_sockets` (Bokeh's server calls it once, before forking)."""
+    def start(self, slot: int) -> None:
+        """In a worker (a replacement too): take `slot` and start from no connection."""
+        self.slot, self.load = slot, 0
+        self._publish()
 
-        def bind_reusable(*args, **kwargs):
-            kwargs["reuse_port"] = True
-            sockets = bind_sockets(*args, **kwargs)
-            self.socket_lists.append(sockets)  # the very list Bokeh hands to add_sockets
-            return sockets
+    def loads(self) -> tuple[int, ...]:
+        """Every worker's open connections (a dead worker's last count until replaced)."""
+        return struct.unpack_from(f"{self.workers}i", self.shared, 0)
 
-        return bind_reusable
+    def opened(self, connection: socket.socket) -> None:
+        """Count an accepted connection until it is closed."""
+        self.load += 1
+        self._publish()
+        connection.__class__ = _CountedSocket
 
-    def before_fork(self) -> None:
-        """In the parent: remember each socket's address, then close it (a socket left
-        open in the parent would get its share of connections and never accept them)."""
-        self.addresses = [[(s.family, s.getsockname()) for s in ss] for ss in self.socket_lists]
-        for sockets in self.socket_lists:
-            for s in sockets:
-                s.close()
+    def closed(self) -> None:
+        """A counted connection was closed."""
+        self.load = max(0, self.load - 1)
+        self._publish()
 
-    def in_worker(self) -> None:
-        """In a worker: a fresh listening socket on each remembered address."""
-        for sockets, addresses in zip(self.socket_lists, self.addresses, strict=True):
-            for i, (family, address) in enumerate(addresses):
-                sockets[i] = _listening_socket(family, address)
+    def defer_seconds(self) -> float:
+        """How long to leave a waiting connection to less loaded workers."""
+        excess = self.load - min(self.loads())
+        return min(0.1, 0.02 * excess) if excess > 0 else 0.0
+
+    def _publish(self) -> None:
+        struct.pack_into("i", self.shared, 4 * self.slot, self.load)
 
 
-def _listening_socket(family, address) -> socket.socket:
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    if family == socket.AF_INET6:
-        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-    sock.setblocking(False)
-    sock.bind(address)
-    sock.listen(128)
-    return sock
+_BALANCER: Balancer | None = None
+
+
+class _CountedSocket(socket.socket):
+    """An accepted connection whose closing the balancer counts."""
+
+    __slots__ = ()
+
+    def close(self):
+        if self.fileno() != -1 and _BALANCER is not None:
+            _BALANCER.closed()
+        super().close()
+
+
+def balanced_accept_handler(sock: socket.socket, callback):
+    """Tornado's `add_accept_handler`, accepting one connection per wake-up and leaving
+    it to less loaded workers for a moment (see `Balancer.defer_seconds`)."""
+    from tornado.ioloop import IOLoop
+
+    io_loop = IOLoop.current()
+    state = {"removed": False, "paused": False}
+
+    def accept_one():
+        try:
+            connection, address = sock.accept()
+        except (BlockingIOError, ConnectionAbortedError):
+            return  # none waiting, or another worker took it
+        if _BALANCER is not None:
+            _BALANCER.opened(connection)
+        callback(connection, address)
+
+    def resume():  # after deferring: take the connection if it is still waiting
+        state["paused"] = False
+        if not state["removed"]:
+            io_loop.add_handler(sock, on_readable, IOLoop.READ)
+            accept_one()
+
+    def on_readable(fd, events):
+        if state["removed"] or state["paused"]:
+            return
+        wait = _BALANCER.defer_seconds() if _BALANCER is not None else 0.0
+        if wait > 0:
+            state["paused"] = True
+            io_loop.remove_handler(sock)
+            io_loop.call_later(wait, resume)
+            return
+        accept_one()
+
+    def remove():
+        if not state["paused"]:
+            io_loop.remove_handler(sock)
+        state["removed"] = True
+
+    io_loop.add_handler(sock, on_readable, IOLoop.READ)
+    return remove
 
 
 def main() -> int:
     """Run `panel` with the arguments of this process, with the changes above."""
-    import tornado.netutil
     import tornado.process
+    import tornado.tcpserver
 
+    global _BALANCER
     fork_processes = tornado.process.fork_processes
-    # one process keeps a plain socket: a second server started on its port by mistake
-    # then fails with "address in use" instead of silently taking half the students
-    forking = _num_procs(sys.argv) != 1
-    ports = PortPerWorker() if forking and sys.platform.startswith("linux") else None
-    if ports is not None:
-        tornado.netutil.bind_sockets = ports.bind(tornado.netutil.bind_sockets)
+    workers = _num_procs(sys.argv) or os.cpu_count() or 1
+    if workers != 1:
+        _BALANCER = Balancer(workers)
+        tornado.tcpserver.add_accept_handler = balanced_accept_handler
 
     def fork_workers(num_processes, max_restarts=None):
         if max_restarts is None:
             max_restarts = MAX_RESTARTS
         parent = os.getpid()
-        if ports is not None:
-            ports.before_fork()
         task_id = fork_processes(num_processes, max_restarts=max_restarts)
         # only workers get here (the parent waits on them, then exits)
         die_with_parent(parent)
-        if ports is not None:
-            ports.in_worker()
+        if _BALANCER is not None:
+            _BALANCER.start(task_id)
         return task_id
 
     tornado.process.fork_processes = fork_workers

@@ -112,11 +112,6 @@ def test_killing_one_server_process_leaves_the_others_serving():
         workers = load_test.children(srv.proc.pid)
         assert len(workers) == 2, workers
         os.kill(workers[0], signal.SIGKILL)
-        # requests already queued on the killed worker's own socket die with it; those
-        # made once it is gone go to the others
-        deadline = time.monotonic() + 10
-        while Path(f"/proc/{workers[0]}").exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
         ok = 0
         for _ in range(10):
             try:
@@ -139,25 +134,10 @@ def test_killing_one_server_process_leaves_the_others_serving():
         assert alive == [], f"workers outlived the server: {alive}"
 
 
-def _listening_sockets(port: int, pids: list[int]) -> dict[int, int]:
-    """Listening TCP sockets on `port` held by each of `pids` (from /proc)."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for row in Path(table).read_text().splitlines()[1:]:
-            f = row.split()
-            if f[3] == "0A" and int(f[1].rsplit(":", 1)[1], 16) == port:  # LISTEN
-                inodes.add(f"socket:[{f[9]}]")
-    out = {}
-    for pid in pids:
-        fds = Path(f"/proc/{pid}/fd").iterdir()
-        out[pid] = sum(1 for fd in fds if os.path.exists(fd) and os.readlink(fd) in inodes)
-    return out
-
-
 def test_workers_share_new_connections_and_a_grown_idle_worker_is_replaced():
-    """Under --num-procs 2: each worker listens on a socket of its own and a burst of
-    sessions is spread over both (with Tornado's shared socket the first worker awake
-    often took nearly all); once the sessions have left, a worker whose
+    """Under --num-procs 2: a burst of sessions is spread evenly over both workers (with
+    Tornado's own accepting the first worker awake often took nearly all); once the
+    sessions have left, a worker whose
     memory grew past --recycle-growth (here any growth) is replaced by a fresh one, and
     the server keeps serving."""
     extra = ["--num-procs", "2", "--session-lifetime", "1000", "--recycle-growth", "1e-9"]
@@ -171,13 +151,10 @@ def test_workers_share_new_connections_and_a_grown_idle_worker_is_replaced():
         def spread():
             return load_test.connections_by_pid(srv.port, workers)
 
-        listening = _listening_sockets(srv.port, [srv.proc.pid, *workers])
-        assert listening[srv.proc.pid] == 0  # the parent would never accept its share
-        assert [listening[w] for w in workers] == [1, 1], listening
         out = asyncio.run(load_test.run_load(srv.url, 6, 1, 120.0, spread=spread))
         assert out["errors"] == [] and out["opened"] == 6
         assert sorted(out["per_worker"]) == sorted(workers)
-        assert sum(out["per_worker"].values()) == 6, out["per_worker"]
+        assert sorted(out["per_worker"].values()) == [3, 3], out["per_worker"]
         deadline = time.monotonic() + 60
         while srv.count(load_test.RECYCLED) < 2:
             assert time.monotonic() < deadline, srv.output()
@@ -185,11 +162,6 @@ def test_workers_share_new_connections_and_a_grown_idle_worker_is_replaced():
         assert "idle at" in srv.output(20_000) and "recycling" in srv.output(20_000)
         fresh = load_test.children(srv.proc.pid)
         assert not set(fresh) & set(workers), (workers, fresh)
-        deadline = time.monotonic() + 60
-        while srv.count("warm in") < 4:  # the replacements have warmed up and listen
-            assert time.monotonic() < deadline, srv.output()
-            time.sleep(0.5)
-        assert list(_listening_sockets(srv.port, fresh).values()) == [1, 1]
         out = asyncio.run(load_test.run_load(srv.url, 2, 2, 120.0))
         assert out["errors"] == [] and out["opened"] == 2 and len(out["latencies"]) == 4
 
