@@ -69,7 +69,7 @@ class Limits:
       on the event loop, saving the two hops to the pool and back; larger runs go to
       the pool.
     - `recycle_growth`: under `--num-procs`, a worker whose resident memory, once all
-      its sessions have gone, is more than this fraction above its first idle size is
+      its sessions have gone, is more than this fraction above its warm, empty size is
       replaced by a fresh one (see `snnlab.app._server_memory.Recycler`).
     """
 

@@ -14,9 +14,10 @@ Two things a CPython server holding a class of sessions runs into, and what is d
    long-lived objects pin (measured: 113 arenas before a class, 218 after, 103 MB of them
    empty pools), so the process stays larger than it started although no session is
    left. `Recycler`: under `--num-procs`, a worker that has gone idle with its resident
-   memory more than `growth` above its first idle size stops accepting connections and
-   exits; Tornado's parent process forks a fresh worker in its place (the way gunicorn's
-   `max_requests` or uWSGI's `reload-on-rss` bound a Python server's memory).
+   memory more than `growth` above its warm, empty size (`warm_up`) stops accepting
+   connections and exits; Tornado's parent process forks a fresh worker in its place
+   (the way gunicorn's `max_requests` or uWSGI's `reload-on-rss` bound a Python
+   server's memory).
 
 Both are installed by `install_server_guards` in every server process.
 """
@@ -205,7 +206,8 @@ class Recycler:
 
 
 def _stop_accepting() -> None:
-    """Close this process's listening sockets (the other workers keep theirs)."""
+    """Stop accepting in this process: close its copy of the listening socket (the other
+    workers keep accepting on theirs)."""
     from tornado.tcpserver import TCPServer
 
     gc.unfreeze()  # frozen objects are not listed by gc.get_objects; the worker is leaving
