@@ -45,11 +45,17 @@ def unsafe_uses(source: str) -> list[str]:
                 for m in modules
                 if m.split(".")[0] in UNSAFE_MODULES
             ]
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("numpy"):
+                found += [
+                    f"line {node.lineno}: from {node.module} import load (unchecked by name)"
+                    for alias in node.names
+                    if alias.name == "load"
+                ]
         elif isinstance(node, ast.Call):
             name = _called_name(node)
             if name in CODE_RUNNING_BUILTINS:
                 found.append(f"line {node.lineno}: {name}()")
-            elif name.endswith("yaml.load") or name == "yaml.unsafe_load":
+            elif name.endswith(("yaml.load", "yaml.unsafe_load", "read_pickle")):
                 found.append(f"line {node.lineno}: {name}()")
             elif name.split(".")[-1] == "load" and name.split(".")[0] in {"np", "numpy"}:
                 safe = any(
@@ -73,6 +79,8 @@ def unsafe_uses(source: str) -> list[str]:
         "np.load(path)",
         "numpy.load(path, allow_pickle=True)",
         "yaml.load(stream)",
+        "pd.read_pickle(path)",
+        "from numpy import load",
     ],
 )
 def test_the_checker_catches_each_unsafe_form(snippet):
