@@ -208,8 +208,9 @@ I_fine = np.linspace(0.0, 1500.0, 601)
 ).opts(
     hv.opts.Scatter(size=6, color="black"),
     hv.opts.Curve(line_width=2),
-    hv.opts.Overlay(height=350, responsive=True, title="f-I curve of the LIF neuron",
-                    legend_position="top_left"),
+    hv.opts.Overlay(
+        height=350, responsive=True, title="f-I curve of the LIF neuron", legend_position="top_left"
+    ),
 )
 
 # %% [markdown]
@@ -249,8 +250,10 @@ tau_ref_try, R_try, dt_try = 5.0, 0.04, 0.1
 p_try = dict(p, tau_ref=tau_ref_try, R=R_try)
 pop_try = LIF(size=len(currents), I_e=currents, tau=p["tau"], R=R_try, tau_ref=tau_ref_try)
 rate_try = isi_rates(snnlab.simulate(pop_try, duration=500.0, dt=dt_try))
-print(f"rheobase {(p_try['V_th'] - p_try['V_rest']) / R_try:.1f} pA, "
-      f"ceiling 1 / tau_ref = {1000.0 / tau_ref_try:.0f} Hz")
+print(
+    f"rheobase {(p_try['V_th'] - p_try['V_rest']) / R_try:.1f} pA, "
+    f"ceiling 1 / tau_ref = {1000.0 / tau_ref_try:.0f} Hz"
+)
 (
     hv.Curve((I_fine, lif_rate(I_fine, p_try)), I_AXIS, RATE_AXIS, label="closed form")
     * hv.Scatter((currents, rate_try), I_AXIS, RATE_AXIS, label=f"simulated, dt = {dt_try} ms")
@@ -417,8 +420,9 @@ for k, name in enumerate(trial):
     isi, n_spikes = trial_res.isi(k), int(np.sum(trial_res.spike_ids == k))
     ratio = isi[-1] / isi[0] if len(isi) else float("nan")
     print(f"{name}: {n_spikes} spikes, adaptation (last/first ISI) {ratio:.2f}")
-hv.Layout([sv.voltage(trial_res, neurons=[k], height=180).opts(title=n)
-           for k, n in enumerate(trial)]).cols(1)
+hv.Layout(
+    [sv.voltage(trial_res, neurons=[k], height=180).opts(title=n) for k, n in enumerate(trial)]
+).cols(1)
 """
 
 LESSONS["04_hodgkin_huxley"] = r"""
@@ -492,10 +496,14 @@ V, m, h, n = (res[x][:, 0] for x in ("V", "m", "h", "n"))
 I_Na = p["g_Na"] * m**3 * h * (V - p["E_Na"])
 I_K = p["g_K"] * n**4 * (V - p["E_K"])
 peak = int(np.argmax(V))
-print(f"spike at {res.spike_times[0]:.2f} ms, peak {V[peak]:.1f} mV at {res.t[peak]:.2f} ms, "
-      f"after-hyperpolarisation down to {V[peak:].min():.1f} mV")
-print(f"largest inward Na current {I_Na.min() / 1000:.1f} nA, outward K current "
-      f"{I_K.max() / 1000:.1f} nA")
+print(
+    f"spike at {res.spike_times[0]:.2f} ms, peak {V[peak]:.1f} mV at {res.t[peak]:.2f} ms, "
+    f"after-hyperpolarisation down to {V[peak:].min():.1f} mV"
+)
+print(
+    f"largest inward Na current {I_Na.min() / 1000:.1f} nA, outward K current "
+    f"{I_K.max() / 1000:.1f} nA"
+)
 gates = hv.Overlay([hv.Curve((res.t, res[x][:, 0]), TIME, GATE, label=x) for x in "mhn"])
 currents = hv.Curve((res.t, I_Na), TIME, CURRENT, label="I_Na") * hv.Curve(
     (res.t, I_K), TIME, CURRENT, label="I_K"
@@ -503,8 +511,9 @@ currents = hv.Curve((res.t, I_Na), TIME, CURRENT, label="I_Na") * hv.Curve(
 (
     sv.voltage(res, threshold=0.0, height=220)
     + gates.opts(height=220, responsive=True, title="gates", legend_position="right")
-    + currents.opts(height=220, responsive=True, title="ionic currents (inward < 0)",
-                    legend_position="right")
+    + currents.opts(
+        height=220, responsive=True, title="ionic currents (inward < 0)", legend_position="right"
+    )
 ).cols(1)
 
 # %% [markdown]
@@ -539,8 +548,9 @@ repetitive = I_dc[late > 0][0]
 print(f"rheobase (at least one spike): {rheobase:.0f} pA")
 print(f"repetitive firing from {repetitive:.0f} pA, at {late[late > 0][0] * 10:.0f} Hz")
 COUNT = hv.Dimension("rate", label="rate in the last 100 ms", unit="Hz")
-hv.Scatter((I_dc, late * 10.0), hv.Dimension("I_e", label="constant current", unit="pA"),
-           COUNT).opts(size=6, height=300, responsive=True, title="f-I curve of HH")
+hv.Scatter(
+    (I_dc, late * 10.0), hv.Dimension("I_e", label="constant current", unit="pA"), COUNT
+).opts(size=6, height=300, responsive=True, title="f-I curve of HH")
 
 # %% [markdown]
 # Between the rheobase and the onset of repetitive firing the neuron fires a single spike
@@ -566,20 +576,27 @@ drive[(t >= 5.0) & (t < 6.0), :] = 2.0 * pulse_threshold
 for k, (d, f) in enumerate(zip(D, F, strict=True)):
     drive[(t >= 5.0 + d) & (t < 6.0 + d), k] = f * pulse_threshold
 res_pp = snnlab.simulate(
-    HH(size=len(D)), InputTransmitter(size=len(D), inputs_type="current", data=drive),
-    duration=duration, dt=dt,
+    HH(size=len(D)),
+    InputTransmitter(size=len(D), inputs_type="current", data=drive),
+    duration=duration,
+    dt=dt,
 )
 second = (spike_counts(res_pp) >= 2).reshape(len(deltas), len(factors))
 needed = np.array([factors[row.argmax()] if row.any() else np.nan for row in second])
 needed = needed * pulse_threshold
 absolute = deltas[~second.any(axis=1)]
-print(f"no second spike for any amplitude up to {factors[-1]:.0f}x threshold when "
-      f"delta <= {absolute.max():.0f} ms (absolute refractory within this range)")
+print(
+    f"no second spike for any amplitude up to {factors[-1]:.0f}x threshold when "
+    f"delta <= {absolute.max():.0f} ms (absolute refractory within this range)"
+)
 print(f"back to the single-pulse threshold from delta = {deltas[second[:, 0]][0]:.0f} ms")
 DELTA = hv.Dimension("delta", label="interval between pulses", unit="ms")
 A2 = hv.Dimension("A2", label="second pulse amplitude", unit="pA")
-heat = hv.HeatMap((D, F * pulse_threshold, second.ravel().astype(float)), [DELTA, A2],
-                  hv.Dimension("second spike")).opts(cmap=["#dddddd", "#d62728"], logy=True)
+heat = hv.HeatMap(
+    (D, F * pulse_threshold, second.ravel().astype(float)),
+    [DELTA, A2],
+    hv.Dimension("second spike"),
+).opts(cmap=["#dddddd", "#d62728"], logy=True)
 curve = hv.Curve((deltas, needed), DELTA, A2, label="threshold of the second pulse")
 (heat * curve.opts(color="black", line_width=2)).opts(
     height=320, responsive=True, title="paired pulses: red = second spike"
@@ -604,8 +621,10 @@ breaks = spike_counts(res_ab) > 0
 break_threshold = neg[breaks][0]
 print(f"a 50 ms hyperpolarising step fires a rebound spike from {break_threshold:.0f} pA on")
 one = snnlab.simulate(hh, pulse(10.0, 50.0, 1.5 * break_threshold), duration=90.0, dt=0.05)
-print(f"with {1.5 * break_threshold:.0f} pA: spike {one.spike_times[0] - 60.0:.1f} ms after "
-      "the release at 60 ms")
+print(
+    f"with {1.5 * break_threshold:.0f} pA: spike {one.spike_times[0] - 60.0:.1f} ms after "
+    "the release at 60 ms"
+)
 (
     sv.voltage(one, threshold=0.0, height=220)
     + hv.Overlay([hv.Curve((one.t, one[x][:, 0]), TIME, GATE, label=x) for x in "hn"]).opts(
@@ -632,8 +651,10 @@ print(f"with {1.5 * break_threshold:.0f} pA: spike {one.spike_times[0] - 60.0:.1
 width = 1.0
 amps_try = np.linspace(0.0, 4000.0, 41)
 res_try = snnlab.simulate(
-    HH(size=len(amps_try)), snnlab.Connection(pulse(5.0, width), weight=amps_try),
-    duration=30.0, dt=0.1,
+    HH(size=len(amps_try)),
+    snnlab.Connection(pulse(5.0, width), weight=amps_try),
+    duration=30.0,
+    dt=0.1,
 )
 thr = amps_try[spike_counts(res_try) > 0]
 if len(thr):
@@ -713,7 +734,11 @@ def spike_plot(source, duration=100.0, title=None):
     t, out = generator_output(source, duration)
     steps, ids = np.nonzero(out)
     return hv.Scatter((t[steps], ids), TIME, CHANNEL).opts(
-        marker="dash", angle=90, size=8, height=180, responsive=True,
+        marker="dash",
+        angle=90,
+        size=8,
+        height=180,
+        responsive=True,
         title=title or type(source).__name__,
     )
 
@@ -732,10 +757,12 @@ def spike_plot(source, duration=100.0, title=None):
 hv.Layout(
     [
         current_plot(gen.DCGenerator(amplitude=300.0, start=10.0, stop=80.0)),
-        current_plot(gen.StepCurrentGenerator(times=(10.0, 30.0, 60.0),
-                                              amplitudes=(200.0, 500.0, 0.0))),
-        current_plot(gen.RampGenerator(amplitude_start=0.0, amplitude_stop=800.0,
-                                       start=10.0, stop=90.0)),
+        current_plot(
+            gen.StepCurrentGenerator(times=(10.0, 30.0, 60.0), amplitudes=(200.0, 500.0, 0.0))
+        ),
+        current_plot(
+            gen.RampGenerator(amplitude_start=0.0, amplitude_stop=800.0, start=10.0, stop=90.0)
+        ),
         current_plot(gen.SineGenerator(amplitude=200.0, frequency=20.0, offset=300.0)),
         current_plot(gen.OUGenerator(mean=300.0, sigma=100.0, tau=5.0)),
     ]
@@ -758,9 +785,11 @@ acf = np.fft.irfft(np.abs(spectrum) ** 2)[: len(x)]
 acf /= acf[0]
 lags = np.arange(len(acf)) * dt
 tau_hat = lags[np.argmax(acf < np.exp(-1.0))]
-print(f"sample mean {raw[:, 0].mean():.1f} pA (mean = {mu:.0f}), "
-      f"std {raw[:, 0].std():.1f} pA (sigma = {sigma:.0f}), "
-      f"autocorrelation time {tau_hat:.2f} ms (tau = {tau:.0f})")
+print(
+    f"sample mean {raw[:, 0].mean():.1f} pA (mean = {mu:.0f}), "
+    f"std {raw[:, 0].std():.1f} pA (sigma = {sigma:.0f}), "
+    f"autocorrelation time {tau_hat:.2f} ms (tau = {tau:.0f})"
+)
 short = lags < 6 * tau
 LAG = hv.Dimension("lag", unit="ms")
 ACF = hv.Dimension("acf", label="autocorrelation (dimensionless)")
@@ -786,8 +815,10 @@ hv.Layout(
     [
         spike_plot(gen.PoissonGenerator(size=20, rate=50.0), title="Poisson, 50 Hz"),
         spike_plot(gen.BernoulliGenerator(size=20, prob=0.005), title="Bernoulli, p = 0.005"),
-        spike_plot(gen.SpikeGenerator(size=3, spike_times=[[10.0, 20.0], [15.0], [30.0, 31.0]]),
-                   title="SpikeGenerator"),
+        spike_plot(
+            gen.SpikeGenerator(size=3, spike_times=[[10.0, 20.0], [15.0], [30.0, 31.0]]),
+            title="SpikeGenerator",
+        ),
         spike_plot(gen.CustomGenerator(size=4, data=pattern), title="CustomGenerator (cyclic)"),
     ]
 ).cols(1)
@@ -802,12 +833,16 @@ T_s = 1.0
 _, counts = generator_output(gen.PoissonGenerator(size=100, rate=50.0), 1000 * T_s)
 per_channel = counts.sum(axis=0)
 fano_band = 2 * np.sqrt(2 / (len(per_channel) - 1))  # two standard errors of a variance
-print(f"Poisson 50 Hz over {T_s:.0f} s: mean count {per_channel.mean():.1f} "
-      f"(expected {50.0 * T_s:.0f}), Fano factor {per_channel.var() / per_channel.mean():.2f} "
-      f"(expected 1 +- {fano_band:.2f} with {len(per_channel)} channels)")
+print(
+    f"Poisson 50 Hz over {T_s:.0f} s: mean count {per_channel.mean():.1f} "
+    f"(expected {50.0 * T_s:.0f}), Fano factor {per_channel.var() / per_channel.mean():.2f} "
+    f"(expected 1 +- {fano_band:.2f} with {len(per_channel)} channels)"
+)
 _, b = generator_output(gen.BernoulliGenerator(size=100, prob=0.005), 1000 * T_s, dt=0.1)
-print(f"Bernoulli p = 0.005 at dt = 0.1 ms: {b.sum(axis=0).mean() / T_s:.1f} Hz "
-      f"(expected {0.005 / 0.1e-3:.0f} Hz)")
+print(
+    f"Bernoulli p = 0.005 at dt = 0.1 ms: {b.sum(axis=0).mean() / T_s:.1f} Hz "
+    f"(expected {0.005 / 0.1e-3:.0f} Hz)"
+)
 
 # %% [markdown]
 # ### Reading a pattern from a file
@@ -847,14 +882,16 @@ neurons = ExpLIF(size=30)
 mean_input = p_conn * n_in * (rate_in / 1000.0) * weight * float(neurons.tau_syn)
 rheobase = (float(neurons.V_th) - float(neurons.V_rest)) / float(neurons.R)
 print(f"mean synaptic current {mean_input:.0f} pA, rheobase {rheobase:.0f} pA")
-inputs = snnlab.Connection(gen.PoissonGenerator(size=n_in, rate=rate_in), weight=weight,
-                           conn=p_conn)
+inputs = snnlab.Connection(
+    gen.PoissonGenerator(size=n_in, rate=rate_in), weight=weight, conn=p_conn
+)
 res = snnlab.simulate(neurons, inputs, duration=300.0, dt=0.1, seed=1)
 cv = [res.isi(k).std() / res.isi(k).mean() for k in range(30) if len(res.isi(k)) > 2]
-print(f"mean rate {res.rates().mean():.1f} Hz; mean ISI CV "
-      f"{np.mean(cv) if cv else float('nan'):.2f} (1 for a Poisson process)")
-(sv.raster(res, height=250) + sv.voltage(res, neurons=[0, 1], threshold=-55.0,
-                                         height=220)).cols(1)
+print(
+    f"mean rate {res.rates().mean():.1f} Hz; mean ISI CV "
+    f"{np.mean(cv) if cv else float('nan'):.2f} (1 for a Poisson process)"
+)
+(sv.raster(res, height=250) + sv.voltage(res, neurons=[0, 1], threshold=-55.0, height=220)).cols(1)
 
 # %% [markdown]
 # Below the rheobase on average, the neurons fire only when the input fluctuates up:
@@ -867,8 +904,9 @@ print(f"mean rate {res.rates().mean():.1f} Hz; mean ISI CV "
 noise = gen.OUGenerator(size=30, mean=300.0, sigma=100.0, tau=5.0)
 res_ou = snnlab.simulate(LIF(size=30), noise, duration=300.0, dt=0.1, seed=2)
 print(f"OU drive: mean rate {res_ou.rates().mean():.1f} Hz")
-(sv.raster(res_ou, height=220) + sv.voltage(res_ou, neurons=[0], threshold=-55.0,
-                                              height=220)).cols(1)
+(sv.raster(res_ou, height=220) + sv.voltage(res_ou, neurons=[0], threshold=-55.0, height=220)).cols(
+    1
+)
 
 # %% [markdown]
 # ## Encoders: from numbers to spikes
@@ -887,10 +925,12 @@ counts = np.asarray(z).sum(axis=0)
 steps, ids = np.nonzero(np.asarray(z))
 VALUE = hv.Dimension("x", label="input value (dimensionless)")
 (
-    hv.Scatter((np.asarray(values), counts), VALUE, hv.Dimension("n", label="spikes in 100 ms"))
-    .opts(size=7, height=250, responsive=True, title="rate code")
-    + hv.Scatter((steps * 1.0, np.asarray(values)[ids]), TIME, VALUE)
-    .opts(marker="dash", angle=90, size=8, height=250, responsive=True, title="spikes")
+    hv.Scatter(
+        (np.asarray(values), counts), VALUE, hv.Dimension("n", label="spikes in 100 ms")
+    ).opts(size=7, height=250, responsive=True, title="rate code")
+    + hv.Scatter((steps * 1.0, np.asarray(values)[ids]), TIME, VALUE).opts(
+        marker="dash", angle=90, size=8, height=250, responsive=True, title="spikes"
+    )
 )
 
 # %% [markdown]
@@ -905,8 +945,9 @@ seq = encode.spatio_temporal_encode(x, seq_length=200, t_late=0.015, dt=1e-4)
 print("spike step of each value:", np.asarray(seq).argmax(axis=0))
 print("one_hot([0, 2, 1], 3) =\n", np.asarray(encode.one_hot(jnp.array([0, 2, 1]), 3)))
 replay = gen.InputTransmitter(size=len(x), inputs_type="spike", data=np.asarray(seq))
-res_lat = snnlab.simulate(LIF(size=len(x)), snnlab.Connection(replay, weight=20.0),
-                          duration=20.0, dt=0.1)
+res_lat = snnlab.simulate(
+    LIF(size=len(x)), snnlab.Connection(replay, weight=20.0), duration=20.0, dt=0.1
+)
 print("LIF spike times (ms):", np.round(res_lat.spike_times, 1))
 sv.voltage(res_lat, threshold=-55.0, height=250)
 
@@ -925,14 +966,18 @@ sv.voltage(res_lat, threshold=-55.0, height=250)
 weight_try, conn_try = 250.0, 0.5
 res_try = snnlab.simulate(
     ExpLIF(size=30),
-    snnlab.Connection(gen.PoissonGenerator(size=100, rate=20.0), weight=weight_try,
-                      conn=conn_try),
-    duration=300.0, dt=0.1, seed=1,
+    snnlab.Connection(gen.PoissonGenerator(size=100, rate=20.0), weight=weight_try, conn=conn_try),
+    duration=300.0,
+    dt=0.1,
+    seed=1,
 )
-cv_try = [res_try.isi(k).std() / res_try.isi(k).mean() for k in range(30)
-          if len(res_try.isi(k)) > 2]
-print(f"weight {weight_try} pA: mean rate {res_try.rates().mean():.1f} Hz, "
-      f"ISI CV {np.mean(cv_try) if cv_try else float('nan'):.2f}")
+cv_try = [
+    res_try.isi(k).std() / res_try.isi(k).mean() for k in range(30) if len(res_try.isi(k)) > 2
+]
+print(
+    f"weight {weight_try} pA: mean rate {res_try.rates().mean():.1f} Hz, "
+    f"ISI CV {np.mean(cv_try) if cv_try else float('nan'):.2f}"
+)
 sv.raster(res_try, height=250)
 """
 
@@ -1007,11 +1052,15 @@ pd.Series({k: f"{v * 1e3:.3g} ms" for k, v in times.items()}, name="default")
 # %%
 slow = dyn.DynapSim.from_time_constants(1, tau_mem=0.05)
 itau_slow = float(np.ravel(slow.Itau_mem)[0])
-print(f"tau_mem = 50 ms needs Itau_mem = {itau_slow:.3g} A "
-      f"(default {float(np.ravel(default.Itau_mem)[0]):.3g} A for "
-      f"{times['tau_mem'] * 1e3:.0f} ms)")
-print(f"check: tau_from_current gives "
-      f"{dyn.tau_from_current(itau_slow, float(np.ravel(slow.C_mem)[0])) * 1e3:.1f} ms")
+print(
+    f"tau_mem = 50 ms needs Itau_mem = {itau_slow:.3g} A "
+    f"(default {float(np.ravel(default.Itau_mem)[0]):.3g} A for "
+    f"{times['tau_mem'] * 1e3:.0f} ms)"
+)
+print(
+    f"check: tau_from_current gives "
+    f"{dyn.tau_from_current(itau_slow, float(np.ravel(slow.C_mem)[0])) * 1e3:.1f} ms"
+)
 
 # %% [markdown]
 # ## A constant current: the neuron's f-I curve
@@ -1027,16 +1076,21 @@ n_steps = 1000  # 1 s
 spikes, _, record = population.evolve(jnp.zeros((n_steps, len(Idc), 4)))
 rate = np.asarray(spikes).sum(axis=0) / (n_steps * DT)
 onset = Idc[rate > 0][0]
-print(f"the neuron starts firing between {Idc[rate == 0][-1]:.2g} A and {onset:.2g} A; "
-      f"at {Idc[-1]:.0e} A it fires at {rate[-1]:.0f} Hz")
+print(
+    f"the neuron starts firing between {Idc[rate == 0][-1]:.2g} A and {onset:.2g} A; "
+    f"at {Idc[-1]:.0e} A it fires at {rate[-1]:.0f} Hz"
+)
 t_ms = np.arange(n_steps) * DT * 1e3
 k = len(Idc) - 4
 (
-    hv.Scatter((Idc, rate), hv.Dimension("Idc", label="Idc", unit="A"),
-               hv.Dimension("rate", label="firing rate", unit="Hz"))
-    .opts(logx=True, size=7, height=260, responsive=True, title="f-I curve")
-    + hv.Curve((t_ms[:200], np.asarray(record["imem"])[:200, k]), TIME, AMP)
-    .opts(logy=True, height=260, responsive=True, title=f"imem at Idc = {Idc[k]:.2g} A")
+    hv.Scatter(
+        (Idc, rate),
+        hv.Dimension("Idc", label="Idc", unit="A"),
+        hv.Dimension("rate", label="firing rate", unit="Hz"),
+    ).opts(logx=True, size=7, height=260, responsive=True, title="f-I curve")
+    + hv.Curve((t_ms[:200], np.asarray(record["imem"])[:200, k]), TIME, AMP).opts(
+        logy=True, height=260, responsive=True, title=f"imem at Idc = {Idc[k]:.2g} A"
+    )
 ).cols(1)
 
 # %% [markdown]
@@ -1080,7 +1134,8 @@ hv.Layout(
     + [
         hv.Scatter(
             (t_ms[np.nonzero(spikes)[0]], np.asarray(dyn.SYNAPSES)[np.nonzero(spikes)[1]]),
-            TIME, hv.Dimension("neuron", label="neuron (its input synapse)"),
+            TIME,
+            hv.Dimension("neuron", label="neuron (its input synapse)"),
         ).opts(marker="dash", angle=90, size=10, height=200, responsive=True, title="raster")
     ]
 ).cols(1)
@@ -1104,8 +1159,9 @@ for mismatch in (0.0, 0.1, 0.3):
     )
     s, _, _ = chip.evolve(jnp.zeros((1000, 100, 4)), record=False)
     r = np.asarray(s).sum(axis=0) / 1.0
-    rows.append(dict(percent_mismatch=mismatch, mean_Hz=r.mean(), std_Hz=r.std(),
-                     CV=r.std() / r.mean()))
+    rows.append(
+        dict(percent_mismatch=mismatch, mean_Hz=r.mean(), std_Hz=r.std(), CV=r.std() / r.mean())
+    )
     hists.append(
         hv.Histogram(
             np.histogram(r, bins=np.arange(0, 45, 1.0)),
@@ -1115,8 +1171,7 @@ for mismatch in (0.0, 0.1, 0.3):
         )
     )
 print(pd.DataFrame(rows).round(2).to_string(index=False))
-hv.Overlay(hists).opts(hv.opts.Histogram(alpha=0.5), hv.opts.Overlay(height=280,
-                                                                      responsive=True))
+hv.Overlay(hists).opts(hv.opts.Histogram(alpha=0.5), hv.opts.Overlay(height=280, responsive=True))
 
 # %% [markdown]
 # ## Try it
@@ -1214,8 +1269,9 @@ for kick in (0.4, 0.8):
     run = snnlab.simulate(model, duration=100.0, dt=0.05)
     peak = run["V"].max()
     print(f"kick of {kick}: V peaks at {peak:.2f}; spikes: {len(run.spike_times)}")
-    kicks.append(sv.phase_plane(model, res=run, **lims).opts(
-        title=f"kick {kick}: V reaches {peak:.2f}"))
+    kicks.append(
+        sv.phase_plane(model, res=run, **lims).opts(title=f"kick {kick}: V reaches {peak:.2f}")
+    )
 hv.Layout(kicks).cols(2)
 
 # %% [markdown]
@@ -1233,13 +1289,14 @@ v_h = -np.sqrt(1.0 - b / tau)
 I_hopf = (v_h + a) / b - v_h + v_h**3 / 3.0
 print(f"Hopf bifurcation predicted at I_e = {I_hopf:.4f}")
 
-scan = analysis.bifurcation(fhn, "I", np.linspace(0.0, 1.6, 33), duration=400.0, dt=0.1,
-                            **lims)
+scan = analysis.bifurcation(fhn, "I", np.linspace(0.0, 1.6, 33), duration=400.0, dt=0.1, **lims)
 fps = scan.fixed_points
 first_unstable = fps.value[~fps.stable.astype(bool)].min()
 first_firing = scan.values[scan.rate > 0].min()
-print(f"scan: fixed point unstable from I = {first_unstable:.2f}, firing from "
-      f"I = {first_firing:.2f} (grid step {scan.values[1] - scan.values[0]:.2f})")
+print(
+    f"scan: fixed point unstable from I = {first_unstable:.2f}, firing from "
+    f"I = {first_firing:.2f} (grid step {scan.values[1] - scan.values[0]:.2f})"
+)
 VDIM = hv.Dimension("V", label="V (dimensionless)")
 IDIM = hv.Dimension("I", label="I_e (dimensionless)")
 stable, unstable = fps[fps.stable.astype(bool)], fps[~fps.stable.astype(bool)]
@@ -1250,9 +1307,12 @@ cycle = scan.rate > 0
     * hv.Scatter((scan.values[cycle], scan.V_max[cycle]), IDIM, VDIM, label="cycle max")
     * hv.Scatter((scan.values[cycle], scan.V_min[cycle]), IDIM, VDIM, label="cycle min")
     * hv.VLine(I_hopf).opts(color="gray", line_dash="dashed")
-).opts(hv.opts.Scatter(size=6), hv.opts.Overlay(height=320, responsive=True,
-                                                title="bifurcation diagram of FHN",
-                                                legend_position="right"))
+).opts(
+    hv.opts.Scatter(size=6),
+    hv.opts.Overlay(
+        height=320, responsive=True, title="bifurcation diagram of FHN", legend_position="right"
+    ),
+)
 
 # %%
 driven = FitzHughNagumo(I_e=0.5)
@@ -1273,14 +1333,18 @@ sv.phase_plane(driven, res=run, **lims).opts(title="I_e = 0.5: limit cycle")
 
 # %%
 currents = np.linspace(0.0, 150.0, 31)
-fi = {name: analysis.fi_curve(MorrisLecar(**preset), currents, duration=1000.0)
-      for name, preset in MORRIS_LECAR_PRESETS.items()}
+fi = {
+    name: analysis.fi_curve(MorrisLecar(**preset), currents, duration=1000.0)
+    for name, preset in MORRIS_LECAR_PRESETS.items()
+}
 for name, curve in fi.items():
     on = curve.current[curve.rate > 0]
     print(f"{name}: fires from {on.min():.0f} pA at {curve.rate[curve.rate > 0][0]:.1f} Hz")
 hv.Overlay(
-    [hv.Curve((c.current, c.rate), CURRENT, RATE, label=n).opts(line_width=2)
-     for n, c in fi.items()]
+    [
+        hv.Curve((c.current, c.rate), CURRENT, RATE, label=n).opts(line_width=2)
+        for n, c in fi.items()
+    ]
     + [hv.Scatter((c.current, c.rate), CURRENT, RATE).opts(size=5) for c in fi.values()]
 ).opts(height=320, responsive=True, title="Morris-Lecar f-I curves", legend_position="top_left")
 
@@ -1318,15 +1382,19 @@ hv.Layout(planes).cols(1)
 # %%
 tonic = ADEX_PATTERNS["tonic"]
 p = {k: tonic[k] for k in ("C", "g_L", "a", "tau_w", "V_T", "E_L", "Delta_T")}
-print(f"'tonic' set: a/g_L = {p['a'] / p['g_L']:.3f} < C/(g_L tau_w) = "
-      f"{p['C'] / (p['g_L'] * p['tau_w']):.3f}, so the formula applies")
+print(
+    f"'tonic' set: a/g_L = {p['a'] / p['g_L']:.3f} < C/(g_L tau_w) = "
+    f"{p['C'] / (p['g_L'] * p['tau_w']):.3f}, so the formula applies"
+)
 I_rh = (p["g_L"] + p["a"]) * (
     p["V_T"] - p["E_L"] - p["Delta_T"] + p["Delta_T"] * np.log(1 + p["a"] / p["g_L"])
 )
 scan_I = np.linspace(200.0, 300.0, 41)
 onset = analysis.fi_curve(AdEx(**dict(tonic, I_e=0.0)), scan_I, duration=1000.0)
-print(f"rheobase: formula {I_rh:.1f} pA; first firing current in the scan "
-      f"{onset.current[onset.rate > 0].min():.1f} pA (step {scan_I[1] - scan_I[0]:.1f} pA)")
+print(
+    f"rheobase: formula {I_rh:.1f} pA; first firing current in the scan "
+    f"{onset.current[onset.rate > 0].min():.1f} pA (step {scan_I[1] - scan_I[0]:.1f} pA)"
+)
 pattern = ADEX_PATTERNS["adapting"]
 adex = AdEx(**pattern)
 run = snnlab.simulate(adex, duration=400.0, dt=0.1)
@@ -1369,8 +1437,10 @@ I_pred = (v_h + a_try) / b - v_h + v_h**3 / 3.0
 scan_try = analysis.fi_curve(fhn_try, np.linspace(0.0, 1.5, 61), duration=400.0, dt=0.1)
 firing_try = scan_try.current[scan_try.rate > 0]
 onset_try = f"{firing_try.min():.3f}" if len(firing_try) else "none in the scan"
-print(f"a = {a_try}, tau = {tau_try}: predicted Hopf at I_e = {I_pred:.3f}; "
-      f"first firing in the scan: {onset_try}")
+print(
+    f"a = {a_try}, tau = {tau_try}: predicted Hopf at I_e = {I_pred:.3f}; "
+    f"first firing in the scan: {onset_try}"
+)
 """
 
 LESSONS["06_event_eventprop"] = r"""
@@ -1450,14 +1520,24 @@ for method in ("euler", "exp_euler", "rk4"):
         errors.append(np.abs(st.spike_times[:n] - exact[:n]).mean())
     errors = np.array(errors)
     slope = np.polyfit(np.log(dts), np.log(errors), 1)[0]
-    print(f"{method:9s}: error {errors[0]:.3f} ms at dt = {dts[0]} ms, {errors[-1]:.4f} ms at "
-          f"dt = {dts[-1]} ms; log-log slope {slope:.2f}")
+    print(
+        f"{method:9s}: error {errors[0]:.3f} ms at dt = {dts[0]} ms, {errors[-1]:.4f} ms at "
+        f"dt = {dts[-1]} ms; log-log slope {slope:.2f}"
+    )
     curves.append(hv.Curve((dts, errors), DT, ERR, label=method).opts(line_width=2))
-hv.Overlay(curves + [hv.Curve((dts, dts), DT, ERR, label="error = dt").opts(
-    color="gray", line_dash="dashed")]).opts(
-    hv.opts.Overlay(logx=True, logy=True, height=320, responsive=True,
-                    title="stepped engine: spike-time error against dt",
-                    legend_position="bottom_right"))
+hv.Overlay(
+    curves
+    + [hv.Curve((dts, dts), DT, ERR, label="error = dt").opts(color="gray", line_dash="dashed")]
+).opts(
+    hv.opts.Overlay(
+        logx=True,
+        logy=True,
+        height=320,
+        responsive=True,
+        title="stepped engine: spike-time error against dt",
+        legend_position="bottom_right",
+    )
+)
 
 # %% [markdown]
 # Whatever the integrator, the error falls only in proportion to `dt` (slope about 1): the
@@ -1485,11 +1565,18 @@ print("stepped, dt = 0.001 ms, spikes (ms):", np.round(fine.spike_times, 4))
 assert len(st.spike_times) < len(ev.spike_times) == len(fine.spike_times)
 (
     hv.Curve((ev.t, ev["V"][:, 0]), TIME, hv.Dimension("V", unit="mV"), label="event")
-    * hv.Curve((st.t, st["V"][:, 0]), TIME, hv.Dimension("V", unit="mV"),
-               label="stepped").opts(line_dash="dashed")
+    * hv.Curve((st.t, st["V"][:, 0]), TIME, hv.Dimension("V", unit="mV"), label="stepped").opts(
+        line_dash="dashed"
+    )
     * hv.Spikes(ev.spike_times, TIME).opts(color="red", spike_length=3, position=-55.0)
-).opts(hv.opts.Overlay(height=300, responsive=True, title="ExpLIF driven by input spikes",
-                       legend_position="top_right"))
+).opts(
+    hv.opts.Overlay(
+        height=300,
+        responsive=True,
+        title="ExpLIF driven by input spikes",
+        legend_position="top_right",
+    )
+)
 
 # %% [markdown]
 # The second spike only just reaches threshold. On the 0.05 ms grid the neuron stays
@@ -1551,8 +1638,10 @@ jac = jax.jacobian(first_times)(w0)  # (2 outputs, 5 inputs, 2 outputs)
 eps = 1e-6
 bump = jnp.zeros_like(w0).at[2, 0].set(eps)
 fd = (first_times(w0 + bump) - first_times(w0 - bump)) / (2 * eps)
-print(f"d t_0 / d w[2, 0]: EventProp {float(jac[0, 2, 0]):.6e} s, "
-      f"finite differences {float(fd[0]):.6e} s")
+print(
+    f"d t_0 / d w[2, 0]: EventProp {float(jac[0, 2, 0]):.6e} s, "
+    f"finite differences {float(fd[0]):.6e} s"
+)
 
 # %% [markdown]
 # Now train: we want output 0 to fire later, at 7.5 ms, and output 1 earlier, at 6 ms. The
@@ -1576,18 +1665,25 @@ for _ in range(150):
     times.append(np.asarray(first_times(w)) * 1e3)
     w = w - lr * grad
 times = np.array(times)
-print(f"loss {history[0]:.3f} ms^2 -> {history[-1]:.2e} ms^2; "
-      f"spike times now {np.round(times[-1], 3)} ms, targets {np.asarray(target) * 1e3} ms")
+print(
+    f"loss {history[0]:.3f} ms^2 -> {history[-1]:.2e} ms^2; "
+    f"spike times now {np.round(times[-1], 3)} ms, targets {np.asarray(target) * 1e3} ms"
+)
 EPOCH = hv.Dimension("epoch", label="epoch (gradient steps)")
 FIRST = hv.Dimension("t", label="first spike", unit="ms")
 (
     hv.Curve((np.arange(len(history)), history), EPOCH, hv.Dimension("loss", unit="ms^2")).opts(
-        logy=True, height=250, responsive=True, title="loss")
+        logy=True, height=250, responsive=True, title="loss"
+    )
     + hv.Overlay(
-        [hv.Curve((np.arange(len(times)), times[:, k]), EPOCH, FIRST, label=f"output {k}")
-         for k in range(2)]
-        + [hv.HLine(float(target[k]) * 1e3).opts(color="gray", line_dash="dashed")
-           for k in range(2)]
+        [
+            hv.Curve((np.arange(len(times)), times[:, k]), EPOCH, FIRST, label=f"output {k}")
+            for k in range(2)
+        ]
+        + [
+            hv.HLine(float(target[k]) * 1e3).opts(color="gray", line_dash="dashed")
+            for k in range(2)
+        ]
     ).opts(height=250, responsive=True, title="first spike times and targets")
 ).cols(1)
 
@@ -1618,8 +1714,12 @@ step_try = jax.jit(jax.grad(lambda w: jnp.sum(((first_times(w) - target_try) * 1
 w_try = w0
 for _ in range(150):
     w_try = w_try - lr_try * step_try(w_try)
-print("first spike times (ms):", np.round(np.asarray(first_times(w_try)) * 1e3, 3),
-      "targets:", np.asarray(target_try) * 1e3)
+print(
+    "first spike times (ms):",
+    np.round(np.asarray(first_times(w_try)) * 1e3, 3),
+    "targets:",
+    np.asarray(target_try) * 1e3,
+)
 """
 
 # LESSONS-START
