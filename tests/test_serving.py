@@ -135,7 +135,7 @@ def test_killing_one_server_process_leaves_the_others_serving():
 
 
 def test_workers_share_new_connections_and_a_grown_idle_worker_is_replaced():
-    """Under --num-procs 2: a burst of sessions is spread evenly over both workers (with
+    """Under --num-procs 2: a burst of sessions is spread over both workers (with
     Tornado's own accepting the first worker awake often took nearly all); once the
     sessions have left, a worker whose
     memory grew past --recycle-growth (here any growth) is replaced by a fresh one, and
@@ -154,7 +154,11 @@ def test_workers_share_new_connections_and_a_grown_idle_worker_is_replaced():
         out = asyncio.run(load_test.run_load(srv.url, 6, 1, 120.0, spread=spread))
         assert out["errors"] == [] and out["opened"] == 6
         assert sorted(out["per_worker"]) == sorted(workers)
-        assert sorted(out["per_worker"].values()) == [3, 3], out["per_worker"]
+        # The balancer defers a busy worker's accept by at most 0.1 s, so on a loaded
+        # machine one connection may still land on the busier worker (2 / 4 seen under CI);
+        # Tornado's own accepting gives 6 / 0 or 5 / 1. The exact deferral rule is checked
+        # without timing in tests/test_serve_main.py.
+        assert min(out["per_worker"].values()) >= 2, out["per_worker"]
         deadline = time.monotonic() + 60
         while srv.count(load_test.RECYCLED) < 2:
             assert time.monotonic() < deadline, srv.output()
