@@ -2,6 +2,7 @@
 server process."""
 
 import contextlib
+import math
 import os
 import shutil
 import socket
@@ -90,3 +91,175 @@ def snnlab_server(timeout: float = 120.0):
     cmd = [sys.executable, "-m", "snnlab.cli", "serve", "--address", "127.0.0.1"]
     with serving([*cmd, "--port", str(port)], timeout=timeout):
         yield f"http://127.0.0.1:{port}"
+
+
+# ---- what the user sees: the checks of the browser matrix ------------------------------
+
+PLOTS_JS = """() => {
+  // every rendered Bokeh plot: its axis ranges and the finite extent of its glyphs' data
+  const X = ["x", "x0", "x1", "xs", "left", "right"];
+  const Y = ["y", "y0", "y1", "ys", "top", "bottom"];
+  const seen = new Set(), plots = [];
+  function extent(glyph, data, names, positive) {
+    let lo = Infinity, hi = -Infinity, n = 0;
+    function add(v) {
+      if (typeof v === "number" && Number.isFinite(v) && (!positive || v > 0)) {
+        if (v < lo) lo = v; if (v > hi) hi = v; n++;
+      } else if (v && typeof v !== "number" && typeof v !== "string" && v.length !== undefined) {
+        for (const w of v) add(w);
+      }
+    }
+    for (const name of names) {
+      const spec = glyph[name];
+      if (spec && typeof spec === "object" && "field" in spec && data[spec.field] !== undefined)
+        add(data[spec.field]);
+    }
+    return n ? [lo, hi, n] : null;
+  }
+  function walk(v) {
+    if (!v || seen.has(v)) return;
+    seen.add(v);
+    if (v.frame && v.model && v.model.renderers && v.el && v.el.isConnected) {
+      const m = v.model, r = v.el.getBoundingClientRect();
+      const logx = String(m.x_scale && m.x_scale.type).includes("Log");
+      const logy = String(m.y_scale && m.y_scale.type).includes("Log");
+      const item = {title: m.title ? String(m.title.text || "") : "",
+        xr: [v.frame.x_range.start, v.frame.x_range.end],
+        yr: [v.frame.y_range.start, v.frame.y_range.end],
+        width: r.width, height: r.height, logx: logx, logy: logy, glyphs: []};
+      for (const g of m.renderers) {
+        if (!g.glyph || !g.data_source || !g.data_source.data || g.visible === false) continue;
+        const data = g.data_source.data;
+        const xe = extent(g.glyph, data, X, logx), ye = extent(g.glyph, data, Y, logy);
+        if (xe && ye) item.glyphs.push({type: g.glyph.type, x: xe, y: ye});
+      }
+      plots.push(item);
+    }
+    for (const c of (v.child_views || [])) walk(c);
+    if (v.renderer_views) for (const c of v.renderer_views.values()) walk(c);
+  }
+  let roots = [];
+  try { roots = Bokeh.index.roots || [...Bokeh.index]; } catch (e) { roots = []; }
+  for (const r of roots) walk(r);
+  return plots;
+}"""
+"""JavaScript returning every rendered plot: ranges, pixel size, glyph data extents."""
+
+SIGNATURE_JS = """() => {
+  // a cheap fingerprint of all plotted data and the busy flag, to see the page settle
+  let sig = 0, busy = false;
+  for (const doc of Bokeh.documents) for (const m of doc.all_models) {
+    if (m.name === "snnlab-busy" && m.value === true) busy = true;
+    if (!m.data) continue;
+    for (const k in m.data) {
+      const col = m.data[k];
+      if (col && col.length !== undefined) {
+        sig = (sig * 31 + col.length) % 1e9;
+        const v = col[col.length - 1];
+        if (typeof v === "number" && Number.isFinite(v)) sig = (sig * 31 + v * 1000) % 1e9;
+      }
+    }
+  }
+  return [sig, busy];
+}"""
+
+
+def bokeh_ready(page) -> bool:
+    """Whether BokehJS has rendered at least one document in the page."""
+    return bool(page.evaluate("() => !!(window.Bokeh && Bokeh.documents.length)"))
+
+
+def settle(page, timeout: float = 120.0, quiet: float = 1.2) -> None:
+    """Wait until the page's data have not changed for `quiet` seconds and no app shows
+    its busy indicator (a run in flight, a compilation)."""
+    deadline = time.monotonic() + timeout
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        if bokeh_ready(page):
+            sig, busy = page.evaluate(SIGNATURE_JS)
+            now = time.monotonic()
+            if busy or sig != last:
+                last, since = sig, now
+            elif now - since >= quiet:
+                return
+        page.wait_for_timeout(150)
+    raise AssertionError(f"the page did not settle within {timeout} s")
+
+
+def _shown_fraction(data, rng, log: bool) -> float:
+    """The fraction of the axis span that the data's extent covers inside the axis
+    (1.0 for data that is a single value inside the axis, 0.0 for data outside it)."""
+    lo, hi, d_lo, d_hi = min(rng), max(rng), data[0], data[1]
+    if log:
+        if lo <= 0 or d_lo <= 0:
+            return 0.0
+        lo, hi, d_lo, d_hi = (math.log10(v) for v in (lo, hi, d_lo, d_hi))
+    if d_hi < lo or d_lo > hi:
+        return 0.0
+    if d_hi == d_lo or hi == lo:
+        return 1.0
+    return (min(hi, d_hi) - max(lo, d_lo)) / (hi - lo)
+
+
+MIN_SHOWN = 0.02
+"""Data spanning a range must fill at least this fraction of each axis: less is a sliver
+the user cannot see (a current of 1e-7 A on an axis from 0 to 1)."""
+
+
+def plot_problems(plots: list[dict]) -> list[str]:
+    """What is wrong with the plots as the user sees them: data outside the axes or
+    squeezed into a sliver of them, or a plot drawn too small to read."""
+    problems = []
+    for p in plots:
+        name = p["title"] or "untitled plot"
+        if p["glyphs"] and (p["width"] < 150 or p["height"] < 80):
+            problems.append(f"{name}: drawn {p['width']:.0f} x {p['height']:.0f} px")
+        if any(v is None for v in (*p["xr"], *p["yr"])):
+            continue
+        for g in p["glyphs"]:
+            fx = _shown_fraction(g["x"], p["xr"], p.get("logx", False))
+            fy = _shown_fraction(g["y"], p["yr"], p.get("logy", False))
+            if fx < MIN_SHOWN or fy < MIN_SHOWN:
+                problems.append(
+                    f"{name}: {g['type']} data x {g['x'][:2]}, y {g['y'][:2]} are not shown "
+                    f"by the axes x {p['xr']}, y {p['yr']}"
+                )
+    return problems
+
+
+class Watch:
+    """A page's console errors and uncaught exceptions, collected as they happen.
+
+    Errors about resources on other hosts (fonts or icons from a CDN on a machine
+    without network) are not the app's and are left out.
+    """
+
+    def __init__(self, page, origin: str):
+        self.errors: list[str] = []
+        self.origin = origin
+        page.on("console", self._console)
+        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+
+    def _console(self, msg) -> None:
+        if msg.type != "error":
+            return
+        url = (msg.location or {}).get("url", "")
+        if "Failed to load resource" in msg.text and not url.startswith(self.origin):
+            return
+        self.errors.append(f"console: {msg.text} ({url})")
+
+    def take(self) -> list[str]:
+        """The errors seen since the last call."""
+        out, self.errors = self.errors, []
+        return out
+
+
+def page_problems(page, watch: Watch, *, expect_message: bool = False) -> list[str]:
+    """Everything the user would see wrong in the page now: console errors, an error
+    message (unless `expect_message`), plots whose data lie outside their axes."""
+    problems = watch.take()
+    alerts = page.locator(".alert-danger:visible")
+    if not expect_message and alerts.count():
+        problems.append(f"error in the page: {alerts.first.inner_text()[:300]!r}")
+    problems += plot_problems(page.evaluate(PLOTS_JS))
+    return problems

@@ -16,6 +16,7 @@ URL or an uploaded file is validated, and every failure becomes a message in the
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import logging
@@ -31,9 +32,11 @@ import param
 
 from .. import params as sp
 from .. import viz
-from ..core import ENGINES, METHODS, Connection, simulate, trace_count
+from ..core import ENGINES, METHODS, AbstractStepwiseModel, Connection, simulate
 from . import _guard as guard
-from ._widgets import fast, number_widget
+from ._demo import calibrate, drive_scale
+from ._page import AppPage
+from ._widgets import fast, number_widget, validated_input
 
 log = logging.getLogger("snnlab.app")
 
@@ -63,6 +66,49 @@ def _simulate_quietly(model, connections, kwargs):
 
 def _engines() -> list[str]:
     return ["stepped", *sorted(e for e in ENGINES if e != "stepped")]
+
+
+def engines_for(neuron_params) -> list[str]:
+    """The engines that can run a model: discrete-time (SNN*) models only step."""
+    if issubclass(neuron_params.model_class, AbstractStepwiseModel):
+        return ["stepped"]
+    return _engines()
+
+
+def is_discrete(neuron_params) -> bool:
+    """Whether a model is discrete-time (one step = `dt`, dimensionless input)."""
+    return issubclass(neuron_params.model_class, AbstractStepwiseModel)
+
+
+DEFAULT_DT = {False: 0.1, True: 1.0}
+"""Default time step (ms) of continuous-time and of discrete-time (one step per ms)
+models; a model switch changes `dt` only while it is at the previous model's default."""
+
+INTRO = (
+    "Pick a neuron model and its inputs on the left, then drag any slider: the voltage "
+    "trace, the spike raster and the statistics follow at once. Every slider carries its "
+    "unit; hover the (?) for its meaning. *copy link* shares exactly this view."
+)
+
+
+def unused(spec) -> bool:
+    """Whether a model keeps a parameter only for compatibility (its doc says unused):
+    such a parameter gets no slider, so that no slider does nothing."""
+    return "unused" in (spec.doc or "").lower()
+
+
+def model_description(model_class: type) -> str:
+    """The first paragraphs of a model's docstring (its summary and equations, Markdown
+    with `$$` math), for the page's explanation."""
+    paragraphs = inspect.cleandoc(model_class.__doc__ or "").split("\n\n")
+    return "\n\n".join(p for p in paragraphs[:3] if not p.lstrip().startswith("**"))
+
+
+def construct_single(neuron_params):
+    """One neuron of the model that `neuron_params` describes, with its current values."""
+    single = type(neuron_params)()
+    single.set_values({**neuron_params.values(), "size": 1})
+    return single.to_model()
 
 
 class Explorer(pn.viewable.Viewer):
@@ -121,7 +167,7 @@ class Explorer(pn.viewable.Viewer):
         label="neurons",
         doc="population size (a new size recompiles once)",
     )
-    seed = param.Integer(0, bounds=(0, None), doc="seed of the random inputs")
+    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="seed of the random inputs")
     view_state = param.Selector(
         default="V", objects=["V"], label="trace", doc="state variable shown in the trace plot"
     )
@@ -387,27 +433,68 @@ class Explorer(pn.viewable.Viewer):
 
     # ---- model building ----------------------------------------------------------------
 
-    def _apply_model_defaults(self, name: str) -> None:
+    def _apply_model_defaults(self, name: str, previous: str | None = None) -> None:
         nparams = self.neuron_params[name]
         self._suspended += 1
         try:
             if "method" in nparams.param:
                 self.method = nparams.method
+            engines = engines_for(nparams)
+            self.param.engine.objects = engines
+            if self.engine not in engines:
+                self._note = (
+                    f"{name} is a discrete-time model: only the stepped engine runs it, so "
+                    "the engine was switched to stepped."
+                )
+                self.engine = engines[0]
+            discrete = is_discrete(nparams)
+            if previous is not None:
+                before = is_discrete(self.neuron_params[previous])
+                if before != discrete and self.dt == DEFAULT_DT[before]:
+                    self.dt = DEFAULT_DT[discrete]
+            elif self.dt == DEFAULT_DT[False]:
+                self.dt = DEFAULT_DT[discrete]
             model = self._safe_model(nparams)
             names = list(getattr(model, "state_names", ("V",))) if model is not None else ["V"]
             self.param.view_state.objects = names
             if self.view_state not in names:
                 self.view_state = names[0]
-            spec = nparams.specs.get("I_e")
-            dc = self.generator_params.get("DCGenerator")
-            if dc is not None and spec is not None and not getattr(self, "_dc_touched", False):
-                lo, hi = spec.slider
-                dc.param.amplitude.softbounds = (lo, hi)
-                dc.param.amplitude.step = float(f"{(hi - lo) / 200:.1g}")
-                self._dc_default = True
-                dc.amplitude = float(f"{0.5 * hi:.3g}")
+            self._label_inputs(discrete)
+            for g in self.inputs:
+                self._calibrate(g)
         finally:
             self._suspended -= 1
+
+    def _label_inputs(self, discrete: bool) -> None:
+        """Input units follow the model: pA for continuous models, dimensionless for the
+        discrete-time family (their input is added to a unitless membrane each step)."""
+        for obj in self.generator_params.values():
+            for pname in obj.slider_names():
+                spec = obj.spec_of(pname)
+                if spec.unit == "pA":
+                    unit = "dimensionless" if discrete else "pA"
+                    obj.param[pname].label = f"{pname} ({unit})"
+        self.param.weight.label = (
+            "weight (dimensionless per spike; gain of current inputs)"
+            if discrete
+            else "weight (mV or pA per spike; gain of current inputs)"
+        )
+
+    def _calibrate(self, generator: str) -> None:
+        """Set `generator`'s drive (and the weight) so that the model fires a few spikes."""
+        nparams = self.neuron_params[self.model]
+        try:
+            model = construct_single(nparams)
+            run = {"duration": float(self.duration), "dt": float(self.dt), "seed": int(self.seed)}
+            if "method" in nparams.param:
+                run["method"] = nparams.method
+            gparams = self.generator_params[generator]
+            drive = calibrate(model, generator, gparams, drive_scale(nparams), run)
+        except (ValueError, TypeError) as err:
+            log.info("no default drive for %s with %s: %s", self.model, generator, err)
+            return
+        gparams.param.update(**drive.values)
+        self.weight = drive.weight
 
     @staticmethod
     def _safe_model(nparams):
@@ -530,6 +617,7 @@ class Explorer(pn.viewable.Viewer):
         self._running = True
         self._run_id += 1
         run_id, doc = self._run_id, self._doc
+        self.page.busy.start(doc)
         t0 = time.perf_counter()
         future = guard.submit(_simulate_quietly, job[0], job[1], job[2])
         self._future = future
@@ -546,6 +634,7 @@ class Explorer(pn.viewable.Viewer):
         if run_id != self._run_id or not self._running or self._closed:
             return
         self._run_id += 1  # the late result, if it comes, is ignored
+        self.page.busy.stop()
         if self._future is not None:
             self._future.cancel()
         self._running = False
@@ -561,6 +650,7 @@ class Explorer(pn.viewable.Viewer):
     def _finish(self, run_id: int, future, model, t0: float) -> None:
         if run_id != self._run_id or self._closed:
             return
+        self.page.busy.stop()
         self._running = False
         self._future = None
         try:
@@ -649,9 +739,17 @@ class Explorer(pn.viewable.Viewer):
         return res
 
     def _threshold(self) -> float | None:
+        """Where the model fires, for the dashed line of the trace: `th_inf` for models
+        whose `V_th` is kept only for compatibility (GLIF), else `V_th`, else the soft
+        threshold `V_T` of the exponential models (AdEx, EIF: their upswing to `V_peak`
+        is faster than a sample), else `V_peak`."""
         nparams = self.neuron_params[self.model]
-        if self.view_state == "V" and "V_th" in nparams.param:
-            return float(nparams.V_th)
+        if self.view_state != "V":
+            return None
+        for name in ("th_inf", "V_th", "V_T", "V_peak"):
+            if name in nparams.specs and not unused(nparams.specs[name]):
+                value = getattr(nparams, name)
+                return None if value is None else float(value)
         return None
 
     def _refresh(self, tab: int) -> None:
@@ -696,9 +794,11 @@ class Explorer(pn.viewable.Viewer):
     def _refresh_stats(self) -> None:
         res = self.result
         rate = float(res.rates().mean()) if res.n_neurons else 0.0
+        n = len(res.spike_times)
         self.stats.object = (
-            f"**{len(res.spike_times)} spikes**, mean rate {rate:.3g} Hz, "
-            f"run {self.last_run_ms:.1f} ms, compilations so far {trace_count()}"
+            f"**{n} spike{'s' if n != 1 else ''}** in {res.duration:g} ms "
+            f"from {res.n_neurons} neuron{'s' if res.n_neurons != 1 else ''}, "
+            f"mean rate {rate:.3g} Hz"
         )
 
     def _show(self, text: str, kind: str = "danger") -> None:
@@ -842,6 +942,7 @@ class Explorer(pn.viewable.Viewer):
     # ---- views -----------------------------------------------------------------------
 
     def _build_views(self) -> None:
+        self.page = AppPage("snnlab Explorer", body=None, intro=INTRO)
         self.voltage_dmap, self.voltage_pipe = viz.live(viz.voltage)
         self.raster_dmap, self.raster_pipe = viz.live(viz.raster)
         self.rate_dmap, self.rate_pipe = viz.live(viz.rate_histogram)
@@ -940,16 +1041,13 @@ class Explorer(pn.viewable.Viewer):
         col = pn.Column(sizing_mode="stretch_width")
         for name in obj.slider_names():
             spec = obj.spec_of(name)
+            if unused(spec):
+                continue
             row, slider = number_widget(obj, name, log=spec.log)
             self.sliders[f"{type(obj).__name__}.{name}"] = slider
             col.append(row)
         if isinstance(obj, sp.GeneratorParameters) and "spike_times" in obj.param:
-            w = fast(
-                pn.widgets.LiteralInput.from_param(
-                    obj.param.spike_times, type=list, name="spike times (ms)"
-                )
-            )
-            col.append(w)
+            col.append(validated_input(obj, "spike_times", label="spike times (ms)"))
         return col
 
     def _fill_model_box(self) -> None:
@@ -960,8 +1058,7 @@ class Explorer(pn.viewable.Viewer):
             pn.pane.Markdown(f"#### {self.model}", margin=(0, 5)),
             self._widgets_for(obj),
         ]
-        doc = (obj.model_class.__doc__ or "").strip().split("\n\n")
-        self.model_doc = pn.pane.Markdown("\n\n".join(doc[:2]), sizing_mode="stretch_width")
+        self.page.intro = f"{INTRO}\n\n**{self.model}**: {model_description(obj.model_class)}"
         names = list(self.param.view_state.objects)
         self.phase_x.options = names
         self.phase_y.options = names
@@ -996,21 +1093,34 @@ class Explorer(pn.viewable.Viewer):
             obj.param.watch(self._values_changed, names)
 
     def _values_changed(self, *events):
+        self._write_url()
         if self.live:
             return  # the oscilloscope reads the newest values each chunk
         self.request_run()
 
     def _settings_changed(self, *events):
-        if any(e.name == "inputs" for e in events):
-            self._fill_input_box()
+        for e in events:
+            if e.name == "inputs":
+                if not self._suspended:
+                    self._suspended += 1
+                    try:
+                        for g in e.new:
+                            if g not in (e.old or []):
+                                self._calibrate(g)
+                    finally:
+                        self._suspended -= 1
+                self._fill_input_box()
+        self._write_url()
         if self.live and not any(e.name in ("size", "dt", "engine", "method") for e in events):
             return
         self.request_run()
 
     def _model_changed(self, event):
-        self._apply_model_defaults(event.new)
+        self._apply_model_defaults(event.new, previous=event.old)
         self._fill_model_box()
+        self._fill_input_box()
         self.reset_live()
+        self._write_url()
         self.request_run()
 
     def __panel__(self):
@@ -1038,21 +1148,22 @@ class Explorer(pn.viewable.Viewer):
             w["size"],
             w["weight"],
             pn.Row(
-                pn.widgets.IntInput.from_param(self.param.seed, width=100),
+                validated_input(self, "seed", width=110),
                 pn.widgets.Select.from_param(self.param.view_state, width=120),
             ),
             pn.Row(
-                pn.widgets.Checkbox.from_param(self.param.live),
-                pn.widgets.FloatInput.from_param(self.param.chunk, width=90),
-                pn.widgets.IntInput.from_param(self.param.period, width=90),
+                pn.widgets.Checkbox.from_param(self.param.live, margin=(28, 5, 0, 10)),
+                validated_input(self, "chunk", width=90),
+                validated_input(self, "period", width=90),
             ),
             self.model_box,
             self.input_box,
             pn.pane.Markdown("#### Export / import"),
             self.downloads,
             self.upload,
-            width=360,
+            width=330,
             scroll=True,
         )
         main = pn.Column(self.alert, self.stats, self.tabs, sizing_mode="stretch_width")
-        return pn.Row(sidebar, main, sizing_mode="stretch_width")
+        self.page.body = pn.Row(sidebar, main, sizing_mode="stretch_width")
+        return self.page
