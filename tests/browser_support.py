@@ -149,7 +149,9 @@ SIGNATURE_JS = """() => {
   // a cheap fingerprint of all plotted data and the busy flag, to see the page settle
   let sig = 0, busy = false;
   for (const doc of Bokeh.documents) for (const m of doc.all_models) {
-    if (m.name === "snnlab-busy" && m.value === true) busy = true;
+    // a spinning loader: an app's busy sign (snnlab/app/_page.py) or Panel's own
+    const css = m.css_classes || [];
+    if (css.includes("loader") && css.includes("spin")) busy = true;
     if (!m.data) continue;
     for (const k in m.data) {
       const col = m.data[k];
@@ -170,8 +172,11 @@ def bokeh_ready(page) -> bool:
 
 
 def settle(page, timeout: float = 120.0, quiet: float = 1.2) -> None:
-    """Wait until the page's data have not changed for `quiet` seconds and no app shows
-    its busy indicator (a run in flight, a compilation)."""
+    """Wait until the page's data have not changed for `quiet` seconds, no app shows its
+    busy indicator (a run in flight, a compilation) and, after a user action, the server
+    has answered and then sent nothing for `quiet` seconds (work on the server's loop
+    sends nothing until it ends)."""
+    watch = getattr(page, "snnlab_watch", None)
     deadline = time.monotonic() + timeout
     last, since = None, time.monotonic()
     while time.monotonic() < deadline:
@@ -180,7 +185,9 @@ def settle(page, timeout: float = 120.0, quiet: float = 1.2) -> None:
             now = time.monotonic()
             if busy or sig != last:
                 last, since = sig, now
-            elif now - since >= quiet:
+            elif now - since >= quiet and (
+                watch is None or (watch.frames > watch.marked and now - watch.last_frame >= quiet)
+            ):
                 return
         page.wait_for_timeout(150)
     raise AssertionError(f"the page did not settle within {timeout} s")
@@ -237,8 +244,21 @@ class Watch:
     def __init__(self, page, origin: str):
         self.errors: list[str] = []
         self.origin = origin
+        self.frames = 0  # websocket messages from the server so far
+        self.last_frame = time.monotonic()
+        self.marked = 0  # `frames` when the user last acted
         page.on("console", self._console)
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+        page.snnlab_watch = self
+
+    def _frame(self, _payload) -> None:
+        self.frames += 1
+        self.last_frame = time.monotonic()
+
+    def mark(self) -> None:
+        """The user acts now: the page settles only after the server has answered."""
+        self.marked = self.frames
 
     def _console(self, msg) -> None:
         if msg.type != "error":
@@ -263,3 +283,47 @@ def page_problems(page, watch: Watch, *, expect_message: bool = False) -> list[s
         problems.append(f"error in the page: {alerts.first.inner_text()[:300]!r}")
     problems += plot_problems(page.evaluate(PLOTS_JS))
     return problems
+
+
+STATES_WALKED: list[str] = []
+"""Every state the browser matrix checked (printed at the end of the test run)."""
+
+SET_WIDGET_JS = """([title, value]) => {
+  // set a widget's value as the user's click would (the change syncs to the server)
+  for (const doc of Bokeh.documents) for (const m of doc.all_models)
+    if (String(m.title).toLowerCase() === title.toLowerCase() && "value" in m && !m.disabled)
+      { m.value = value; return true; }
+  return false;
+}"""
+
+WIDGET_JS = """(title) => {
+  for (const doc of Bokeh.documents) for (const m of doc.all_models)
+    if (String(m.title).toLowerCase() === title.toLowerCase() && "value" in m)
+      return {value: m.value, options: m.options || null};
+  return null;
+}"""
+
+SLIDERS_JS = """() => {
+  // every enabled slider: its title and ends
+  const out = [];
+  for (const doc of Bokeh.documents) for (const m of doc.all_models)
+    if (m.type && String(m.type).endsWith("Slider") && !m.disabled && m.title !== undefined
+        && typeof m.start === "number" && typeof m.end === "number")
+      out.push({title: String(m.title), start: m.start, end: m.end, value: m.value});
+  return out;
+}"""
+
+
+def set_widget(page, title: str, value) -> None:
+    """Set the widget titled `title` to `value` in the page (fails if there is none)."""
+    watch = getattr(page, "snnlab_watch", None)
+    if watch is not None:
+        watch.mark()
+    assert page.evaluate(SET_WIDGET_JS, [title, value]), f"no widget titled {title!r}"
+
+
+def walk(page, watch: Watch, label: str, *, expect_message: bool = False) -> list[str]:
+    """Let the page settle, record the state as walked, and return what is wrong."""
+    settle(page)
+    STATES_WALKED.append(label)
+    return [f"{label}: {p}" for p in page_problems(page, watch, expect_message=expect_message)]

@@ -31,3 +31,13 @@ def x64():
         yield
     finally:
         jax.config.update("jax_enable_x64", previous)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print how many states the browser matrix walked (tests/test_browser_matrix.py)."""
+    try:
+        from browser_support import STATES_WALKED
+    except ImportError:  # the browser tests were not collected
+        return
+    if STATES_WALKED:
+        terminalreporter.write_line(f"browser matrix: {len(STATES_WALKED)} states walked")

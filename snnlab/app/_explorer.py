@@ -91,6 +91,15 @@ INTRO = (
 )
 
 
+_URL_JS = """
+const [seq, search] = [parseInt(cb_obj.value), cb_obj.value.slice(cb_obj.value.indexOf("|") + 1)];
+if (cb_obj.value && !(seq <= (window._snnlab_url_seq || 0))) {
+  window._snnlab_url_seq = seq;
+  window.history.replaceState(null, "", window.location.pathname + search);
+}
+"""
+
+
 def unused(spec) -> bool:
     """Whether a model keeps a parameter only for compatibility (its doc says unused):
     such a parameter gets no slider, so that no slider does nothing."""
@@ -204,6 +213,7 @@ class Explorer(pn.viewable.Viewer):
         self.runs = 0
         self._sync_url = sync_url
         self._url_written = ""
+        self._url_seq = 0
         self._doc = None
         self._run_id = 0
         self._future = None
@@ -423,13 +433,22 @@ class Explorer(pn.viewable.Viewer):
             self._note = f"The link's parameters were not understood: {err}"
             self._show(self._note, "warning")
 
-    def _write_url(self) -> None:
-        if not self._sync_url or pn.state.location is None:
+    def _write_url(self, force: bool = False) -> None:
+        """Make the page's URL say the current state (after every change, Live too).
+
+        The query goes to a hidden field whose change, in the browser, replaces the
+        address (history.replaceState). Setting Panel's `pn.state.location.search`
+        from a callback reached the page only with the next message, so the link lagged
+        one change behind.
+        """
+        if not self._sync_url:
             return
         search = "?" + urlencode(self.query())
-        if search != self._url_written:
+        if force or search != self._url_written:
             self._url_written = search
-            pn.state.location.search = search
+            self._url_seq += 1
+            # numbered: Panel may deliver two changes of one field out of order
+            self.url_field.value = f"{self._url_seq}|{search}"
 
     # ---- model building ----------------------------------------------------------------
 
@@ -735,7 +754,7 @@ class Explorer(pn.viewable.Viewer):
         self._stale_tabs = set(range(len(TABS)))
         self._refresh(self._active_tab)
         self._refresh_stats()
-        self._write_url()
+        self._write_url(force=True)  # again after the run: a change sent mid-event can drop
         return res
 
     def _threshold(self) -> float | None:
@@ -943,6 +962,8 @@ class Explorer(pn.viewable.Viewer):
 
     def _build_views(self) -> None:
         self.page = AppPage("snnlab Explorer", body=None, intro=INTRO)
+        self.url_field = pn.widgets.TextInput(value="", visible=False, name="url")
+        self.url_field.jscallback(value=_URL_JS)
         self.voltage_dmap, self.voltage_pipe = viz.live(viz.voltage)
         self.raster_dmap, self.raster_pipe = viz.live(viz.raster)
         self.rate_dmap, self.rate_pipe = viz.live(viz.rate_histogram)
@@ -1109,6 +1130,7 @@ class Explorer(pn.viewable.Viewer):
                                 self._calibrate(g)
                     finally:
                         self._suspended -= 1
+                    self._write_url()
                 self._fill_input_box()
         self._write_url()
         if self.live and not any(e.name in ("size", "dt", "engine", "method") for e in events):
@@ -1116,6 +1138,26 @@ class Explorer(pn.viewable.Viewer):
         self.request_run()
 
     def _model_changed(self, event):
+        if self._doc is not None and not self._suspended:
+            self._after_busy_sign(self._switch_model, event)
+        else:
+            self._switch_model(event)
+
+    def _after_busy_sign(self, fn, *args) -> None:
+        """Run `fn(*args)` on the next tick, with the busy sign on meanwhile: the sign
+        reaches the page before work on the loop (calibrating a new model's drive, a
+        second or two for the slow models) holds it up."""
+        self.page.busy.start()
+
+        def work():
+            try:
+                fn(*args)
+            finally:
+                self.page.busy.stop()
+
+        guard.call_soon_in_session(self._doc, work)
+
+    def _switch_model(self, event):
         self._apply_model_defaults(event.new, previous=event.old)
         self._fill_model_box()
         self._fill_input_box()
@@ -1164,6 +1206,8 @@ class Explorer(pn.viewable.Viewer):
             width=330,
             scroll=True,
         )
-        main = pn.Column(self.alert, self.stats, self.tabs, sizing_mode="stretch_width")
+        main = pn.Column(
+            self.alert, self.stats, self.tabs, self.url_field, sizing_mode="stretch_width"
+        )
         self.page.body = pn.Row(sidebar, main, sizing_mode="stretch_width")
         return self.page

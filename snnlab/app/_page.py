@@ -16,9 +16,6 @@ import param
 
 from . import _guard as guard
 
-BUSY_NAME = "snnlab-busy"
-"""The name of every app's busy spinner (the browser tests wait for it to stop)."""
-
 BUSY_DELAY_MS = 300
 """A run shorter than this shows no busy sign (a flash would distract)."""
 
@@ -48,7 +45,7 @@ class Busy:
 
     def __init__(self):
         self.spinner = pn.indicators.LoadingSpinner(
-            value=False, name=BUSY_NAME, size=22, margin=(12, 10), visible=True
+            value=False, size=22, margin=(12, 10), visible=True
         )
         self._depth = 0
         self._token = 0
