@@ -37,7 +37,8 @@ def extension(*args, warn: bool = True, **kwargs) -> None:
 
     **Arguments:**
 
-    - `args`, `kwargs`: passed to `panel.extension`.
+    - `args`, `kwargs`: passed to `panel.extension` (`"katex"` is always added, so that
+      `$$...$$` equations in Markdown render as math).
     - `warn`: warn (`FrontendWarning`) when the frontend cannot render Bokeh, e.g. when
       jupyter_bokeh is missing.
     """
@@ -47,7 +48,8 @@ def extension(*args, warn: bool = True, **kwargs) -> None:
     if warn:
         for problem in frontend_problems():
             warnings.warn(problem, FrontendWarning, stacklevel=2)
-    pn.extension(*args, **kwargs)
+    # KaTeX (bundled with Panel, no network) renders the models' $$ equations
+    pn.extension(*dict.fromkeys(("katex", *args)), **kwargs)
     if in_server() and hv.Store.current_backend == "bokeh" and "bokeh" in hv.Store.renderers:
         # a served session needs no notebook output, and hv.extension would rebuild
         # HoloViews' option builders in every session: thousands of long-lived objects

@@ -11,6 +11,8 @@ browser only (no round trip to the server).
 
 from __future__ import annotations
 
+import re
+
 import panel as pn
 import param
 
@@ -18,6 +20,8 @@ from . import _guard as guard
 
 BUSY_DELAY_MS = 300
 """A run shorter than this shows no busy sign (a flash would distract)."""
+
+_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 
 PRESENTATION_ZOOM = 1.35
 """Page zoom of the presentation mode (for a projector at 1024x768)."""
@@ -45,7 +49,7 @@ class Busy:
 
     def __init__(self):
         self.spinner = pn.indicators.LoadingSpinner(
-            value=False, size=22, margin=(12, 10), visible=True
+            value=False, size=22, margin=(12, 10), visible=False
         )
         self._depth = 0
         self._token = 0
@@ -63,12 +67,12 @@ class Busy:
         self._token += 1
         token = self._token
         if doc is None:
-            self.spinner.value = True
+            self._show(True)
             return
 
         def show():
             if self._depth and token == self._token:
-                self.spinner.value = True
+                self._show(True)
 
         guard.call_later_in_session(doc, BUSY_DELAY_MS, show)
 
@@ -78,7 +82,11 @@ class Busy:
         if not self._depth:
             self._token += 1
             if self.spinner.value:
-                self.spinner.value = False
+                self._show(False)
+
+    def _show(self, on: bool) -> None:
+        self.spinner.value = on
+        self.spinner.visible = on
 
 
 class AppPage(pn.viewable.Viewer):
@@ -110,10 +118,28 @@ class AppPage(pn.viewable.Viewer):
         self.copy.js_on_click(code=_COPY_JS)
         self.present = pn.widgets.Toggle(name="presentation", width=110, margin=(10, 5))
         self.present.jscallback(value=_ZOOM_JS)
-        self.intro_pane = pn.pane.Markdown(
-            intro, sizing_mode="stretch_width", margin=(0, 10), styles={"max-width": "70em"}
-        )
-        self.param.watch(lambda e: setattr(self.intro_pane, "object", e.new), "intro")
+        self.intro_pane = pn.Column(sizing_mode="stretch_width", margin=0)
+        self._fill_intro()
+        self.param.watch(lambda e: self._fill_intro(), "intro")
+
+    def _fill_intro(self) -> None:
+        """Markdown paragraphs, and each `$$...$$` equation typeset by KaTeX."""
+        parts = []
+        for i, text in enumerate(_MATH.split(self.intro)):
+            if not text.strip():
+                continue
+            if i % 2:
+                parts.append(pn.pane.LaTeX(f"$${text}$$", renderer="katex", margin=(0, 20)))
+            else:
+                parts.append(
+                    pn.pane.Markdown(
+                        text.strip(),
+                        sizing_mode="stretch_width",
+                        margin=(0, 10),
+                        styles={"max-width": "70em"},
+                    )
+                )
+        self.intro_pane.objects = parts
 
     def __panel__(self):
         header = pn.Row(
