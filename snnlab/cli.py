@@ -119,22 +119,42 @@ def _title(path: Path) -> str:
     return doc.strip().splitlines()[0] if doc.strip() else path.stem
 
 
+LEARNING_ORDER = (
+    "explorer",
+    "phase_plane",
+    "inputs_lab",
+    "event_vs_clock",
+    "sensitivity",
+    "dynapse_lab",
+)
+"""The apps in the order a learner meets them: one neuron first, then its dynamics, its
+inputs, how it is simulated, how it learns, and finally the chip. Other apps follow."""
+
+
+def learning_order(names: list[str]) -> list[str]:
+    """`names` sorted by `LEARNING_ORDER` (unknown apps last, alphabetically)."""
+    rank = {n: i for i, n in enumerate(LEARNING_ORDER)}
+    return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
+
+
 def index_html(names: list[str], titles: dict[str, str] | None = None) -> str:
-    """The index page: a link to each app, with the first line of its docstring."""
+    """The index page: a link to each app in learning order, with the first line of its
+    docstring as its description."""
     titles = titles or {}
     items = "\n".join(
-        f'<li><a href="./{html.escape(n)}">{html.escape(n)}</a> '
+        f'<li><a href="./{html.escape(n)}">{html.escape(n.replace("_", " "))}</a> '
         f"<span>{html.escape(titles.get(n, ''))}</span></li>"
-        for n in names
+        for n in learning_order(names)
     )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>snnlab</title>
 <style>body{{font-family:sans-serif;margin:2em auto;max-width:48em}}
 li{{margin:.6em 0}} span{{color:#555}}</style></head>
-<body><h1>snnlab</h1><p>See spiking neuron models work. Pick an app:</p>
-<ul id="apps">
+<body><h1>snnlab</h1><p>See spiking neuron models work. The apps below go from one
+neuron to a chip; start at the top. Each app has a link back here.</p>
+<ol id="apps">
 {items}
-</ul></body></html>
+</ol></body></html>
 """
 
 

@@ -190,3 +190,10 @@ def test_serve_command_has_index_and_options(tmp_path):
     assert "127.0.0.1" == build_parser().parse_args(["serve"]).address or True
     html = index_html(["explorer"])
     assert 'href="./explorer"' in html
+
+
+def test_index_lists_the_apps_in_learning_order_with_descriptions():
+    html = index_html(["sensitivity", "zeta", "phase_plane", "explorer"], {"explorer": "Any"})
+    order = [html.index(f'href="./{n}"') for n in ("explorer", "phase_plane", "sensitivity")]
+    assert order == sorted(order) and html.index('href="./zeta"') > order[-1]
+    assert "<span>Any</span>" in html and "phase plane</a>" in html
