@@ -291,8 +291,8 @@ STATES_WALKED: list[str] = []
 SET_WIDGET_JS = """([title, value]) => {
   // set a widget's value as the user's click would (the change syncs to the server)
   for (const doc of Bokeh.documents) for (const m of doc.all_models)
-    if (String(m.title).toLowerCase() === title.toLowerCase() && "value" in m && !m.disabled)
-      { m.value = value; return true; }
+    if (String(m.title ?? m.label).toLowerCase() === title.toLowerCase() && "value" in m
+        && !m.disabled) { m.value = value; return true; }
   return false;
 }"""
 

@@ -23,10 +23,12 @@ import pytest
 from browser_support import (
     ARGS,
     SLIDERS_JS,
+    STATES_WALKED,
     WIDGET_JS,
     Watch,
     browser_marks,
     executable,
+    page_problems,
     set_widget,
     snnlab_server,
     walk,
@@ -143,4 +145,36 @@ def test_phase_plane_every_model_and_preset(browser, server):
             set_widget(page, "preset", option)
             problems += walk(page, watch, f"phase_plane {name} preset={option}")
     page.close()
+    assert not problems, "\n".join(problems)
+
+
+SCOPE_JS = """() => {
+  for (const doc of Bokeh.documents) for (const m of doc.all_models)
+    if (m.data && m.data.t && m.data.y && m.data.t.length > 1 && !m.data.V) {
+      const t = m.data.t;
+      return [t.length, t[0], t[t.length - 1]];
+    }
+  return null;
+}"""
+
+
+def test_explorer_live_mode_scrolls_a_readable_window_and_keeps_counting(browser, server):
+    from snnlab.app._explorer import SCOPE_WINDOW_MS
+
+    page, watch = _open(browser, f"{server}/explorer", server)
+    problems = walk(page, watch, "explorer before live")
+    set_widget(page, "live", True)
+    page.wait_for_timeout(4000)
+    first = page.get_by_text("live", exact=False).filter(has_text="fired").first.inner_text()
+    page.wait_for_timeout(3000)
+    n, t0, t1 = page.evaluate(SCOPE_JS)
+    later = page.get_by_text("live", exact=False).filter(has_text="fired").first.inner_text()
+    problems += [f"live: {p}" for p in page_problems(page, watch)]
+    STATES_WALKED.append("explorer live")
+    set_widget(page, "live", False)
+    page.close()
+    assert first != later, "the live statistics stopped"
+    # a window of SCOPE_WINDOW_MS at dt = 0.1 ms, plus at most one chunk being appended
+    assert t1 - t0 <= SCOPE_WINDOW_MS + 50 + 1e-6 and n <= SCOPE_WINDOW_MS / 0.1 + 600, (n, t0, t1)
+    assert t1 > SCOPE_WINDOW_MS, "the oscilloscope did not run past its first window"
     assert not problems, "\n".join(problems)

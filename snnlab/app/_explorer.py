@@ -42,6 +42,9 @@ log = logging.getLogger("snnlab.app")
 
 TABS = ("Traces", "Statistics", "Phase plane", "Live", "Code")
 
+SCOPE_WINDOW_MS = 500.0
+"""Simulated time the Live oscilloscope shows (ms)."""
+
 
 def _public_module(cls: type) -> str:
     return ".".join(p for p in cls.__module__.split(".") if not p.startswith("_"))
@@ -901,12 +904,22 @@ class Explorer(pn.viewable.Viewer):
         self.scope_spikes.send(marks)
         self._live_clock += float(self.chunk)
         self._live_chunks += 1
+        n = int(np.sum(res.spike_ids == 0)) if len(res.spike_ids) else 0
+        self.stats.object = (
+            f"**live**: t = {self._live_clock / 1000:.2f} s, neuron 0 fired {n} "
+            f"spike{'s' if n != 1 else ''} in the last {float(self.chunk):g} ms "
+            f"({1000.0 * n / float(self.chunk):.3g} Hz)"
+        )
 
     def reset_live(self) -> None:
         """Start the oscilloscope over from the model's initial state at t = 0."""
         self._live_state = None
         self._live_clock = 0.0
         self._live_chunks = 0
+        # the scope shows the last SCOPE_WINDOW_MS: older samples scroll out, so the
+        # trace never piles up into a solid block
+        self.scope_trace.length = max(100, int(SCOPE_WINDOW_MS / float(self.dt)))
+        self.scope_spikes.length = self.scope_trace.length
         self.scope_trace.clear()
         self.scope_spikes.clear()
 
@@ -1133,6 +1146,8 @@ class Explorer(pn.viewable.Viewer):
                     self._write_url()
                 self._fill_input_box()
         self._write_url()
+        if self.live and any(e.name == "dt" for e in events):
+            self.reset_live()
         if self.live and not any(e.name in ("size", "dt", "engine", "method") for e in events):
             return
         self.request_run()
