@@ -89,3 +89,17 @@ def test_same_names_as_rockpool():
     for method in ("parameters", "state", "simulation_parameters", "reset_state", "timed",
                    "as_graph", "set_attributes", "reset_parameters", "evolve"):  # fmt: skip
         assert callable(getattr(ours, method))
+
+
+def test_rockpool_attribute_access():
+    from snnlab.compat.rockpool import DynapSim as Compat
+
+    sim = Compat(3, Idc=2e-10)
+    assert sim is not None and sim.class_name == "DynapSim" and sim.modules() == {}
+    np.testing.assert_array_equal(sim.imem, sim.init_state()["imem"])
+    assert set(sim.attributes_named(("Idc", "imem"))) == {"Idc", "imem"}
+    leaves, treedef = sim.tree_flatten()
+    again = DynapSim.tree_unflatten(treedef, leaves)
+    np.testing.assert_array_equal(again.Idc, sim.Idc)
+    _, state, _ = sim(SILENT)
+    np.testing.assert_array_equal(sim.set_attributes(state).vmem, state["vmem"])

@@ -107,6 +107,50 @@ class RockpoolModuleAPI(eqx.Module):
         return self.evolve(input_data, record=record, state=state)
 
     @property
+    def class_name(self) -> str:
+        """The class name, `"DynapSim"`."""
+        return type(self).__name__
+
+    @property
+    def name(self) -> str:
+        """The module's name (rockpool: empty unless set by a parent; here always empty)."""
+        return ""
+
+    @property
+    def full_name(self) -> str:
+        """Class and name, as rockpool prints it."""
+        return f"{self.class_name} '{self.name}'"
+
+    def modules(self) -> dict:
+        """Sub-modules: none."""
+        return {}
+
+    def attributes_named(self, name) -> dict:
+        """The attributes called `name` (a string or a tuple of strings), by name."""
+        names = (name,) if isinstance(name, str) else tuple(name)
+        every = {**self.simulation_parameters(), **self.parameters(), **self.state()}
+        return {k: every[k] for k in names if k in every}
+
+    def tree_flatten(self):
+        """`jax.tree_util.tree_flatten` of this module: `(leaves, treedef)`."""
+        return jax.tree_util.tree_flatten(self)
+
+    @classmethod
+    def tree_unflatten(cls, aux_data, children):
+        """The module from `tree_flatten`'s `treedef` and leaves."""
+        return jax.tree_util.tree_unflatten(aux_data, children)
+
+    iahp = property(lambda self: self.state()["iahp"], doc="AHP current state (A), `(N,)`.")
+    iampa = property(lambda self: self.state()["iampa"], doc="AMPA current state (A).")
+    igaba = property(lambda self: self.state()["igaba"], doc="GABA current state (A).")
+    inmda = property(lambda self: self.state()["inmda"], doc="NMDA current state (A).")
+    ishunt = property(lambda self: self.state()["ishunt"], doc="SHUNT current state (A).")
+    imem = property(lambda self: self.state()["imem"], doc="Membrane current state (A).")
+    vmem = property(lambda self: self.state()["vmem"], doc="Membrane voltage state (V).")
+    spikes = property(lambda self: self.state()["spikes"], doc="Spike counts of the last step.")
+    timer_ref = property(lambda self: self.state()["timer_ref"], doc="Refractory time left (s).")
+
+    @property
     def size_in(self) -> int:
         """Input channels (N)."""
         return self.size
