@@ -83,12 +83,14 @@ def resolve_initializers(kwargs: dict[str, Any], size: int, seed: int = 0, dtype
     key of argument `name` is `fold_in(PRNGKey(seed), crc32(name))`); `dtype`: of the
     values (default float).
 
-    **Returns:** a new dict; other values are unchanged.
+    **Returns:** a new dict; other values, and arguments whose name ends in
+    `initializer` (which take the initializer itself), are unchanged.
     """
     base = jax.random.PRNGKey(seed)
     out = {}
     for name, value in kwargs.items():
-        if is_initializer(value):
+        # An argument named `..._initializer` takes the initializer itself (SNNALIF's).
+        if is_initializer(value) and not name.endswith("initializer"):
             key = jax.random.fold_in(base, zlib.crc32(name.encode()) & 0x7FFFFFFF)
             value = np.asarray(value(key, (size,), dtype or jnp.result_type(float)))
         out[name] = value

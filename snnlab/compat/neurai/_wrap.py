@@ -60,7 +60,7 @@ def _options(kwargs: dict, names) -> tuple:
 
 
 def _convert(kwargs: dict) -> dict:
-    for key in ("method", "step_mode", "reset_type"):
+    for key in ("method", "step_mode", "reset_type", "computation_type"):
         if key in kwargs:
             kwargs[key] = const.as_name(kwargs[key])
     return kwargs

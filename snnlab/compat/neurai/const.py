@@ -28,6 +28,12 @@ class SolverMethodODE:
     RKF45 = "rkf45"
 
 
+class ComputationType:
+    """How SNNSRM sums its kernels (only FORLOOP exists, as in neurai)."""
+
+    FORLOOP = "forloop"
+
+
 single = StepMode.SINGLE
 multi = StepMode.MULTI
 hard = ResetType.HARD
