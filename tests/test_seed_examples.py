@@ -253,6 +253,13 @@ def test_neurai_normal_initer():
         assert float(jnp.std(x)) == pytest.approx(std, rel=0.03)
 
 
+def test_neurai_method_signatures():
+    assert list(inspect.signature(nn.SNNLIF.neuronal_integrate).parameters)[1] == "input"
+    assert list(inspect.signature(nn.SNNLIF.init_neuron_state).parameters)[1] == "input_shape"
+    assert list(inspect.signature(nn.LIF.get_dendritic_delay_data).parameters)[1] == "delay_step"
+    assert nn.SNNLIF(size=1).neuronal_integrate(input=jnp.ones(1)).shape == (1,)
+
+
 def test_neurai_methods():
     srm = nn.SNNSRM()
     key = jax.random.PRNGKey(0)

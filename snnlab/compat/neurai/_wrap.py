@@ -93,11 +93,11 @@ class NeuraiStepwiseMixin(NeuraiNeuronMixin):
         self.memo.state = state
         return state
 
-    def neuronal_integrate(self, x, state: dict | None = None) -> jax.Array:
+    def neuronal_integrate(self, input, state: dict | None = None) -> jax.Array:
         """neurai's integrate part: the pre-reset potential H from the held (or given)
-        state and the input `x` of one step. **Returns:** H, shape of `x`."""
-        state = self._held(x) if state is None else state
-        h = self.integrate(state, jnp.asarray(x, self._dtype()))
+        state and the `input` of one step. **Returns:** H, shape of `input`."""
+        state = self._held(input) if state is None else state
+        h = self.integrate(state, jnp.asarray(input, self._dtype()))
         self.memo.h = h
         return h
 
