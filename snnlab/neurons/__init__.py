@@ -9,6 +9,7 @@ heterogeneous populations reproducibly from a seed.
 """
 
 from ._adex import ADEX_PATTERNS, EIF, AdEx
+from ._differentiable import surrogate_run
 from ._fhn import FitzHughNagumo
 from ._glif import GLIF3, GLIF3PSC
 from ._hh import HH, HHPSC, gate_steady_states
@@ -73,6 +74,7 @@ __all__ = [
     "Uniform",
     "is_initializer",
     "resolve_initializers",
+    "surrogate_run",
     "AdEx",
     "EIF",
     "FitzHughNagumo",
