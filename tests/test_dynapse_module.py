@@ -103,3 +103,15 @@ def test_rockpool_attribute_access():
     np.testing.assert_array_equal(again.Idc, sim.Idc)
     _, state, _ = sim(SILENT)
     np.testing.assert_array_equal(sim.set_attributes(state).vmem, state["vmem"])
+
+
+def test_timed_takes_a_rockpool_time_series():
+    try:
+        from rockpool.timeseries import TSEvent
+    except Exception as err:  # rockpool pulls in optional deps that may fail in many ways
+        pytest.skip(f"rockpool is not importable here: {err!r}")
+    ts = TSEvent([0.5012, 0.5052], [0, 2], t_start=0.5, t_stop=0.51, num_channels=3)
+    out = DynapSim(3).timed()(ts, record=True)
+    np.testing.assert_allclose(out.times[0], 0.5)
+    assert out.record["iampa"].shape == (10, 3)
+    assert float(out.record["iampa"][2, 0]) > float(out.record["iampa"][0, 0])

@@ -68,7 +68,8 @@ class TimedDynapSim(eqx.Module):
     """A `DynapSim` on an absolute time base (rockpool's `timed()` wrapper).
 
     Calling it with `input_data` of shape `(T, N, 4)` or `(T, N)` (as `evolve`) and an
-    optional start time `t_start` (s) returns a `TimedOutput`; steps are `dt` long.
+    optional start time `t_start` (s), or with a rockpool `TSEvent` / `TSContinuous`
+    (rastered at `dt`, its own start time), returns a `TimedOutput`; steps are `dt` long.
     """
 
     module: Any
@@ -81,6 +82,9 @@ class TimedDynapSim(eqx.Module):
         return float(np.asarray(self.module.dt).reshape(-1)[0])
 
     def __call__(self, input_data, t_start: float = 0.0, record: bool = False) -> TimedOutput:
+        if hasattr(input_data, "raster"):  # a rockpool TimeSeries (TSEvent / TSContinuous)
+            t_start = float(input_data.t_start)
+            input_data = np.asarray(input_data.raster(self.dt), dtype=float)
         spikes, _, rec = self.module.evolve(input_data, record=record)
         counts = np.asarray(spikes)
         n_t = counts.shape[-2]
