@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ...core import AbstractGenerator, param_specs
+from ...core import AbstractGenerator
 from ...neurons import AbstractStepwiseNeuron, Sigmoid, is_initializer, resolve_initializers
 from . import const
 
@@ -157,12 +157,11 @@ def wrap(base: type, is_spike_binary: bool | None = None, doc: str = "") -> type
     """The neurai-compatible subclass of the snnlab model class `base` (see module doc)."""
     stepwise = issubclass(base, AbstractStepwiseNeuron)
     generator = issubclass(base, AbstractGenerator)
-    specs = set(param_specs(base))
     # equinox warns that a class with its own __init__ skips __post_init__; base.__init__
     # (the dataclass one) still runs the base's __post_init__, which the models rely on.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return _finish(_make(base, generator, stepwise, is_spike_binary), base, doc, specs)
+        return _finish(_make(base, generator, stepwise, is_spike_binary), base, doc)
 
 
 def _make(base, generator, stepwise, is_spike_binary):
@@ -248,7 +247,7 @@ def _make(base, generator, stepwise, is_spike_binary):
     return Wrapped
 
 
-def _finish(Wrapped, base, doc, specs):
+def _finish(Wrapped, base, doc):
     Wrapped.__name__ = base.__name__
     Wrapped.__qualname__ = base.__name__
     Wrapped.__module__ = "snnlab.compat.neurai.nn"
@@ -256,5 +255,4 @@ def _finish(Wrapped, base, doc, specs):
         f"neurai's `{base.__name__}` on `{base.__module__.split('._')[0]}.{base.__name__}`"
         f" (see `snnlab.compat.neurai`).{doc}\n\n{base.__doc__ or ''}"
     )
-    del specs
     return Wrapped
