@@ -524,7 +524,8 @@ def test_bad_shapes_and_inputs():
         with pytest.raises(ValueError, match="shape"):
             DynapSim(shape)
     sim = DynapSim(3)
-    for x in [np.zeros((10, 3)), np.zeros((10, 4, 4)), np.zeros((10, 3, 3))]:
+    # (T, 3) and (B, T, 3) are rockpool's single-synapse layout (AMPA), accepted.
+    for x in [np.zeros((10, 4)), np.zeros((10, 4, 4)), np.zeros((10, 3, 2)), np.zeros(10)]:
         with pytest.raises(ValueError, match="input_data"):
             sim.evolve(x)
     with pytest.raises(ValueError, match="state"):

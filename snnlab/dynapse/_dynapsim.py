@@ -18,6 +18,7 @@ from ._convert import (
     pulse_width_from_current,
     tau_from_current,
 )
+from ._module_api import RockpoolModuleAPI
 
 SYNAPSES: tuple[str, ...] = ("AMPA", "GABA", "NMDA", "SHUNT")
 """The four synapse types, in the order of the last axis of `input_data` and `w_rec`."""
@@ -73,7 +74,7 @@ def _capacitance(default: float, doc: str):
     )
 
 
-class DynapSim(eqx.Module):
+class DynapSim(RockpoolModuleAPI):
     r"""A population of Dynap-SE neurons with four DPI synapses each (rockpool's DynapSim).
 
     Every bias current, capacitance and transistor constant has rockpool's name, default
@@ -225,6 +226,9 @@ class DynapSim(eqx.Module):
     )
 
     w_rec: jax.Array | None = eqx.field(converter=float_array)
+    stored_state: dict | None
+    spiking_input: bool = eqx.field(static=True)
+    spiking_output: bool = eqx.field(static=True)
 
     record_units: ClassVar[dict[str, str]] = {
         "imem": "A",
@@ -247,17 +251,23 @@ class DynapSim(eqx.Module):
     def __init__(
         self,
         shape: int | tuple[int, ...],
-        *,
+        *args: Any,
         w_rec: Any = None,
         has_rec: bool | None = None,
         weight_init_func: Callable[[tuple[int, ...]], Any] | None = None,
         percent_mismatch: float | None = None,
         rng_key: jax.Array | None = None,
+        spiking_input: bool = False,
+        spiking_output: bool = True,
         **params: Any,
     ):
         """**Arguments:**
 
         - `shape`: `N` (feed-forward unless `has_rec`) or `(N, N)` (recurrent).
+        - `*args`: rockpool's positional order after `shape`: the biases, capacitances
+          and transistor constants as in `POSITIONAL`, then `w_rec`, `has_rec`,
+          `weight_init_func`, `dt`, `percent_mismatch`, `rng_key`, `spiking_input`,
+          `spiking_output`.
         - `w_rec`: recurrent weights of shape `(N, N, 4)`, `w_rec[i, j, k]` from neuron
           `i` onto synapse `k` (AMPA, GABA, NMDA, SHUNT) of neuron `j`, in units of
           `Iscale` (dimensionless). An `(N, N)` matrix is put on AMPA (rockpool 3.1's
@@ -271,9 +281,39 @@ class DynapSim(eqx.Module):
           3-sigma relative deviation (0.3 for 30 %). Needs `rng_key`.
         - `rng_key`: `jax.random` key for the mismatch draw; the same key gives the same
           mismatch.
+        - `spiking_input`, `spiking_output`: rockpool's port types (False / True), kept
+          for `as_graph` and `timed`; the input is spike counts either way.
         - `**params`: any parameter by its rockpool name (see the class attributes), a
           scalar or an array of shape `(N,)`, in SI units.
         """
+        if args:
+            if len(args) > len(POSITIONAL):
+                raise TypeError(
+                    f"DynapSim takes at most {len(POSITIONAL) + 1} positional arguments."
+                )
+            named = dict(zip(POSITIONAL, args, strict=False))
+            extra = dict(
+                w_rec=w_rec, has_rec=has_rec, weight_init_func=weight_init_func,
+                percent_mismatch=percent_mismatch, rng_key=rng_key,
+                spiking_input=spiking_input, spiking_output=spiking_output,
+            )  # fmt: skip
+            for name, value in named.items():
+                if name in params:
+                    raise TypeError(f"DynapSim got {name!r} both by position and by name.")
+                if name in extra:
+                    extra[name] = value
+                else:
+                    params[name] = value
+            w_rec, has_rec, weight_init_func = (
+                extra["w_rec"],
+                extra["has_rec"],
+                extra["weight_init_func"],
+            )
+            percent_mismatch, rng_key = extra["percent_mismatch"], extra["rng_key"]
+            spiking_input, spiking_output = extra["spiking_input"], extra["spiking_output"]
+        self.stored_state = None
+        self.spiking_input = bool(spiking_input)
+        self.spiking_output = bool(spiking_output)
         n, recurrent = _parse_shape(shape)
         specs = param_specs(type(self))
         unknown = sorted(set(params) - set(specs))
@@ -422,7 +462,10 @@ class DynapSim(eqx.Module):
           `(B, T, N, 4)`, last axis AMPA, GABA, NMDA, SHUNT (weights in units of `Iscale`).
         - `record`: return every state variable at every step.
         - `state`: a state from `init_state` or a previous `evolve`, to continue from;
-          by default the population starts at rest.
+          by default the state the module holds (`set_attributes`), else rest.
+
+        rockpool's single-synapse layout `(T, N)` / `(B, T, N)` is accepted and drives
+        AMPA.
 
         **Returns:**
 
@@ -433,10 +476,12 @@ class DynapSim(eqx.Module):
         """
         x = _check_input(input_data, self.size)
         batched = x.ndim == 4
+        batch = x.shape[0] if batched else None
+        if state is None and self.stored_state is not None:
+            state = _held_state(self.stored_state, batch)
         if state is not None:
-            batch = x.shape[0] if batched else None
             state = _check_state(state, self.size, batch)
-        return _evolve(_canonical(self), x, state, bool(record))
+        return _evolve(_canonical(self.reset_state()), x, state, bool(record))
 
     def step(self, state: dict[str, Any], input_t: Any) -> tuple[dict[str, jax.Array], jax.Array]:
         """One step of length `dt` (not jitted; `evolve` runs many of them fast).
@@ -529,12 +574,26 @@ def _mismatch(model: DynapSim, n: int, percent: float, key: Any) -> dict[str, ja
     return out
 
 
+def _held_state(state: dict, batch: int | None) -> dict:
+    # A state held by the module is replicated over a batch, as rockpool does.
+    if batch is None:
+        return state
+    return {k: jnp.broadcast_to(v, (batch, *jnp.shape(v)[-1:])) for k, v in state.items()}
+
+
 def _check_input(input_data: Any, n: int) -> jax.Array:
     x = jnp.asarray(input_data)
+    ampa_only = (
+        x.ndim in (2, 3) and x.shape[-1] == n and not (x.ndim == 3 and x.shape[-2:] == (n, 4))
+    )
+    if ampa_only:
+        # rockpool's layout, (T, N) or (B, T, N): one synapse, which is AMPA here.
+        x = jnp.stack([x, *([jnp.zeros_like(x)] * 3)], axis=-1)
     if x.ndim not in (3, 4) or x.shape[-2:] != (n, 4):
         raise ValueError(
             f"DynapSim: input_data has shape {tuple(x.shape)}; expected (T, {n}, 4) or "
-            f"(B, T, {n}, 4): spike counts per step on AMPA, GABA, NMDA, SHUNT."
+            f"(B, T, {n}, 4): spike counts per step on AMPA, GABA, NMDA, SHUNT (or "
+            f"rockpool's (T, {n}) / (B, T, {n}) for AMPA only)."
         )
     return x.astype(jnp.result_type(float))
 
@@ -552,6 +611,15 @@ def _check_state(state: dict, n: int, batch: int | None) -> dict:
         out[k] = v
     return out
 
+
+POSITIONAL: tuple[str, ...] = (
+    "Idc", "If_nmda", "Igain_ahp", "Igain_mem", "Igain_syn", "Ipulse_ahp", "Ipulse", "Iref",
+    "Ispkthr", "Itau_ahp", "Itau_mem", "Itau_syn", "Iw_ahp", "C_ahp", "C_syn", "C_pulse_ahp",
+    "C_pulse", "C_ref", "C_mem", "Io", "kappa_n", "kappa_p", "Ut", "Vth", "Iscale", "w_rec",
+    "has_rec", "weight_init_func", "dt", "percent_mismatch", "rng_key", "spiking_input",
+    "spiking_output",
+)  # fmt: skip
+"""rockpool's order of `DynapSim`'s arguments after `shape` (for positional calls)."""
 
 _STATE_KEYS = (
     "iahp", "imem", "iampa", "igaba", "inmda", "ishunt", "isyn_rest", "spikes", "timer_ref",

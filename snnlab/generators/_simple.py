@@ -24,7 +24,14 @@ def _stop():
     )
 
 
-class DCGenerator(AbstractGenerator):
+class _Resettable:
+    def reset(self):
+        """neurai's `reset()`: this generator at its start. snnlab's generators hold no
+        state between runs (every run starts from its seed), so it returns `self`."""
+        return self
+
+
+class DCGenerator(_Resettable, AbstractGenerator):
     """A constant current of `amplitude` pA on [start, stop) ms.
 
     **Arguments:** `size`, `amplitude` (pA, scalar or `(size,)`), `start`, `stop` (ms).
@@ -38,12 +45,14 @@ class DCGenerator(AbstractGenerator):
     stop: jax.Array = _stop()
 
     kind: ClassVar[str] = "current"
+    is_spike_binary: ClassVar[bool] = True
+    """neurai's flag (its documented default for DCGenerator)."""
 
     def values(self, key, step, t, dt):
         return jnp.broadcast_to(self.amplitude, (self.size,))
 
 
-class PoissonGenerator(AbstractGenerator):
+class PoissonGenerator(_Resettable, AbstractGenerator):
     """Independent Poisson spike trains of `rate` Hz on [start, stop) ms.
 
     Each step draws a Poisson count with mean rate * dt / 1000 (several spikes in one
@@ -64,6 +73,8 @@ class PoissonGenerator(AbstractGenerator):
     stop: jax.Array = _stop()
 
     random: ClassVar[bool] = True
+    is_spike_binary: ClassVar[bool] = False
+    """Counts can exceed 1 in a step (neurai: False)."""
 
     def values(self, key, step, t, dt):
         lam = jnp.broadcast_to(self.rate * dt / 1000.0, (self.size,))
@@ -97,7 +108,7 @@ def _poisson_small_mean(key, lam):
     return count
 
 
-class BernoulliGenerator(AbstractGenerator):
+class BernoulliGenerator(_Resettable, AbstractGenerator):
     """Spikes with probability `prob` per step, independently per channel, on [start, stop).
 
     **Arguments:** `size`, `prob` (per step, scalar or `(size,)`), `start`, `stop` (ms).
@@ -111,6 +122,8 @@ class BernoulliGenerator(AbstractGenerator):
     stop: jax.Array = _stop()
 
     random: ClassVar[bool] = True
+    is_spike_binary: ClassVar[bool] = True
+    """At most one spike per step."""
 
     def values(self, key, step, t, dt):
         u = jax.random.uniform(key, (self.size,), dtype=self.prob.dtype)

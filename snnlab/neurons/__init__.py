@@ -3,13 +3,25 @@
 Continuous-time models implement the event-model interface of
 `snnlab.core.AbstractNeuronModel` and run on both engines; the discrete-time SNN*
 family (`STEPWISE_MODELS`) runs on the stepped engine (one step = dt) and as plain
-functions (`multi_step`) inside a training loop, with surrogate gradients.
+functions (`multi_step`) inside a training loop, with surrogate gradients. Initializers
+(`Constant`, `Normal`, `Uniform`, `FromArray`, via `resolve_initializers`) make
+heterogeneous populations reproducibly from a seed.
 """
 
 from ._adex import ADEX_PATTERNS, EIF, AdEx
+from ._differentiable import surrogate_run
 from ._fhn import FitzHughNagumo
 from ._glif import GLIF3, GLIF3PSC
 from ._hh import HH, HHPSC, gate_steady_states
+from ._initializers import (
+    AbstractInitializer,
+    Constant,
+    FromArray,
+    Normal,
+    Uniform,
+    is_initializer,
+    resolve_initializers,
+)
 from ._izhikevich import PATTERNS as IZHIKEVICH_PATTERNS
 from ._izhikevich import Izhikevich
 from ._lif import LIF, ExpLIF
@@ -55,6 +67,14 @@ CONTINUOUS_MODELS = NEURAI_MODELS + TEACHING_MODELS
 
 __all__ = [
     "ADEX_PATTERNS",
+    "AbstractInitializer",
+    "Constant",
+    "FromArray",
+    "Normal",
+    "Uniform",
+    "is_initializer",
+    "resolve_initializers",
+    "surrogate_run",
     "AdEx",
     "EIF",
     "FitzHughNagumo",

@@ -588,7 +588,8 @@ class SNNALIF(AbstractStepwiseNeuron):
     the threshold is $\theta$. $b$ starts at `Eta`. $\Delta t$ = `time_step`, $\tau_m$,
     $\tau_{adp}$ in ms.
 
-    `tau_m` and `tau_adp` (shape `tau_shape`, or `(size,)`) are drawn with
+    `size` defaults to the last axis of `tau_shape` (neurai's `SNNALIF(tau_shape=(512,))`
+    is 512 neurons). `tau_m` and `tau_adp` (shape `tau_shape`, or `(size,)`) are drawn with
     `tau_m_initializer` / `tau_adp_initializer` from `key` when not given (neurai's
     `NormalIniter(20, 5)` and `NormalIniter(150, 10)`; the seed's signature shows
     `NormalIniter(key=None)`, its doc these means).
@@ -638,6 +639,10 @@ class SNNALIF(AbstractStepwiseNeuron):
         # only turns an explicit hard reset into a soft one.
         if self.V_reset is None and self.reset_type == "hard":
             self.reset_type = "soft"
+        # neurai's example SNNALIF(tau_shape=(512,)) gives no size: the time constants'
+        # shape sets it.
+        if self.size == 1 and tuple(self.tau_shape) not in ((), (1,)):
+            self.size = int(tuple(self.tau_shape)[-1])
         key = jax.random.PRNGKey(0) if key is None else key
         k_m, k_adp = jax.random.split(key)
         dtype = jnp.result_type(float)
@@ -679,6 +684,25 @@ class SNNALIF(AbstractStepwiseNeuron):
 
 
 # ---- spike response model ---------------------------------------------------------------
+
+
+def _kernel_epsilon(args: tuple, epsilon):
+    # (epsilon,), (key,), (key, epsilon) or (): a key is an integer array or a typed key.
+    if len(args) > 2:
+        raise TypeError("kernel takes (key, epsilon), (epsilon) or no positional argument.")
+    args = list(args)
+    if args and _is_key(args[0]):
+        args.pop(0)
+    return args[0] if args else epsilon
+
+
+def _is_key(x) -> bool:
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or isinstance(x, (bool, int, float)):
+        return False
+    if jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
+        return True
+    return bool(jnp.issubdtype(dtype, jnp.integer) and jnp.ndim(x) >= 1)
 
 
 def _alpha_kernel(t, tau, mult, epsilon):
@@ -746,15 +770,22 @@ class SNNSRM(AbstractStepwiseNeuron):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"SNNSRM: {name}={value!r} must be a positive integer.")
 
-    def response_kernel(self, epsilon: float | None = 0.01) -> jax.Array:
+    def response_kernel(self, *args, epsilon: float | None = 0.01) -> jax.Array:
         r"""$\varepsilon(k\Delta t)$ for $k = 0..K-1$; values past the peak below
-        `epsilon` (relative to the peak, 1) are cut to 0."""
+        `epsilon` (relative to the peak, 1) are cut to 0.
+
+        Called as neurai's `response_kernel(key, epsilon=0.01)` or as
+        `response_kernel(epsilon)`: a PRNG key argument is accepted and unused (the
+        kernel is deterministic)."""
+        epsilon = _kernel_epsilon(args, epsilon)
         t = jnp.arange(self.kernel_window, dtype=self._dtype()) * self.time_step
         return _alpha_kernel(t, self.tau_res, 1.0, epsilon)
 
-    def refractory_kernel(self, epsilon: float | None = 0.001) -> jax.Array:
+    def refractory_kernel(self, *args, epsilon: float | None = 0.001) -> jax.Array:
         r"""$\nu(j\Delta t)$ for $j = 1..K$; values past the peak below `epsilon` relative to
-        the peak $2V_{th}$ are cut to 0."""
+        the peak $2V_{th}$ are cut to 0. Takes neurai's `(key, epsilon)` too (see
+        `response_kernel`)."""
+        epsilon = _kernel_epsilon(args, epsilon)
         t = jnp.arange(1, self.kernel_window + 1, dtype=self._dtype()) * self.time_step
         return _alpha_kernel(t, self.tau_ref, -2.0 * self.V_th, epsilon)
 

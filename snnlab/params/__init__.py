@@ -25,11 +25,14 @@ from ._build import (
     parameterized_class,
     registry,
 )
+from ._log import LogNumber, ModelNumber
 from ._resume import resume_from
 
 __all__ = [
     "MODEL_PACKAGES",
     "GeneratorParameters",
+    "LogNumber",
+    "ModelNumber",
     "ModelParameters",
     "NeuronParameters",
     "construct",

@@ -7,7 +7,8 @@ range, log flag, doc). This module turns those `ParamSpec`s into `param.Number`s
 - the label is `name (unit)`, the doc becomes the tooltip;
 - a per-channel vector parameter (e.g. GLIF3's `asc_amps_init`) becomes one number per
   channel, `asc_amps_init_0`, `asc_amps_init_1`, ..., reassembled by `to_model()`;
-- the log flag is kept as `precedence`-free metadata in `log_params` for the widget layer.
+- a parameter with a log flag becomes a `LogNumber` (a `param.Number`), which the widget
+  layer shows as a logarithmic slider (`snnlab.app.jupyter`).
 
 No model is named here: a new model class in `snnlab.neurons`, `snnlab.generators` or
 `snnlab.dynapse` gets its Parameterized without changes to this file.
@@ -34,6 +35,7 @@ from ..core import (
     ParamSpec,
     param_specs,
 )
+from ._log import LogNumber, ModelNumber
 
 MODEL_PACKAGES = ("snnlab.neurons", "snnlab.generators", "snnlab.dynapse")
 """Packages scanned for model classes (a package that fails to import is skipped)."""
@@ -319,7 +321,8 @@ def _number(spec: ParamSpec, default: Any, label: str) -> param.Number:
     step = (s_hi - s_lo) / _SLIDER_STEPS if s_hi > s_lo else None
     if step:
         step = float(f"{step:.1g}")
-    return param.Number(
+    number = LogNumber if spec.log and s_lo > 0 else ModelNumber
+    return number(
         default=None if default is None else float(default),
         bounds=(lo, hi),
         inclusive_bounds=spec.inclusive,
@@ -414,6 +417,9 @@ def _special_spike_generator() -> None:
     cls.channels = {}
     cls.__module__ = __name__.rsplit(".", 1)[0]
     _SPECIAL["SpikeGenerator"] = cls
+    from ._replay import register  # imports this module: loaded on first use
+
+    register(_SPECIAL)
 
 
 def discover_model_classes() -> dict[str, type]:
