@@ -9,7 +9,7 @@ Components subclass `pn.viewable.Viewer`; they wire `snnlab.params` objects to
 validation helpers of `_guard` keep a served app within its resource caps.
 """
 
-from . import jupyter  # pn.Param / pn.panel of a snnlab.params object: the apps' sliders
+from . import jupyter  # noqa: F401 - pn.Param / pn.panel of a snnlab.params object: the apps' sliders
 from ._explorer import TABS, Explorer
 from ._extension import extension
 from ._guard import Limits, apply_values, check_run, limits, read_json_upload
