@@ -85,6 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder of JAX's persistent compilation cache, shared by the server processes "
         "and later starts ('' turns it off; default ~/.cache/snnlab/jax)",
     )
+    serve.add_argument(
+        "--precision",
+        choices=("float64", "float32"),
+        default="float64",
+        help="floating point of the simulations (default float64: a class compares the "
+        "numbers with NEST and Brian2, which compute in float64; float32 is faster for "
+        "large classes)",
+    )
     serve.add_argument("--show", action="store_true", help="open a browser")
     return parser
 
@@ -201,11 +209,15 @@ def serve_command(args: argparse.Namespace) -> list[str]:
 
 
 def server_environment(args: argparse.Namespace) -> dict[str, str]:
-    """Environment variables every server process starts with: the caps, and JAX's
-    persistent compilation cache (so a second process, or the next start, loads the
-    compiled simulation instead of compiling it while a student waits). JAX variables
-    the user has set already are left as they are."""
+    """Environment variables every server process starts with: the caps, the precision
+    (`JAX_ENABLE_X64` from `--precision`), and JAX's persistent compilation cache (so a
+    second process, or the next start, loads the compiled simulation instead of
+    compiling it while a student waits). JAX variables the user has set already are left
+    as they are."""
     env = limits_of(args).env()
+    if "JAX_ENABLE_X64" not in os.environ:
+        x64 = getattr(args, "precision", "float64") == "float64"
+        env["JAX_ENABLE_X64"] = "1" if x64 else "0"
     cache = getattr(args, "jax_cache", "")
     if cache and "JAX_COMPILATION_CACHE_DIR" not in os.environ:
         env["JAX_COMPILATION_CACHE_DIR"] = str(Path(cache).expanduser())

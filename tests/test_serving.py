@@ -8,6 +8,7 @@ import asyncio
 import importlib.util
 import os
 import signal
+import subprocess
 import sys
 import time
 import urllib.error
@@ -174,3 +175,24 @@ def test_load_script_refuses_non_loopback_addresses():
     with pytest.raises(SystemExit, match="loopback"):
         load_test._check_loopback("http://192.168.1.5:5006")
     assert sys.executable  # the script runs with this interpreter
+
+
+def test_served_apps_compute_in_float64_unless_told_float32(monkeypatch):
+    monkeypatch.delenv("JAX_ENABLE_X64", raising=False)
+    env = server_environment(build_parser().parse_args(["serve"]))
+    assert env["JAX_ENABLE_X64"] == "1"
+    args = build_parser().parse_args(["serve", "--precision", "float32"])
+    assert server_environment(args)["JAX_ENABLE_X64"] == "0"
+    code = (
+        "import snnlab; from snnlab.neurons import LIF; "
+        "print(snnlab.simulate(LIF(), None, duration=1.0)['V'].dtype)"
+    )
+    for flag, dtype in (("1", "float64"), ("0", "float32")):
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "JAX_ENABLE_X64": flag},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert out.stdout.strip() == dtype, out.stderr[-2000:]
