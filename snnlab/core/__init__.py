@@ -7,11 +7,25 @@ script, a test or a GPU job.
 from ._connection import Connection
 from ._event import MaxSpikesWarning, event_trace_count, lif_crossing, lif_u, simulate_event
 from ._generator import AbstractGenerator
-from ._integrators import INTEGRATORS, RKF45
+from ._integrators import (
+    INTEGRATORS,
+    RKF45,
+    RKF45_ATOL,
+    RKF45_MAX_SUBSTEPS,
+    RKF45_RTOL,
+    STEPPERS,
+)
 from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel, phi1
 from ._param import ParamSpec, check_parameters, float_array, param_specs, parameter
 from ._result import Result
-from ._simulate import ENGINES, DivergenceWarning, make_result, normalise_inputs, simulate
+from ._simulate import (
+    ENGINES,
+    DivergenceWarning,
+    SolverFailureWarning,
+    make_result,
+    normalise_inputs,
+    simulate,
+)
 from ._stepped import bucket_steps, trace_count
 
 __all__ = [
@@ -26,6 +40,11 @@ __all__ = [
     "METHODS",
     "ParamSpec",
     "RKF45",
+    "RKF45_ATOL",
+    "RKF45_MAX_SUBSTEPS",
+    "RKF45_RTOL",
+    "STEPPERS",
+    "SolverFailureWarning",
     "Result",
     "bucket_steps",
     "check_parameters",

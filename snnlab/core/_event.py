@@ -334,17 +334,25 @@ def simulate_event(
     finite = out.finite[: n_samples + 1]
     reached = t <= float(out.t_stop) + 1e-12 * max(1.0, duration)
     finite = finite | ~reached
+    failed = not bool(out.solver_ok)
     res = make_result(
-        t, spikes, rec, record, finite, model, dt, duration, engine="event", method=None
+        t,
+        spikes,
+        rec,
+        record,
+        finite,
+        model,
+        dt,
+        duration,
+        engine="event",
+        method=None,
+        failure_time=float(out.t_stop) if failed else None,
+        failure=f"the event engine's ODE solver failed near t = {float(out.t_stop):g} ms "
+        "(max_steps reached or the state diverged); try looser rtol/atol or a larger "
+        "max_steps. Later samples are NaN."
+        if failed
+        else None,
     )
-    if not bool(out.solver_ok):
-        warnings.warn(
-            f"the event engine's ODE solver failed near t = {float(out.t_stop):g} ms "
-            "(max_steps reached or the state diverged); try looser rtol/atol or a larger "
-            "max_steps. Later samples are NaN.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
     if bool(out.overflow):
         warnings.warn(
             f"max_spikes={max_spikes} reached: the run stopped at t = {float(out.t_stop):g} ms "

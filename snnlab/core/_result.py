@@ -24,6 +24,9 @@ class Result:
     - `diverged`: True when a state became NaN or inf; `first_bad_time` says when (ms).
     - `engine`, `method`: how it was computed.
     - `hit_max_spikes`: True when an event engine stopped at its spike bound.
+    - `solver_failed`: True when an integrator could not complete a step (samples from
+      `failure_time`, in ms, on are NaN).
+    - `messages`: the text of every warning the run issued (for apps to show).
     """
 
     t: np.ndarray
@@ -39,6 +42,14 @@ class Result:
     engine: str = "stepped"
     method: str | None = None
     hit_max_spikes: bool = False
+    solver_failed: bool = False
+    failure_time: float | None = None
+    messages: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the run completed without divergence, solver failure or spike overflow."""
+        return not (self.diverged or self.solver_failed or self.hit_max_spikes)
 
     @property
     def state_names(self) -> tuple[str, ...]:
@@ -112,5 +123,5 @@ class Result:
         return (
             f"Result(engine={self.engine!r}, method={self.method!r}, T={len(self.t)}, "
             f"N={self.n_neurons}, spikes={len(self.spike_times)}, recorded={self.state_names}, "
-            f"diverged={self.diverged})"
+            f"diverged={self.diverged}, solver_failed={self.solver_failed})"
         )

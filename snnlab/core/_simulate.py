@@ -24,6 +24,11 @@ class DivergenceWarning(RuntimeWarning):
     """A run produced NaN or inf."""
 
 
+class SolverFailureWarning(RuntimeWarning):
+    """An integrator could not complete a step: the run is marked and stops being valid
+    there (`Result.solver_failed`, `Result.failure_time`)."""
+
+
 def simulate(
     model,
     inputs=None,
@@ -55,7 +60,11 @@ def simulate(
     **Returns:**
 
     A `snnlab.Result`. A run that produced NaN or inf has `diverged=True` and warns with
-    the first bad time.
+    the first bad time. A run whose integrator could not complete a step (rkf45 beyond
+    its sub-step bound, the event engine's solver beyond `max_steps`) has
+    `solver_failed=True`, `failure_time` (ms) and warns (`SolverFailureWarning`); its
+    samples from then on are NaN, never a state from an unfinished step. Every warning
+    text is also kept in `Result.messages` (for apps to show).
 
     **Raises:**
 
@@ -99,7 +108,7 @@ def _simulate_stepped(model, connections, duration, dt, seed, record, method) ->
     dtype = jnp.result_type(float)
     # numpy scalars are traced by filter_jit (a new dt or seed never recompiles) and cost
     # less to pass than device arrays.
-    rec, spikes, finite = run_stepped(
+    rec, spikes, first_bad, first_fail = run_stepped(
         model,
         connections,
         bucket_steps(n_steps),
@@ -110,30 +119,73 @@ def _simulate_stepped(model, connections, duration, dt, seed, record, method) ->
     )
     rec = np.asarray(rec)[: n_steps + 1]
     spikes = np.asarray(spikes)[: n_steps + 1]
-    first_bad = int(finite)
+    first_bad, first_fail = int(first_bad), int(first_fail)
+    if 0 <= first_fail <= n_steps:
+        failed_at = float(first_fail * dt)
+        # The failed step's state is NaN by construction: that is not a divergence.
+        if first_bad >= first_fail:
+            first_bad = -1
+    else:
+        failed_at = None
     finite = np.arange(n_steps + 1) < (first_bad if first_bad >= 0 else n_steps + 1)
     t = np.arange(n_steps + 1, dtype=rec.dtype) * dt
     return make_result(
-        t, spikes, rec, record, finite, model, dt, duration, engine="stepped", method=method
+        t,
+        spikes,
+        rec,
+        record,
+        finite,
+        model,
+        dt,
+        duration,
+        engine="stepped",
+        method=method,
+        failure_time=failed_at,
+        failure=f"the {method} integrator could not complete the step ending at "
+        f"t = {failed_at:g} ms (more than its sub-step bound); later samples are NaN. Try "
+        "a smaller dt."
+        if failed_at is not None
+        else None,
     )
 
 
-def make_result(t, spikes, rec, record, finite, model, dt, duration, *, engine, method):
-    """Assemble a `Result` from per-step arrays and warn if the run diverged."""
+def make_result(
+    t,
+    spikes,
+    rec,
+    record,
+    finite,
+    model,
+    dt,
+    duration,
+    *,
+    engine,
+    method,
+    failure_time=None,
+    failure=None,
+):
+    """Assemble a `Result` from per-step arrays; warn if the run diverged or failed.
+
+    `failure_time` (ms) and `failure` (a message) mark a step or segment the solver could
+    not complete: the result gets `solver_failed=True` and a `SolverFailureWarning`.
+    """
     # flatnonzero + divmod gives np.nonzero's (time-major) order ~15x faster on rasters
     steps, ids = np.divmod(np.flatnonzero(spikes), spikes.shape[1])
     units = model_state_units(model)
     traces = {name: rec[:, :, i] for i, name in enumerate(record)}
     diverged = not bool(np.all(finite))
     first_bad = None
+    messages = []
     if diverged:
         first_bad = float(t[int(np.argmin(finite))])
-        warnings.warn(
+        messages.append(
             f"the simulation diverged (NaN or inf) first at t = {first_bad:g} ms; "
-            "try a smaller dt, another method, or check the parameters.",
-            DivergenceWarning,
-            stacklevel=3,
+            "try a smaller dt, another method, or check the parameters."
         )
+        warnings.warn(messages[-1], DivergenceWarning, stacklevel=3)
+    if failure is not None:
+        messages.append(failure)
+        warnings.warn(failure, SolverFailureWarning, stacklevel=3)
     return Result(
         t=t,
         spikes=spikes,
@@ -147,6 +199,9 @@ def make_result(t, spikes, rec, record, finite, model, dt, duration, *, engine, 
         first_bad_time=first_bad,
         engine=engine,
         method=method,
+        solver_failed=failure is not None,
+        failure_time=failure_time,
+        messages=messages,
     )
 
 

@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 
 from ._connection import Connection
-from ._integrators import INTEGRATORS
+from ._integrators import STEPPERS
 from ._model import AbstractNeuronModel, AbstractStepwiseModel
 
 _trace_count = 0
@@ -55,7 +55,11 @@ def run_stepped(
     method: str,
     record_cols: tuple[int, ...],
 ):
-    """Simulate `n_steps` steps: recorded (n+1, N, R), spikes (n+1, N), first bad sample (or -1)."""
+    """Simulate `n_steps` steps.
+
+    **Returns:** recorded `(n+1, N, R)`, spikes `(n+1, N)`, the first non-finite sample
+    (or -1) and the first sample whose step the integrator could not complete (or -1).
+    """
     global _trace_count
     _trace_count += 1
 
@@ -94,7 +98,7 @@ def _scan_continuous(
     model: AbstractNeuronModel, inputs_at, carries0, n_steps, dt, method, record_cols
 ):
     n = model.size
-    integrate = INTEGRATORS[method]
+    integrate = STEPPERS[method]
     names = model.state_names
     clamp = jnp.array([name in model.refractory_clamped for name in names])
     ref_steps = jnp.broadcast_to(jnp.round(model.refractory_period() / dt), (n,)).astype(jnp.int32)
@@ -104,11 +108,12 @@ def _scan_continuous(
         # Iteration k emits the sample at t = k dt (the state and the spikes of the step
         # that ended there), then advances: n + 1 iterations give n + 1 samples without
         # copying the record to prepend the initial state.
-        y, refractory, c_prev, current, gen, spiked_prev, first_bad = carry
+        y, refractory, c_prev, current, gen, spiked_prev, first_bad, first_fail = carry
         out = (y[:, cols], spiked_prev)
         t = k * dt
         held = refractory > 0
-        y_new = integrate(model, t, y, {"I": current}, dt)
+        y_new, ok = integrate(model, t, y, {"I": current}, dt)
+        first_fail = jnp.where((first_fail < 0) & ~ok, k + 1, first_fail).astype(jnp.int32)
         gen, next_current, spikes_in = inputs_at(gen, k + 1)
         args = {"I": next_current}
         y_new = model.input_jump(y_new, spikes_in)
@@ -120,7 +125,7 @@ def _scan_continuous(
         y_new = model.reset_spiked(y_new, spiked)
         refractory = jnp.where(spiked, ref_steps, jnp.maximum(refractory - 1, 0))
         c_prev = model.spike_condition(t + dt, y_new, args)
-        carry = (y_new, refractory, c_prev, next_current, gen, spiked, first_bad)
+        carry = (y_new, refractory, c_prev, next_current, gen, spiked, first_bad, first_fail)
         return carry, out
 
     gen0, current0, spikes0 = inputs_at(carries0, jnp.asarray(0))
@@ -133,9 +138,10 @@ def _scan_continuous(
         gen0,
         jnp.zeros(n, bool),
         _first_bad(jnp.asarray(-1), y0, 0),
+        jnp.asarray(-1, jnp.int32),
     )
     final, (rec, spikes) = jax.lax.scan(step, init, jnp.arange(n_steps + 1))
-    return rec, spikes, final[-1]
+    return rec, spikes, final[-2], final[-1]
 
 
 def _first_bad(first_bad, y, k):
@@ -159,4 +165,4 @@ def _scan_stepwise(model: AbstractStepwiseModel, inputs_at, carries0, n_steps, r
     first0 = _first_bad(jnp.asarray(-1), model.record_state(state0), 0)
     init = (state0, carries0, jnp.zeros(model.size, bool), first0)
     final, (rec, spikes) = jax.lax.scan(step, init, jnp.arange(n_steps + 1))
-    return rec, spikes, final[-1]
+    return rec, spikes, final[-1], jnp.asarray(-1, jnp.int32)
