@@ -6,7 +6,8 @@ script, a test or a GPU job.
 
 from ._connection import Connection
 from ._event import MaxSpikesWarning, event_trace_count, lif_crossing, lif_u, simulate_event
-from ._generator import AbstractGenerator
+from ._generator import AbstractGenerator, GridPlan
+from ._grid import NEVER, as_decimal_float64, grid_index
 from ._integrators import (
     INTEGRATORS,
     RKF45,
@@ -35,6 +36,9 @@ __all__ = [
     "Connection",
     "DivergenceWarning",
     "ENGINES",
+    "GridPlan",
+    "NEVER",
+    "grid_index",
     "INTEGRATORS",
     "MaxSpikesWarning",
     "METHODS",
@@ -46,6 +50,7 @@ __all__ = [
     "STEPPERS",
     "SolverFailureWarning",
     "Result",
+    "as_decimal_float64",
     "bucket_steps",
     "check_parameters",
     "event_trace_count",

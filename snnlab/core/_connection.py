@@ -26,8 +26,10 @@ class Connection(eqx.Module):
     - `conn`: "one_to_one" (source size 1 is broadcast to every target), "all_to_all",
       or a float `p` in [0, 1]: each source-target pair is connected with probability p
       (drawn from the run's seed).
-    - `delay`: transmission delay in ms (rounded to the step); neurai's
-      `dendritic_delay` maps to it.
+    - `delay`: transmission delay in ms; neurai's `dendritic_delay` maps to it. On a
+      grid, a spike at time t arrives in the step whose window [k dt, (k + 1) dt)
+      contains t + delay, decided exactly (`snnlab.core.grid_index`); grid sources are
+      shifted by floor(delay / dt) steps.
     """
 
     source: AbstractGenerator

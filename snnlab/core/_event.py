@@ -43,7 +43,7 @@ import optimistix as optx
 
 from ._model import AbstractNeuronModel, phi1
 from ._result import Result
-from ._simulate import ENGINES, make_result
+from ._simulate import ENGINES, make_result, plan_on_grid
 from ._stepped import bucket_steps
 
 NEWTON_ITERS = 24
@@ -301,11 +301,23 @@ def simulate_event(
         if _is_exact_source(c.source):
             _check_sorted_times(c.source, i)
     exact = tuple(_is_exact_source(c.source) for c in connections)
+    for i, c in enumerate(connections):
+        if c.source.stateful:
+            raise ValueError(
+                f"inputs[{i}]: {type(c.source).__name__} has memory (it is advanced step by "
+                "step) and runs with engine='stepped' only."
+            )
     grid = bool(record) or not all(exact)
     n_samples = int(round(duration / dt))
     names = tuple(model.state_names)
     cols = tuple(names.index(r) for r in record)
     dtype = jnp.result_type(float)
+    # Grid sources are placed on the grid exactly, on the host (exact sources keep their
+    # own times).
+    planned, windows = plan_on_grid(connections, dt)
+    connections = tuple(
+        c if is_exact else p for c, p, is_exact in zip(connections, planned, exact, strict=True)
+    )
     out = _run_event(
         model,
         connections,
@@ -313,6 +325,7 @@ def simulate_event(
         jnp.asarray(dt, dtype),
         jnp.asarray(n_samples, jnp.int32),
         jax.random.PRNGKey(seed),
+        windows,
         _Static(
             n_buf=bucket_steps(n_samples) + 1,
             max_spikes=int(max_spikes),
@@ -416,7 +429,7 @@ class _Loop(NamedTuple):
 
 
 @eqx.filter_jit
-def _run_event(model, connections, w_rec, dt, n_samples, key, static: _Static) -> _Output:
+def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _Static) -> _Output:
     global _trace_count
     _trace_count += 1
 
@@ -463,14 +476,16 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, static: _Static) -
     ex_pos = jnp.arange(n_ex)
 
     grid_mats = [c.matrix(keys[2 * i + 1], n) for i, c in grid_conns]
-    grid_delay = [jnp.round(c.delay / dt).astype(jnp.int32) for _, c in grid_conns]
 
     def grid_inputs(k):
         current = jnp.zeros(n, fdtype)
         jumps = jnp.zeros(n, fdtype)
-        for (i, c), mat, d in zip(grid_conns, grid_mats, grid_delay, strict=True):
+        for (i, c), mat in zip(grid_conns, grid_mats, strict=True):
+            d, first, stop = windows[i]
             k_src = k - d
-            s = c.source.sample(jax.random.fold_in(gen_keys[i], k_src), k_src, dt)
+            key_k = jax.random.fold_in(gen_keys[i], k_src)
+            _, s = c.source.raw_advance(None, key_k, k_src, dt)
+            s = jnp.where((k_src >= first) & (k_src < stop) & (k_src >= 0), s, 0)
             contrib = c.route(s, mat, n).astype(fdtype)
             if c.source.output_kind() == "current":
                 current = current + contrib

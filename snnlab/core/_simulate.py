@@ -6,6 +6,7 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 
+import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 
@@ -108,6 +109,7 @@ def _simulate_stepped(model, connections, duration, dt, seed, record, method) ->
     dtype = jnp.result_type(float)
     # numpy scalars are traced by filter_jit (a new dt or seed never recompiles) and cost
     # less to pass than device arrays.
+    connections, windows = plan_on_grid(connections, dt)
     rec, spikes, first_bad, first_fail = run_stepped(
         model,
         connections,
@@ -116,6 +118,7 @@ def _simulate_stepped(model, connections, duration, dt, seed, record, method) ->
         np.asarray(seed, np.uint32),
         method,
         tuple(names.index(r) for r in record),
+        windows,
     )
     rec = np.asarray(rec)[: n_steps + 1]
     spikes = np.asarray(spikes)[: n_steps + 1]
@@ -203,6 +206,29 @@ def make_result(
         failure_time=failure_time,
         messages=messages,
     )
+
+
+def plan_on_grid(connections, dt: float):
+    """Place every connection's source on the grid of step `dt` ms, on the host.
+
+    **Returns:** the connections with their planned sources, and per connection the
+    `(delay_steps, start_step, stop_step)` integer arrays (traced by the engines, so new
+    times or delays never recompile). See `AbstractGenerator.on_grid`.
+    """
+    planned, windows = [], []
+    for c in connections:
+        plan = c.source.on_grid(dt, np.asarray(c.delay))
+        if plan.source is not c.source:
+            c = eqx.tree_at(lambda conn: conn.source, c, plan.source)
+        planned.append(c)
+        windows.append(
+            (
+                np.asarray(plan.delay_steps, np.int32),
+                np.asarray(plan.start_step, np.int32),
+                np.asarray(plan.stop_step, np.int32),
+            )
+        )
+    return tuple(planned), tuple(windows)
 
 
 def model_state_units(model) -> dict[str, str]:

@@ -54,8 +54,12 @@ def run_stepped(
     seed: jax.Array,
     method: str,
     record_cols: tuple[int, ...],
+    windows: tuple,
 ):
     """Simulate `n_steps` steps.
+
+    `windows` holds, per connection, `(delay_steps, start_step, stop_step)` from the
+    source's `on_grid` (exact, computed on the host: `snnlab.core.plan_on_grid`).
 
     **Returns:** recorded `(n+1, N, R)`, spikes `(n+1, N)`, the first non-finite sample
     (or -1) and the first sample whose step the integrator could not complete (or -1).
@@ -68,7 +72,6 @@ def run_stepped(
     keys = jax.random.split(key, 3 * max(len(connections), 1))
     gen_keys = keys[0::3]
     matrices = [c.matrix(keys[3 * i + 1], n) for i, c in enumerate(connections)]
-    delay_steps = [jnp.round(c.delay / dt).astype(jnp.int32) for c in connections]
     float_dtype = dt.dtype
 
     def inputs_at(carries, k):
@@ -76,9 +79,11 @@ def run_stepped(
         spikes_in = jnp.zeros(n, float_dtype)
         new_carries = []
         for i, c in enumerate(connections):
-            k_src = k - delay_steps[i]
+            delay, first, stop = windows[i]
+            k_src = k - delay
             key_k = jax.random.fold_in(gen_keys[i], k_src) if c.source.random else gen_keys[i]
-            carry, s = c.source.advance(carries[i], key_k, k_src, dt)
+            carry, s = c.source.raw_advance(carries[i], key_k, k_src, dt)
+            s = jnp.where((k_src >= first) & (k_src < stop) & (k_src >= 0), s, 0)
             new_carries.append(carry)
             contrib = c.route(s, matrices[i], n)
             if c.source.output_kind() == "current":
