@@ -7,6 +7,7 @@ from its seed, and a connection delay is a shift of `k`.
 
 from __future__ import annotations
 
+import abc
 from typing import ClassVar, NamedTuple
 
 import equinox as eqx
@@ -75,10 +76,10 @@ class AbstractGenerator(eqx.Module):
         """ "current" or "spike" for this instance (some generators choose per instance)."""
         return self.kind
 
+    @abc.abstractmethod
     def values(self, key: jax.Array, step: jax.Array, t: jax.Array, dt: jax.Array) -> jax.Array:
         """Raw output for step `step` covering [t, t + dt) ms, shape `(size,)`, ignoring the
         [start, stop) window."""
-        raise NotImplementedError
 
     random: ClassVar[bool] = False
     """True for generators that draw random numbers: only they get a fresh key per step

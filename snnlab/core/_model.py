@@ -10,6 +10,7 @@ leaves (never static fields), so a new parameter value never retraces.
 
 from __future__ import annotations
 
+import abc
 from typing import ClassVar
 
 import equinox as eqx
@@ -36,8 +37,10 @@ class AbstractNeuronModel(eqx.Module):
       "euler", "exp_euler", "rk4", "rkf45" (static).
 
     Subclasses declare their parameters with `snnlab.core.parameter` and implement the
-    abstract methods below. `args` passed to `dynamics` and `spike_condition` holds
-    `"I"`: the external input current per neuron in pA (0 when absent).
+    abstract methods below (`state_names`, `init_state`, `dynamics`, `spike_condition`,
+    `reset_spiked`): a class missing one cannot be instantiated (`TypeError` naming it).
+    `args` passed to `dynamics` and `spike_condition` holds `"I"`: the external input
+    current per neuron in pA (0 when absent).
     """
 
     size: eqx.AbstractVar[int]
@@ -67,30 +70,31 @@ class AbstractNeuronModel(eqx.Module):
     # ---- the event-model interface -------------------------------------------------
 
     @property
+    @abc.abstractmethod
     def state_names(self) -> tuple[str, ...]:
-        """Names of the state columns, e.g. `("V",)` or `("V", "I_syn")`."""
-        raise NotImplementedError
+        """Names of the state columns, e.g. `("V",)` or `("V", "I_syn")` (a class attribute
+        in the built-in models)."""
 
     @property
     def state_units(self) -> tuple[str, ...]:
         """Unit of each state column, aligned with `state_names`."""
         return ("",) * len(self.state_names)
 
+    @abc.abstractmethod
     def init_state(self, n_neurons: int | None = None) -> State:
         """The initial state, shape `(n_neurons, S)` (`n_neurons` defaults to `size`)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def dynamics(self, t: float, y: State, args: Args) -> State:
         """dy/dt at time `t` (ms) for state `y`; same shape as `y`, units per ms."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def spike_condition(self, t: float, y: State, args: Args) -> PerNeuron:
         """A function of the state that crosses zero from below when a neuron spikes."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def reset_spiked(self, y: State, spiked_mask: SpikeMask) -> State:
         """The state right after the neurons in `spiked_mask` spiked."""
-        raise NotImplementedError
 
     def input_spike(
         self,
@@ -183,26 +187,26 @@ class AbstractStepwiseModel(eqx.Module):
     size: eqx.AbstractVar[int]
 
     @property
+    @abc.abstractmethod
     def state_names(self) -> tuple[str, ...]:
         """Names that `record_state` returns, e.g. `("V",)`."""
-        raise NotImplementedError
 
     @property
     def state_units(self) -> tuple[str, ...]:
         """Unit of each recorded variable, aligned with `state_names`."""
         return ("",) * len(self.state_names)
 
+    @abc.abstractmethod
     def init_state(self, n_neurons: int | None = None):
         """The initial state pytree."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def step(self, state, x: PerNeuron):
         """One step: `(state, x) -> (state, spikes)`, spikes of shape `(size,)`."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def record_state(self, state) -> jax.Array:
         """The recorded variables, shape `(size, len(state_names))`."""
-        raise NotImplementedError
 
     @classmethod
     def parameter_specs(cls):
