@@ -18,7 +18,7 @@ from ._integrators import (
 )
 from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel, phi1
 from ._param import ParamSpec, check_parameters, float_array, param_specs, parameter
-from ._result import Result
+from ._result import Result, SimState
 from ._simulate import (
     ENGINES,
     DivergenceWarning,
@@ -50,6 +50,7 @@ __all__ = [
     "STEPPERS",
     "SolverFailureWarning",
     "Result",
+    "SimState",
     "as_decimal_float64",
     "bucket_steps",
     "check_parameters",

@@ -7,13 +7,14 @@ import warnings
 from collections.abc import Callable, Sequence
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 
 from ._connection import Connection
 from ._generator import AbstractGenerator
 from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel
-from ._result import Result
+from ._result import Result, SimState
 from ._stepped import bucket_steps, run_stepped
 
 ENGINES: dict[str, Callable[..., Result]] = {}
@@ -41,6 +42,7 @@ def simulate(
     seed: int = 0,
     record: Sequence[str] | None = None,
     max_spikes: int | None = None,
+    initial_state: SimState | None = None,
     **options,
 ) -> Result:
     """Simulate a neuron population driven by inputs.
@@ -57,6 +59,11 @@ def simulate(
     - `seed`: seed of the random inputs; the same seed gives the same run.
     - `record`: state names to keep (default: all of `model.state_names`).
     - `max_spikes`: bound on the number of spikes of the event engine.
+    - `initial_state`: a `Result.final_state` to continue from (stepped engine): the run
+      starts at its time `t` and covers `duration` more ms; the result's times, samples
+      and spike times are absolute (its first sample is the state given). With the same
+      model structure, inputs, `dt` and `seed`, chunks equal one long run bit for bit;
+      parameter values may change between chunks.
 
     **Returns:**
 
@@ -94,23 +101,61 @@ def simulate(
     names = tuple(model.state_names)
     record = _record_names(record, names)
 
+    if initial_state is not None:
+        _check_initial_state(initial_state, model, dt, engine, connections)
     if engine != "stepped":
+        if initial_state is not None:
+            raise ValueError(
+                "initial_state is supported by engine='stepped' only (the event engine "
+                "starts from the model's init_state)."
+            )
         return ENGINES[engine](
             model, connections, duration, dt, int(seed), record, method, max_spikes, **options
         )
     if options:
         raise ValueError(f"unknown options for the stepped engine: {sorted(options)}.")
-    return _simulate_stepped(model, connections, duration, dt, int(seed), record, method)
+    return _simulate_stepped(
+        model, connections, duration, dt, int(seed), record, method, initial_state
+    )
 
 
-def _simulate_stepped(model, connections, duration, dt, seed, record, method) -> Result:
+def _check_initial_state(state, model, dt, engine, connections) -> None:
+    if not isinstance(state, SimState):
+        raise ValueError(
+            f"initial_state must be a Result.final_state (snnlab.core.SimState), got "
+            f"{type(state).__name__}."
+        )
+    problems = []
+    if state.model != type(model).__name__ or state.size != model.size:
+        problems.append(
+            f"it comes from {state.model}(size={state.size}), not "
+            f"{type(model).__name__}(size={model.size})"
+        )
+    if state.dt != dt:
+        problems.append(f"its dt is {state.dt} ms, not {dt} ms")
+    if engine == "stepped" and len(state.carry[-2]) != len(connections):
+        problems.append(f"it had {len(state.carry[-2])} inputs, not {len(connections)}")
+    if problems:
+        raise ValueError("initial_state cannot continue this run: " + "; ".join(problems) + ".")
+
+
+def _simulate_stepped(
+    model, connections, duration, dt, seed, record, method, initial_state=None
+) -> Result:
     names = tuple(model.state_names)
     n_steps = int(round(duration / dt))
     dtype = jnp.result_type(float)
+    k0, init = 0, None
+    if initial_state is not None:
+        k0 = int(initial_state.step)
+        init = jax.tree_util.tree_map(
+            lambda a: np.asarray(a, dtype) if np.asarray(a).dtype.kind == "f" else np.asarray(a),
+            initial_state.carry,
+        )
     # numpy scalars are traced by filter_jit (a new dt or seed never recompiles) and cost
     # less to pass than device arrays.
     connections, windows = plan_on_grid(connections, dt)
-    rec, spikes, first_bad, first_fail = run_stepped(
+    rec, spikes, first_bad, first_fail, saved = run_stepped(
         model,
         connections,
         bucket_steps(n_steps),
@@ -119,20 +164,24 @@ def _simulate_stepped(model, connections, duration, dt, seed, record, method) ->
         method,
         tuple(names.index(r) for r in record),
         windows,
+        np.asarray(n_steps, np.int32),
+        np.asarray(k0, np.int32),
+        init,
     )
     rec = np.asarray(rec)[: n_steps + 1]
     spikes = np.asarray(spikes)[: n_steps + 1]
     first_bad, first_fail = int(first_bad), int(first_fail)
     if 0 <= first_fail <= n_steps:
-        failed_at = float(first_fail * dt)
+        failed_at = float((k0 + first_fail) * dt)
         # The failed step's state is NaN by construction: that is not a divergence.
         if first_bad >= first_fail:
             first_bad = -1
     else:
         failed_at = None
     finite = np.arange(n_steps + 1) < (first_bad if first_bad >= 0 else n_steps + 1)
-    t = np.arange(n_steps + 1, dtype=rec.dtype) * dt
-    return make_result(
+    # global step indices (exact in the float dtype), so chunks share one time axis
+    t = (np.arange(n_steps + 1) + k0).astype(rec.dtype) * dt
+    res = make_result(
         t,
         spikes,
         rec,
@@ -150,6 +199,16 @@ def _simulate_stepped(model, connections, duration, dt, seed, record, method) ->
         if failed_at is not None
         else None,
     )
+    res.final_state = SimState(
+        engine="stepped",
+        model=type(model).__name__,
+        size=model.size,
+        dt=dt,
+        step=k0 + n_steps,
+        t=float((k0 + n_steps) * dt),
+        carry=jax.tree_util.tree_map(np.asarray, saved),
+    )
+    return res
 
 
 def make_result(

@@ -15,6 +15,12 @@ run of n steps has n + 1 samples.
 
 The number of steps is the only static value besides the model's structure; it is
 rounded up to a bucket so that moving a duration slider reuses compiled code.
+
+A run may continue another: `init` is the engine's full carry at the last sample of the
+previous run (the state, refractory counters, the condition value used to detect the
+next crossing, the current of the next window, generator memory, the last spikes) and
+`k0` its global step index; time and inputs use global steps, so a run cut into chunks
+gives the same numbers, bit for bit, as one long run.
 """
 
 from __future__ import annotations
@@ -55,14 +61,19 @@ def run_stepped(
     method: str,
     record_cols: tuple[int, ...],
     windows: tuple,
+    n_valid: jax.Array,
+    k0: jax.Array,
+    init=None,
 ):
-    """Simulate `n_steps` steps.
+    """Simulate `n_steps` steps (of which the first `n_valid` are wanted) from global step
+    `k0`, from the model's initial state or from `init` (a carry returned before).
 
     `windows` holds, per connection, `(delay_steps, start_step, stop_step)` from the
     source's `on_grid` (exact, computed on the host: `snnlab.core.plan_on_grid`).
 
     **Returns:** recorded `(n+1, N, R)`, spikes `(n+1, N)`, the first non-finite sample
-    (or -1) and the first sample whose step the integrator could not complete (or -1).
+    (or -1), the first sample whose step the integrator could not complete (or -1), and
+    the carry at sample `n_valid` (to continue from).
     """
     global _trace_count
     _trace_count += 1
@@ -93,14 +104,21 @@ def run_stepped(
         return tuple(new_carries), current, spikes_in
 
     carries0 = tuple(c.source.init_carry(keys[3 * i + 2], dt) for i, c in enumerate(connections))
-
-    if isinstance(model, AbstractStepwiseModel):
-        return _scan_stepwise(model, inputs_at, carries0, n_steps, record_cols)
-    return _scan_continuous(model, inputs_at, carries0, n_steps, dt, method, record_cols)
+    scan = _scan_stepwise if isinstance(model, AbstractStepwiseModel) else _scan_continuous
+    return scan(model, inputs_at, carries0, n_steps, dt, method, record_cols, n_valid, k0, init)
 
 
 def _scan_continuous(
-    model: AbstractNeuronModel, inputs_at, carries0, n_steps, dt, method, record_cols
+    model: AbstractNeuronModel,
+    inputs_at,
+    carries0,
+    n_steps,
+    dt,
+    method,
+    record_cols,
+    n_valid,
+    k0,
+    init,
 ):
     n = model.size
     integrate = STEPPERS[method]
@@ -113,13 +131,16 @@ def _scan_continuous(
         # Iteration k emits the sample at t = k dt (the state and the spikes of the step
         # that ended there), then advances: n + 1 iterations give n + 1 samples without
         # copying the record to prepend the initial state.
-        y, refractory, c_prev, current, gen, spiked_prev, first_bad, first_fail = carry
+        state, first_bad, first_fail, saved = carry
+        saved = _keep_at(k == n_valid, state, saved)
+        y, refractory, c_prev, current, gen, spiked_prev = state
         out = (y[:, cols], spiked_prev)
-        t = k * dt
+        kg = k0 + k
+        t = kg * dt
         held = refractory > 0
         y_new, ok = integrate(model, t, y, {"I": current}, dt)
         first_fail = jnp.where((first_fail < 0) & ~ok, k + 1, first_fail).astype(jnp.int32)
-        gen, next_current, spikes_in = inputs_at(gen, k + 1)
+        gen, next_current, spikes_in = inputs_at(gen, kg + 1)
         args = {"I": next_current}
         y_new = model.input_jump(y_new, spikes_in)
         y_new = jnp.where(held[:, None] & clamp[None, :], y, y_new)
@@ -130,23 +151,29 @@ def _scan_continuous(
         y_new = model.reset_spiked(y_new, spiked)
         refractory = jnp.where(spiked, ref_steps, jnp.maximum(refractory - 1, 0))
         c_prev = model.spike_condition(t + dt, y_new, args)
-        carry = (y_new, refractory, c_prev, next_current, gen, spiked, first_bad, first_fail)
-        return carry, out
+        state = (y_new, refractory, c_prev, next_current, gen, spiked)
+        return (state, first_bad, first_fail, saved), out
 
-    gen0, current0, spikes0 = inputs_at(carries0, jnp.asarray(0))
-    y0 = model.input_jump(model.init_state(), spikes0)
-    init = (
-        y0,
-        jnp.zeros(n, jnp.int32),
-        jnp.full(n, -1.0, y0.dtype),
-        current0,
-        gen0,
-        jnp.zeros(n, bool),
-        _first_bad(jnp.asarray(-1), y0, 0),
-        jnp.asarray(-1, jnp.int32),
-    )
-    final, (rec, spikes) = jax.lax.scan(step, init, jnp.arange(n_steps + 1))
-    return rec, spikes, final[-2], final[-1]
+    if init is None:
+        gen0, current0, spikes0 = inputs_at(carries0, k0)
+        y0 = model.input_jump(model.init_state(), spikes0)
+        init = (
+            y0,
+            jnp.zeros(n, jnp.int32),
+            jnp.full(n, -1.0, y0.dtype),
+            current0,
+            gen0,
+            jnp.zeros(n, bool),
+        )
+    carry0 = (init, _first_bad(jnp.asarray(-1), init[0], 0), jnp.asarray(-1, jnp.int32), init)
+    final, (rec, spikes) = jax.lax.scan(step, carry0, jnp.arange(n_steps + 1))
+    _, first_bad, first_fail, saved = final
+    return rec, spikes, first_bad, first_fail, saved
+
+
+def _keep_at(now, new, old):
+    """`new` where `now` (a scalar bool), else `old`, leaf by leaf."""
+    return jax.tree_util.tree_map(lambda a, b: jnp.where(now, a, b), new, old)
 
 
 def _first_bad(first_bad, y, k):
@@ -155,19 +182,34 @@ def _first_bad(first_bad, y, k):
     return jnp.where((first_bad < 0) & bad, k, first_bad).astype(jnp.int32)
 
 
-def _scan_stepwise(model: AbstractStepwiseModel, inputs_at, carries0, n_steps, record_cols):
+def _scan_stepwise(
+    model: AbstractStepwiseModel,
+    inputs_at,
+    carries0,
+    n_steps,
+    dt,
+    method,
+    record_cols,
+    n_valid,
+    k0,
+    init,
+):
+    del dt, method
     cols = jnp.array(record_cols, dtype=jnp.int32)
 
     def step(carry, k):
-        state, gen, spiked_prev, first_bad = carry
-        out = (model.record_state(state)[:, cols], spiked_prev)
-        gen, current, spikes_in = inputs_at(gen, k)
-        state, spiked = model.step(state, current + spikes_in)
-        first_bad = _first_bad(first_bad, model.record_state(state), k + 1)
-        return (state, gen, spiked.astype(bool), first_bad), out
+        state, first_bad, saved = carry
+        saved = _keep_at(k == n_valid, state, saved)
+        neuron, gen, spiked_prev = state
+        out = (model.record_state(neuron)[:, cols], spiked_prev)
+        gen, current, spikes_in = inputs_at(gen, k0 + k)
+        neuron, spiked = model.step(neuron, current + spikes_in)
+        first_bad = _first_bad(first_bad, model.record_state(neuron), k + 1)
+        return ((neuron, gen, spiked.astype(bool)), first_bad, saved), out
 
-    state0 = model.init_state()
-    first0 = _first_bad(jnp.asarray(-1), model.record_state(state0), 0)
-    init = (state0, carries0, jnp.zeros(model.size, bool), first0)
-    final, (rec, spikes) = jax.lax.scan(step, init, jnp.arange(n_steps + 1))
-    return rec, spikes, final[-1], jnp.asarray(-1, jnp.int32)
+    if init is None:
+        init = (model.init_state(), carries0, jnp.zeros(model.size, bool))
+    first0 = _first_bad(jnp.asarray(-1), model.record_state(init[0]), 0)
+    final, (rec, spikes) = jax.lax.scan(step, (init, first0, init), jnp.arange(n_steps + 1))
+    _, first_bad, saved = final
+    return rec, spikes, first_bad, jnp.asarray(-1, jnp.int32), saved
