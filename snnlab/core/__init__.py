@@ -16,7 +16,8 @@ from ._integrators import (
     RKF45_RTOL,
     STEPPERS,
 )
-from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel, phi1
+from ._interface import InterfaceModel, as_neuron_model, missing_interface
+from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel, LeakyClosedForm, phi1
 from ._param import ParamSpec, check_parameters, float_array, param_specs, parameter
 from ._result import Result, SimState
 from ._simulate import (
@@ -40,6 +41,8 @@ __all__ = [
     "NEVER",
     "grid_index",
     "INTEGRATORS",
+    "InterfaceModel",
+    "LeakyClosedForm",
     "MaxSpikesWarning",
     "METHODS",
     "ParamSpec",
@@ -52,6 +55,7 @@ __all__ = [
     "Result",
     "SimState",
     "as_decimal_float64",
+    "as_neuron_model",
     "bucket_steps",
     "check_parameters",
     "event_trace_count",
@@ -59,6 +63,7 @@ __all__ = [
     "lif_crossing",
     "lif_u",
     "make_result",
+    "missing_interface",
     "normalise_inputs",
     "param_specs",
     "parameter",

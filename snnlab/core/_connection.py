@@ -99,6 +99,14 @@ class Connection(eqx.Module):
             w = jnp.where(mask, w, 0.0)
         return w
 
+    def rows(self, matrix: jax.Array | None, size: int) -> jax.Array:
+        """The dense `(source.size, size)` weights (0 where not connected), for any rule;
+        `matrix` is what `matrix` returned."""
+        if matrix is not None:
+            return matrix
+        w = jnp.broadcast_to(self.weight, (size,))
+        return w[None, :] if self.source.size == 1 else jnp.diag(w)
+
     def route(self, s: jax.Array, matrix: jax.Array | None, size: int) -> jax.Array:
         """Per-target input from the source output `s` (shape `(source.size,)`)."""
         s = s.astype(self.weight.dtype)

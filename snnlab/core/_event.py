@@ -13,8 +13,9 @@ One loop iteration advances to the next event, the earliest of
 
 Between events the state follows the model's `dynamics`: with diffrax (adaptive step,
 `rtol`/`atol`) and a diffrax `Event` with an optimistix Newton root finder on the
-condition; or, for `LIF` and `ExpLIF`, with the closed-form membrane solution and a
-bracketed Newton search for the crossing (`closed_form`, chosen automatically).
+condition; or, for models that provide the `closed_form` hook (`LIF`, `ExpLIF`, or any
+model returning a `LeakyClosedForm`), with the closed-form membrane solution and a
+bracketed Newton search for the crossing (chosen automatically).
 
 Grid-sampled sources behave exactly as in the stepped engine (the same draws from the
 same seed): spikes of step k act at time k dt, a current is constant on
@@ -41,9 +42,10 @@ import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
 
+from ._deliver import deliver, overrides_input_spike
 from ._model import AbstractNeuronModel, phi1
 from ._result import Result
-from ._simulate import ENGINES, make_result, plan_on_grid
+from ._simulate import ENGINES, make_result, plan_on_grid, recorded_names
 from ._stepped import bucket_steps
 
 NEWTON_ITERS = 24
@@ -189,12 +191,10 @@ def lif_crossing(u0, b, theta, tau_m, tau_s, horizon, n_iter: int = NEWTON_ITERS
 # ---------------------------------------------------------------------------------------
 
 
-def _closed_form_kind(model) -> str | None:
-    """'LIF' or 'ExpLIF' when the model is exactly one of those classes."""
-    cls = type(model)
-    if cls.__module__ == "snnlab.neurons._lif" and cls.__name__ in ("LIF", "ExpLIF"):
-        return cls.__name__
-    return None
+def _has_closed_form(model) -> bool:
+    """Whether the model provides the closed-form hook (`AbstractNeuronModel.closed_form`)."""
+    y0 = model.init_state()
+    return model.closed_form(y0, {"I": jnp.zeros(y0.shape[0], y0.dtype)}) is not None
 
 
 def _is_exact_source(source) -> bool:
@@ -256,8 +256,9 @@ def simulate_event(
     - `recurrent`: a weight matrix `(size, size)`: a spike of neuron i delivers
       `recurrent[i, j]` to neuron j at once, through `input_jump` (the jump of the
       model's `input_state`: mV for delta synapses, pA for current synapses).
-    - `closed_form`: None (default) uses the closed-form membrane for `LIF` and
-      `ExpLIF` and diffrax otherwise; False forces diffrax; True requires the closed form.
+    - `closed_form`: None (default) uses the closed-form membrane where the model's
+      `closed_form` hook provides one (LIF, ExpLIF) and diffrax otherwise; False forces
+      diffrax; True requires the closed form.
     - `solver`: a diffrax solver (default `diffrax.Tsit5()`).
     - `max_steps`: bound on solver steps between two events.
 
@@ -280,13 +281,13 @@ def simulate_event(
     n = model.size
     if max_spikes is None:
         max_spikes = max(256, 64 * n)
-    kind = _closed_form_kind(model)
+    available = _has_closed_form(model)
     if closed_form is None:
-        closed_form = kind is not None
-    elif closed_form and kind is None:
+        closed_form = available
+    elif closed_form and not available:
         raise ValueError(
-            f"closed_form=True: {type(model).__name__} has no closed form; only LIF and "
-            "ExpLIF do (leave closed_form=None)."
+            f"closed_form=True: {type(model).__name__} has no closed form (its closed_form() "
+            "hook returns None; LIF and ExpLIF provide one). Leave closed_form=None."
         )
     w_rec = None
     if recurrent is not None:
@@ -309,7 +310,7 @@ def simulate_event(
             )
     grid = bool(record) or not all(exact)
     n_samples = int(round(duration / dt))
-    names = tuple(model.state_names)
+    names = recorded_names(model)
     cols = tuple(names.index(r) for r in record)
     dtype = jnp.result_type(float)
     # Grid sources are placed on the grid exactly, on the host (exact sources keep their
@@ -332,7 +333,7 @@ def simulate_event(
             cols=cols,
             exact=exact,
             grid=grid,
-            closed_form=kind if closed_form else None,
+            closed_form=bool(closed_form),
             rtol=rtol,
             atol=atol,
             solver=solver if solver is not None else diffrax.Tsit5(),
@@ -390,7 +391,7 @@ class _Static(NamedTuple):
     cols: tuple[int, ...]
     exact: tuple[bool, ...]
     grid: bool
-    closed_form: str | None
+    closed_form: bool
     rtol: float
     atol: float
     solver: diffrax.AbstractSolver
@@ -448,50 +449,72 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
     keys = jax.random.split(key, 2 * max(len(connections), 1))
     gen_keys = keys[0::2]
 
-    # Exact input spikes: one row of target jumps per spike, sorted by arrival time.
-    ex_times, ex_jumps = [], []
+    # A model with its own input_spike gets each spike through it (core/_deliver.py).
+    per_spike = overrides_input_spike(model)
+    offsets = np.cumsum([0] + [c.source.size for c in connections])
+
+    # Exact input spikes: one row of target weights per spike, sorted by arrival time.
+    ex_times, ex_rows, ex_counts, ex_from = [], [], [], []
     grid_conns = []
     for i, c in enumerate(connections):
         if static.exact[i]:
             src = c.source
-            if c.rule == "one_to_one":
-                w = jnp.broadcast_to(c.weight, (n,)).astype(fdtype)
-                mat = jnp.broadcast_to(w, (1, n)) if src.size == 1 else jnp.diag(w)
-            else:
-                mat = c.matrix(keys[2 * i + 1], n).astype(fdtype)
+            mat = c.rows(c.matrix(keys[2 * i + 1], n), n).astype(fdtype)
             valid = (src.counts > 0) & (src.times >= src.start) & (src.times < src.stop)
             ex_times.append(jnp.where(valid, src.times + c.delay, jnp.inf).astype(fdtype))
-            ex_jumps.append(src.counts[:, None].astype(fdtype) * mat[src.ids])
+            ex_rows.append(mat[src.ids])
+            ex_counts.append(jnp.asarray(src.counts).astype(fdtype))
+            ex_from.append(n + offsets[i] + jnp.asarray(src.ids))
         else:
             grid_conns.append((i, c))
     if ex_times:
         times = jnp.concatenate(ex_times)
         order = jnp.argsort(times, stable=True)
         ex_t = times[order]
-        ex_j = jnp.concatenate(ex_jumps)[order]
+        ex_r = jnp.concatenate(ex_rows)[order]
+        ex_c = jnp.concatenate(ex_counts)[order]
+        ex_f = jnp.concatenate(ex_from)[order]
     else:
         ex_t = jnp.full((1,), jnp.inf, fdtype)
-        ex_j = jnp.zeros((1, n), fdtype)
+        ex_r = jnp.zeros((1, n), fdtype)
+        ex_c = jnp.zeros((1,), fdtype)
+        ex_f = jnp.zeros((1,), jnp.int32)
+    ex_j = ex_c[:, None] * ex_r
     n_ex = ex_t.shape[0]
     ex_pos = jnp.arange(n_ex)
 
     grid_mats = [c.matrix(keys[2 * i + 1], n) for i, c in grid_conns]
+    grid_spiking = [
+        (i, c, mat)
+        for (i, c), mat in zip(grid_conns, grid_mats, strict=True)
+        if c.source.output_kind() != "current"
+    ]
+    if per_spike and grid_spiking:
+        grid_from = jnp.concatenate(
+            [n + offsets[i] + jnp.arange(c.source.size) for i, c, _ in grid_spiking]
+        )
+        grid_rows = jnp.concatenate([c.rows(m, n).astype(fdtype) for _, c, m in grid_spiking])
 
     def grid_inputs(k):
         current = jnp.zeros(n, fdtype)
         jumps = jnp.zeros(n, fdtype)
+        counts = []
         for (i, c), mat in zip(grid_conns, grid_mats, strict=True):
             d, first, stop = windows[i]
             k_src = k - d
             key_k = jax.random.fold_in(gen_keys[i], k_src)
             _, s = c.source.raw_advance(None, key_k, k_src, dt)
             s = jnp.where((k_src >= first) & (k_src < stop) & (k_src >= 0), s, 0)
-            contrib = c.route(s, mat, n).astype(fdtype)
             if c.source.output_kind() == "current":
-                current = current + contrib
+                current = current + c.route(s, mat, n).astype(fdtype)
+            elif per_spike:
+                counts.append(s.astype(fdtype))
             else:
-                jumps = jumps + contrib
-        return current, jumps
+                jumps = jumps + c.route(s, mat, n).astype(fdtype)
+        if per_spike and grid_spiking:
+            counts = jnp.concatenate(counts)
+            return current, lambda y: deliver(model, y, grid_from, counts, grid_rows)
+        return current, lambda y: model.input_jump(y, jumps)
 
     def cond_values(t, y, current, armed, refr):
         c = model.spike_condition(t, y, {"I": current})
@@ -533,21 +556,22 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
         return sol.ts[-1], sol.ys[-1], event, ok
 
     def segment_closed(s: _Loop, t1, refr):
-        v_inf, b, tau_m, tau_s = _lif_terms(model, static.closed_form, s.y, s.current)
+        form = model.closed_form(s.y, {"I": s.current})
+        col, v_inf, b, tau_m, tau_s = form.v_col, form.v_inf, form.b, form.tau_m, form.tau_s
         horizon = t1 - s.t
-        theta = model.V_th - v_inf
-        cross = lif_crossing(s.y[:, 0] - v_inf, b, theta, tau_m, tau_s, horizon)
+        theta = form.v_th - v_inf
+        cross = lif_crossing(s.y[:, col] - v_inf, b, theta, tau_m, tau_s, horizon)
         cross = jnp.where(s.armed & ~refr, cross, jnp.inf)
         s_min = jnp.min(cross)
         event = s_min <= horizon
         h = jnp.where(event, s_min, horizon)
-        v = v_inf + lif_u(s.y[:, 0] - v_inf, b, h, tau_m, tau_s)
-        v = jnp.where(refr, s.y[:, 0], v)
+        v = v_inf + lif_u(s.y[:, col] - v_inf, b, h, tau_m, tau_s)
+        v = jnp.where(refr, s.y[:, col], v)
         # The crossing neurons sit exactly on the threshold.
-        v = jnp.where(event & (cross <= s_min), model.V_th, v)
-        y = s.y.at[:, 0].set(v)
-        if static.closed_form == "ExpLIF":
-            y = y.at[:, 1].set(s.y[:, 1] * jnp.exp(-h / tau_s))
+        v = jnp.where(event & (cross <= s_min), jnp.broadcast_to(form.v_th, v.shape), v)
+        y = s.y.at[:, col].set(v)
+        for c in form.decay_cols:
+            y = y.at[:, c].set(s.y[:, c] * jnp.exp(-h / tau_s))
         return s.t + h, y, event, jnp.asarray(True)
 
     segment = segment_closed if static.closed_form else segment_diffrax
@@ -565,7 +589,9 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
         y = model.reset_spiked(s.y, mask)
         ref_until = jnp.where(mask, t + t_ref, s.ref_until)
         if w_rec is not None:
-            y = jump(y, mask.astype(fdtype) @ w_rec.astype(fdtype), ref_until > t)
+            w = w_rec.astype(fdtype)
+            pre = jnp.arange(n)
+            y = jump(y, lambda y: deliver(model, y, pre, mask.astype(fdtype), w), ref_until > t)
         c = model.spike_condition(t, y, {"I": s.current})
         armed = jnp.where(mask, c < -hyst, s.armed)
         new = s._replace(
@@ -586,9 +612,9 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
 
     # ---- boundaries: samples, inputs, refractory ends --------------------------------
 
-    def jump(y, weight_sum, refr):
+    def jump(y, receive, refr):
         # A refractory neuron's clamped states ignore input (as in the stepped engine).
-        y_new = model.input_jump(y, weight_sum)
+        y_new = receive(y)
         return jnp.where(refr[:, None] & clamp[None, :], y, y_new)
 
     def at_boundary(s: _Loop, t, refr_before) -> _Loop:
@@ -601,12 +627,17 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
             current = jnp.where(on_grid, cur_k, current)
             y = jnp.where(on_grid, jump(y, jump_k, refr), y)
         due = (ex_pos >= s.head) & (ex_t <= t)
-        y = jump(y, due.astype(fdtype) @ ex_j, refr)
+        if per_spike:
+            due_counts = jnp.where(due, ex_c, 0.0)
+            y = jump(y, lambda y: deliver(model, y, ex_f, due_counts, ex_r), refr)
+        else:
+            y = jump(y, lambda y: model.input_jump(y, due.astype(fdtype) @ ex_j), refr)
         head = s.head + jnp.sum(due, dtype=jnp.int32)
         if static.grid:
             # Samples are right-continuous: taken after the jumps at their time.
             idx = jnp.clip(k, 0, static.n_buf - 1)
-            rec = rec.at[idx].set(jnp.where(on_grid, y[:, jnp.array(static.cols)], rec[idx]))
+            obs = model.observe(y)[:, jnp.array(static.cols)]
+            rec = rec.at[idx].set(jnp.where(on_grid, obs, rec[idx]))
             finite = finite.at[idx].set(jnp.where(on_grid, jnp.all(jnp.isfinite(y)), finite[idx]))
             k = jnp.where(on_grid, k + 1, k)
         ended = refr_before & ~refr
@@ -695,11 +726,3 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
         solver_ok=final.solver_ok,
         t_stop=final.t,
     )
-
-
-def _lif_terms(model, kind, y, current):
-    """V_inf (mV), b = R I_syn (mV), tau_m, tau_s (ms) of LIF / ExpLIF for the closed form."""
-    v_inf = model.V_rest + model.R * (model.I_e + current)
-    if kind == "ExpLIF":
-        return v_inf, model.R * y[:, 1], model.tau, model.tau_syn
-    return v_inf, jnp.zeros_like(y[:, 0]), model.tau, 2.0 * model.tau

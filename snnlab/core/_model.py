@@ -11,7 +11,7 @@ leaves (never static fields), so a new parameter value never retraces.
 from __future__ import annotations
 
 import abc
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import equinox as eqx
 import jax
@@ -22,6 +22,30 @@ from ._param import check_parameters, param_specs
 from ._typing import Args, Index, PerNeuron, SpikeMask, State
 
 METHODS = ("euler", "exp_euler", "rk4", "rkf45")
+
+
+class LeakyClosedForm(NamedTuple):
+    """A membrane with an exact solution between events, for the event engine's fast path.
+
+    Between events, with s the time since the segment start (ms),
+
+        tau_m dV/ds = V_inf - V + b exp(-s / tau_s),
+
+    and a spike is V reaching `v_th` from below. State columns in `decay_cols` decay as
+    exp(-s / tau_s) (a synaptic current), all others but `v_col` stay constant.
+
+    **Fields:** `v_col` (int, the column of V), `v_inf` (mV, per neuron), `b` (mV: the
+    synaptic drive R I_syn at s = 0), `tau_m`, `tau_s` (ms), `v_th` (mV), `decay_cols`
+    (tuple of ints).
+    """
+
+    v_col: int
+    v_inf: jax.Array
+    b: jax.Array
+    tau_m: jax.Array
+    tau_s: jax.Array
+    v_th: jax.Array
+    decay_cols: tuple[int, ...] = ()
 
 
 class AbstractNeuronModel(eqx.Module):
@@ -116,8 +140,33 @@ class AbstractNeuronModel(eqx.Module):
         return self.input_jump(y, dense)
 
     def observe(self, y: State) -> State:
-        """Readout channels, shape `(neurons, channels)`; the state itself by default."""
+        """Readout channels, shape `(neurons, channels)`; the state itself by default.
+
+        Both engines record these (named by `observe_names`), not the raw state, so a model
+        whose state is a transformed variable can show the physical one.
+        """
         return y
+
+    @property
+    def observe_names(self) -> tuple[str, ...]:
+        """Names of the `observe` channels (what `Result[...]` and `record=` accept);
+        `state_names` by default. A model overriding `observe` should override this too
+        (otherwise its channels are called "obs0", "obs1", ...)."""
+        if type(self).observe is AbstractNeuronModel.observe:
+            return tuple(self.state_names)
+        n_obs = jax.eval_shape(self.observe, jax.eval_shape(self.init_state)).shape[1]
+        return tuple(f"obs{i}" for i in range(n_obs))
+
+    def closed_form(self, y: State, args: Args) -> LeakyClosedForm | None:
+        """The exact membrane solution between events at state `y`, or None (the default:
+        the event engine then integrates `dynamics` with diffrax).
+
+        Whether it returns None must not depend on the values of `y` or the parameters
+        (it decides the engine's code path). LIF and ExpLIF provide it; a subclass that
+        changes their `dynamics` gets None unless it provides its own.
+        """
+        del y, args
+        return None
 
     def __call__(self, t, y, args):
         return self.dynamics(t, y, args)

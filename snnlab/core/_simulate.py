@@ -13,6 +13,7 @@ import numpy as np
 
 from ._connection import Connection
 from ._generator import AbstractGenerator
+from ._interface import as_neuron_model
 from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel
 from ._result import Result, SimState
 from ._stepped import bucket_steps, run_stepped
@@ -49,7 +50,11 @@ def simulate(
 
     **Arguments:**
 
-    - `model`: a neuron model from `snnlab.neurons`.
+    - `model`: a neuron model from `snnlab.neurons`, a subclass of
+      `snnlab.core.AbstractNeuronModel`, or any module implementing the eventax
+      interface (`init_state`, `dynamics`, `spike_condition`, `input_spike`,
+      `reset_spiked`, `size`; see `snnlab.core.InterfaceModel`). A model's own
+      `input_spike` and `observe` are used by both engines.
     - `inputs`: a generator, a `snnlab.Connection`, or a list of them; a bare generator is
       connected one-to-one with weight 1.
     - `duration`: simulated time in ms (> 0).
@@ -57,7 +62,9 @@ def simulate(
     - `engine`: "stepped" (fixed grid) or "event" (exact spike times, once available).
     - `method`: "euler", "exp_euler", "rk4" or "rkf45"; default: the model's own.
     - `seed`: seed of the random inputs; the same seed gives the same run.
-    - `record`: state names to keep (default: all of `model.state_names`).
+    - `record`: names of the channels to keep (default: all). Both engines record the
+      model's `observe(y)` channels, named by `observe_names`; for the built-in models these
+      are the state variables (`state_names`).
     - `max_spikes`: bound on the number of spikes of the event engine.
     - `initial_state`: a `Result.final_state` to continue from (stepped engine): the run
       starts at its time `t` and covers `duration` more ms; the result's times, samples
@@ -79,9 +86,8 @@ def simulate(
     `ValueError` naming the argument and its allowed range for invalid input.
     """
     if not isinstance(model, (AbstractNeuronModel, AbstractStepwiseModel)):
-        raise ValueError(
-            f"model must be a neuron model from snnlab.neurons, got {type(model).__name__}."
-        )
+        # a module implementing the eventax interface without subclassing, or a clear error
+        model = as_neuron_model(model)
     duration = _positive("duration", duration)
     dt = _positive("dt", dt)
     if dt > duration:
@@ -98,7 +104,7 @@ def simulate(
     if max_spikes is not None and (not isinstance(max_spikes, (int, np.integer)) or max_spikes < 1):
         raise ValueError(f"max_spikes={max_spikes!r} must be an integer >= 1.")
     connections = normalise_inputs(inputs, model.size)
-    names = tuple(model.state_names)
+    names = recorded_names(model)
     record = _record_names(record, names)
 
     if initial_state is not None:
@@ -142,7 +148,7 @@ def _check_initial_state(state, model, dt, engine, connections) -> None:
 def _simulate_stepped(
     model, connections, duration, dt, seed, record, method, initial_state=None
 ) -> Result:
-    names = tuple(model.state_names)
+    names = recorded_names(model)
     n_steps = int(round(duration / dt))
     dtype = jnp.result_type(float)
     k0, init = 0, None
@@ -290,10 +296,21 @@ def plan_on_grid(connections, dt: float):
     return tuple(planned), tuple(windows)
 
 
+def recorded_names(model) -> tuple[str, ...]:
+    """Names of what a run records: `observe_names` (continuous-time models) or
+    `state_names` (discrete-time models)."""
+    return tuple(getattr(model, "observe_names", model.state_names))
+
+
 def model_state_units(model) -> dict[str, str]:
-    """Unit of each state variable of `model`, by name."""
-    units = getattr(model, "state_units", ())
-    return dict(zip(model.state_names, units, strict=False))
+    """Unit of each recorded channel of `model`, by name (`observe_units` where the model
+    has it, else `state_units` when it records its state)."""
+    names = recorded_names(model)
+    units = getattr(model, "observe_units", None)
+    if units is None:
+        same = names == tuple(model.state_names)
+        units = getattr(model, "state_units", ()) if same else ()
+    return dict(zip(names, units, strict=False))
 
 
 def normalise_inputs(inputs, size: int) -> tuple[Connection, ...]:

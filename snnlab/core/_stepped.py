@@ -30,8 +30,10 @@ import math
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ._connection import Connection
+from ._deliver import deliver, overrides_input_spike
 from ._integrators import STEPPERS
 from ._model import AbstractNeuronModel, AbstractStepwiseModel
 
@@ -85,9 +87,23 @@ def run_stepped(
     matrices = [c.matrix(keys[3 * i + 1], n) for i, c in enumerate(connections)]
     float_dtype = dt.dtype
 
+    # A model with its own input_spike gets each channel's spikes through it (see
+    # core/_deliver.py); the others one summed jump per step.
+    per_spike = not isinstance(model, AbstractStepwiseModel) and overrides_input_spike(model)
+    spike_conns = [i for i, c in enumerate(connections) if c.source.output_kind() != "current"]
+    if per_spike and spike_conns:
+        offsets = np.cumsum([0] + [c.source.size for c in connections])
+        spike_from = jnp.concatenate(
+            [n + offsets[i] + jnp.arange(connections[i].source.size) for i in spike_conns]
+        )
+        spike_rows = jnp.concatenate(
+            [connections[i].rows(matrices[i], n).astype(float_dtype) for i in spike_conns]
+        )
+
     def inputs_at(carries, k):
         current = jnp.zeros(n, float_dtype)
         spikes_in = jnp.zeros(n, float_dtype)
+        counts = []
         new_carries = []
         for i, c in enumerate(connections):
             delay, first, stop = windows[i]
@@ -96,21 +112,30 @@ def run_stepped(
             carry, s = c.source.raw_advance(carries[i], key_k, k_src, dt)
             s = jnp.where((k_src >= first) & (k_src < stop) & (k_src >= 0), s, 0)
             new_carries.append(carry)
-            contrib = c.route(s, matrices[i], n)
             if c.source.output_kind() == "current":
-                current = current + contrib
+                current = current + c.route(s, matrices[i], n)
+            elif per_spike:
+                counts.append(s.astype(float_dtype))
             else:
-                spikes_in = spikes_in + contrib
-        return tuple(new_carries), current, spikes_in
+                spikes_in = spikes_in + c.route(s, matrices[i], n)
+        return tuple(new_carries), current, (jnp.concatenate(counts) if counts else spikes_in)
+
+    def receive(y, spikes_in):
+        if per_spike and spike_conns:
+            return deliver(model, y, spike_from, spikes_in, spike_rows)
+        return model.input_jump(y, spikes_in)
 
     carries0 = tuple(c.source.init_carry(keys[3 * i + 2], dt) for i, c in enumerate(connections))
     scan = _scan_stepwise if isinstance(model, AbstractStepwiseModel) else _scan_continuous
-    return scan(model, inputs_at, carries0, n_steps, dt, method, record_cols, n_valid, k0, init)
+    return scan(
+        model, inputs_at, receive, carries0, n_steps, dt, method, record_cols, n_valid, k0, init
+    )
 
 
 def _scan_continuous(
     model: AbstractNeuronModel,
     inputs_at,
+    receive,
     carries0,
     n_steps,
     dt,
@@ -134,7 +159,7 @@ def _scan_continuous(
         state, first_bad, first_fail, saved = carry
         saved = _keep_at(k == n_valid, state, saved)
         y, refractory, c_prev, current, gen, spiked_prev = state
-        out = (y[:, cols], spiked_prev)
+        out = (model.observe(y)[:, cols], spiked_prev)
         kg = k0 + k
         t = kg * dt
         held = refractory > 0
@@ -142,7 +167,7 @@ def _scan_continuous(
         first_fail = jnp.where((first_fail < 0) & ~ok, k + 1, first_fail).astype(jnp.int32)
         gen, next_current, spikes_in = inputs_at(gen, kg + 1)
         args = {"I": next_current}
-        y_new = model.input_jump(y_new, spikes_in)
+        y_new = receive(y_new, spikes_in)
         y_new = jnp.where(held[:, None] & clamp[None, :], y, y_new)
         c = model.spike_condition(t + dt, y_new, args)
         spiked = (c >= 0) & (c_prev < 0) & ~held
@@ -156,7 +181,7 @@ def _scan_continuous(
 
     if init is None:
         gen0, current0, spikes0 = inputs_at(carries0, k0)
-        y0 = model.input_jump(model.init_state(), spikes0)
+        y0 = receive(model.init_state(), spikes0)
         init = (
             y0,
             jnp.zeros(n, jnp.int32),
@@ -185,6 +210,7 @@ def _first_bad(first_bad, y, k):
 def _scan_stepwise(
     model: AbstractStepwiseModel,
     inputs_at,
+    receive,
     carries0,
     n_steps,
     dt,
@@ -194,7 +220,7 @@ def _scan_stepwise(
     k0,
     init,
 ):
-    del dt, method
+    del dt, method, receive
     cols = jnp.array(record_cols, dtype=jnp.int32)
 
     def step(carry, k):
