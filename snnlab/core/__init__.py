@@ -5,7 +5,14 @@ script, a test or a GPU job.
 """
 
 from ._connection import Connection
-from ._event import MaxSpikesWarning, event_trace_count, lif_crossing, lif_u, simulate_event
+from ._event import (
+    MaxSpikesWarning,
+    PrecisionWarning,
+    event_trace_count,
+    lif_crossing,
+    lif_u,
+    simulate_event,
+)
 from ._generator import AbstractGenerator, GridPlan
 from ._grid import NEVER, as_decimal_float64, grid_index
 from ._integrators import (
@@ -19,6 +26,7 @@ from ._integrators import (
 from ._interface import InterfaceModel, as_neuron_model, missing_interface
 from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel, LeakyClosedForm, phi1
 from ._param import ParamSpec, check_parameters, float_array, param_specs, parameter
+from ._precision import PRECISIONS, precision, precision_scope, set_precision
 from ._result import Result, SimState
 from ._simulate import (
     ENGINES,
@@ -45,6 +53,8 @@ __all__ = [
     "LeakyClosedForm",
     "MaxSpikesWarning",
     "METHODS",
+    "PRECISIONS",
+    "PrecisionWarning",
     "ParamSpec",
     "RKF45",
     "RKF45_ATOL",
@@ -68,6 +78,9 @@ __all__ = [
     "param_specs",
     "parameter",
     "phi1",
+    "precision",
+    "precision_scope",
+    "set_precision",
     "simulate",
     "simulate_event",
     "trace_count",

@@ -44,6 +44,7 @@ import optimistix as optx
 
 from ._deliver import deliver, overrides_input_spike
 from ._model import AbstractNeuronModel, phi1
+from ._precision import cast_floats, precision_scope
 from ._result import Result
 from ._simulate import ENGINES, make_result, plan_on_grid, recorded_names
 from ._stepped import bucket_steps
@@ -244,6 +245,7 @@ def simulate_event(
     closed_form: bool | None = None,
     solver: diffrax.AbstractSolver | None = None,
     max_steps: int = 4096,
+    auto_float64: bool = True,
 ) -> Result:
     """The event engine behind `snnlab.simulate(..., engine="event")`.
 
@@ -261,6 +263,10 @@ def simulate_event(
       diffrax; True requires the closed form.
     - `solver`: a diffrax solver (default `diffrax.Tsit5()`).
     - `max_steps`: bound on solver steps between two events.
+    - `auto_float64`: when a float32 run's solver fails (a state too steep for float32
+      to resolve), re-run it in float64 by itself, warn (`PrecisionWarning`) and mark the
+      result (`precision_fallback=True`, `precision="float64"`). False reports the
+      float32 failure instead (`solver_failed`).
 
     `max_spikes` (default `max(256, 64 * size)`) is the static size of the spike buffer.
     `method` is ignored (the solver is adaptive). Traces are sampled every `dt` ms.
@@ -273,6 +279,7 @@ def simulate_event(
             f"engine='event' needs a continuous-time model, got {type(model).__name__} "
             "(discrete-time models run with engine='stepped')."
         )
+    given_tol = (rtol, atol)
     default_tol = 1e-8 if jax.config.jax_enable_x64 else 1e-6
     rtol = _positive_tolerance("rtol", default_tol if rtol is None else rtol)
     atol = _positive_tolerance("atol", default_tol if atol is None else atol)
@@ -341,6 +348,19 @@ def simulate_event(
         ),
     )
     out = jax.tree_util.tree_map(np.asarray, out)
+    if not bool(out.solver_ok) and out.rec.dtype == np.float32 and auto_float64:
+        return _rerun_in_float64(
+            float(out.t_stop),
+            (model, connections, duration, dt, seed, record, method, max_spikes),
+            dict(
+                rtol=given_tol[0],
+                atol=given_tol[1],
+                recurrent=recurrent,
+                closed_form=closed_form,
+                solver=solver,
+                max_steps=max_steps,
+            ),
+        )
     n_sp = int(out.n_spikes)
     t = np.arange(n_samples + 1, dtype=out.rec.dtype) * dt
     rec = out.rec[: n_samples + 1]
@@ -372,7 +392,7 @@ def simulate_event(
             f"max_spikes={max_spikes} reached: the run stopped at t = {float(out.t_stop):g} ms "
             f"(of {duration:g} ms); pass a larger max_spikes to simulate the rest.",
             MaxSpikesWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     res.spike_times = out.spike_times[:n_sp]
     res.spike_ids = out.spike_ids[:n_sp].astype(np.int64)
@@ -383,6 +403,25 @@ def simulate_event(
 
 
 ENGINES["event"] = simulate_event
+
+
+class PrecisionWarning(RuntimeWarning):
+    """A run could not be completed in float32 and was re-run in float64."""
+
+
+def _rerun_in_float64(t_fail: float, args, options) -> Result:
+    model, connections = cast_floats(args[:2], "float64")
+    with precision_scope("float64"):
+        res = simulate_event(model, connections, *args[2:], auto_float64=False, **options)
+    message = (
+        f"float32 could not resolve this event-based run (its solver failed near t = "
+        f"{t_fail:g} ms, a state changing too steeply for float32); it was re-run in "
+        "float64 (Result.precision_fallback)."
+    )
+    warnings.warn(message, PrecisionWarning, stacklevel=4)
+    res.messages.insert(0, message)
+    res.precision_fallback = True
+    return res
 
 
 class _Static(NamedTuple):
@@ -529,8 +568,14 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
     # ---- one segment [t, t1]: returns (t_new, y_new, event?, ok) ---------------------
 
     def segment_diffrax(s: _Loop, t1, refr):
+        # The solver runs in local time tau = t - s.t, from 0: at t = 300 ms float32 cannot
+        # tell times closer than 3e-5 ms apart, but a steep upswing (Izhikevich FS, HH,
+        # AdEx) needs smaller steps than that; near 0 they are representable.
+        def local_field(t, y, args):
+            return vector_field(s.t + t, y, args)
+
         def cond_fn(t, y, args, **kwargs):
-            return jnp.max(cond_values(t, y, s.current, s.armed, refr)[1])
+            return jnp.max(cond_values(s.t + t, y, s.current, s.armed, refr)[1])
 
         # Newton stops when two iterates (times) agree and |condition| < atol. In float32
         # the condition (e.g. V - V_th in mV, rising ~100 mV/ms) is only resolved to
@@ -538,10 +583,10 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
         eps = float(jnp.finfo(fdtype).eps)
         root = optx.Newton(rtol=max(static.rtol, 64 * eps), atol=max(static.atol, 8 * eps**0.5))
         sol = diffrax.diffeqsolve(
-            diffrax.ODETerm(vector_field),
+            diffrax.ODETerm(local_field),
             static.solver,
-            t0=s.t,
-            t1=t1,
+            t0=jnp.zeros_like(s.t),
+            t1=t1 - s.t,
             dt0=None,
             y0=s.y,
             args=(s.current, refr),
@@ -553,7 +598,7 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
         )
         event = sol.result == diffrax.RESULTS.event_occurred
         ok = event | (sol.result == diffrax.RESULTS.successful)
-        return sol.ts[-1], sol.ys[-1], event, ok
+        return s.t + sol.ts[-1], sol.ys[-1], event, ok
 
     def segment_closed(s: _Loop, t1, refr):
         form = model.closed_form(s.y, {"I": s.current})
@@ -636,7 +681,7 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
         if static.grid:
             # Samples are right-continuous: taken after the jumps at their time.
             idx = jnp.clip(k, 0, static.n_buf - 1)
-            obs = model.observe(y)[:, jnp.array(static.cols)]
+            obs = model.observe(y)[:, jnp.array(static.cols, dtype=jnp.int32)]
             rec = rec.at[idx].set(jnp.where(on_grid, obs, rec[idx]))
             finite = finite.at[idx].set(jnp.where(on_grid, jnp.all(jnp.isfinite(y)), finite[idx]))
             k = jnp.where(on_grid, k + 1, k)

@@ -65,6 +65,9 @@ class Result:
     - `solver_failed`: True when an integrator could not complete a step (samples from
       `failure_time`, in ms, on are NaN).
     - `messages`: the text of every warning the run issued (for apps to show).
+    - `precision`: "float32" or "float64", what the run computed in;
+      `precision_fallback`: True when the event engine re-ran a failed float32 run in
+      float64 by itself (it warns and says so in `messages`).
     - `final_state`: a `SimState` at the last sample, to continue from with
       `simulate(..., initial_state=res.final_state)` (stepped engine; None otherwise).
     """
@@ -86,6 +89,8 @@ class Result:
     failure_time: float | None = None
     messages: list[str] = dataclasses.field(default_factory=list)
     final_state: SimState | None = None
+    precision: str = "float32"
+    precision_fallback: bool = False
 
     @property
     def ok(self) -> bool:
