@@ -109,8 +109,12 @@ def _bracketed_newton(f, fp, lo, hi, n_iter):
         fx = f(x)
         lo = jnp.where(fx < 0, x, lo)
         hi = jnp.where(fx >= 0, x, hi)
-        xn = x - fx / fp(x)
-        ok = jnp.isfinite(xn) & (xn >= lo) & (xn <= hi)
+        # A zero slope (no drive at all) must not put NaN into reverse-mode gradients
+        # through the branch that `where` discards.
+        fpx = fp(x)
+        flat = fpx == 0
+        xn = x - fx / jnp.where(flat, 1.0, fpx)
+        ok = ~flat & jnp.isfinite(xn) & (xn >= lo) & (xn <= hi)
         return jnp.where(ok, xn, 0.5 * (lo + hi)), lo, hi
 
     x, _, _ = jax.lax.fori_loop(0, n_iter, body, (hi, lo, hi))
@@ -127,10 +131,13 @@ def _quadratic_crossing(u0, b, theta, tau_m, horizon):
     b_safe = jnp.where(b == 0, 1.0, b)
     u0_safe = jnp.where(u0 == 0, 1.0, u0)
     denom = jnp.where(p + sq == 0, 1.0, p + sq)
+    # b = 0: x = theta / u0, written with its first-order term in b (zero here) so that
+    # the derivative with respect to b (the synaptic current) is right, not 0.
+    x0 = theta / u0_safe
     x = jnp.where(
         b > 0,
         (p + sq) / (2.0 * b_safe),
-        jnp.where(b < 0, 2.0 * theta / denom, theta / u0_safe),
+        jnp.where(b < 0, 2.0 * theta / denom, x0 - b * (x0 - x0 * x0) / u0_safe),
     )
     ok = (disc >= 0) & (x > jnp.exp(-horizon / tau_m)) & (x <= 1.0) & ((b != 0) | (u0 != 0))
     s = -tau_m * jnp.log(jnp.where(ok, x, 1.0))
