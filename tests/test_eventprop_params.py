@@ -99,3 +99,17 @@ def test_no_nan_through_the_crossing_without_synaptic_current(x64, argnum):
     assert float(crossing(*args)) == pytest.approx(10.0 * np.log(4.0))
     if argnum == 0:
         assert float(g) == pytest.approx(-10.0 / 20.0)  # d/du0 of tau log(u0/theta)
+
+
+def test_crossing_derivatives_are_continuous_through_the_quadratic_case(x64):
+    # at tau_m = 2 tau_s the root comes from a quadratic that knows only tau_m; its
+    # derivatives must still be those of the general root on either side
+    args = [jnp.asarray(0.0), jnp.asarray(1.0), jnp.asarray(0.6), 1e-2, 5e-3, 0.05]
+    for argnum in range(5):
+        at = jax.grad(lif_crossing, argnums=argnum)(*args)
+        near = [
+            jax.grad(lif_crossing, argnums=argnum)(*args[:4], 5e-3 * (1 + d), args[5])
+            for d in (1e-7, -1e-7)
+        ]
+        assert np.isfinite(float(at))
+        np.testing.assert_allclose(float(at), np.mean([float(x) for x in near]), rtol=1e-5)

@@ -191,6 +191,14 @@ def lif_crossing(u0, b, theta, tau_m, tau_s, horizon, n_iter: int = NEWTON_ITERS
 
     two_to_one = jnp.all(tau_m == 2.0 * tau_s)
     s = jax.lax.cond(two_to_one, quadratic, general)
+    # One Newton step at the root: the same value to rounding, and reverse-mode autodiff
+    # through it gives the implicit-function derivative -(df/dp) / f'(s) for every
+    # argument, whichever path found the root (the quadratic path alone would miss tau_s).
+    found = jnp.isfinite(s) & (s > 0)
+    s_at = jnp.where(found, s, 0.0)
+    slope = fp(s_at)
+    ok = found & (slope > 0)
+    s = jnp.where(ok, s_at - f(s_at) / jnp.where(ok, slope, 1.0), s)
     return jnp.where(f(jnp.zeros_like(u0)) >= 0, 0.0, s)
 
 
