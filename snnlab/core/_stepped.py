@@ -152,14 +152,14 @@ def _scan_continuous(
     ref_steps = jnp.broadcast_to(jnp.round(model.refractory_period() / dt), (n,)).astype(jnp.int32)
     cols = jnp.array(record_cols, dtype=jnp.int32)
 
+    def emit(carry):
+        # The sample at step k: the state and the spikes of the step that ended there.
+        y, *_, spiked_prev = carry[0]
+        return model.observe(y)[:, cols], spiked_prev
+
     def step(carry, k):
-        # Iteration k emits the sample at t = k dt (the state and the spikes of the step
-        # that ended there), then advances: n + 1 iterations give n + 1 samples without
-        # copying the record to prepend the initial state.
-        state, first_bad, first_fail, saved = carry
-        saved = _keep_at(k == n_valid, state, saved)
+        state, first_bad, first_fail = carry
         y, refractory, c_prev, current, gen, spiked_prev = state
-        out = (model.observe(y)[:, cols], spiked_prev)
         kg = k0 + k
         t = kg * dt
         held = refractory > 0
@@ -177,7 +177,7 @@ def _scan_continuous(
         refractory = jnp.where(spiked, ref_steps, jnp.maximum(refractory - 1, 0))
         c_prev = model.spike_condition(t + dt, y_new, args)
         state = (y_new, refractory, c_prev, next_current, gen, spiked)
-        return (state, first_bad, first_fail, saved), out
+        return state, first_bad, first_fail
 
     if init is None:
         gen0, current0, spikes0 = inputs_at(carries0, k0)
@@ -190,15 +190,30 @@ def _scan_continuous(
             gen0,
             jnp.zeros(n, bool),
         )
-    carry0 = (init, _first_bad(jnp.asarray(-1), init[0], 0), jnp.asarray(-1, jnp.int32), init)
-    final, (rec, spikes) = jax.lax.scan(step, carry0, jnp.arange(n_steps + 1))
-    _, first_bad, first_fail, saved = final
-    return rec, spikes, first_bad, first_fail, saved
+    carry0 = (init, _first_bad(jnp.asarray(-1), init[0], 0), jnp.asarray(-1, jnp.int32))
+    final, (rec, spikes) = _loop(step, emit, carry0, n_valid, n_steps + 1)
+    state, first_bad, first_fail = final
+    return rec, spikes, first_bad, first_fail, state
 
 
-def _keep_at(now, new, old):
-    """`new` where `now` (a scalar bool), else `old`, leaf by leaf."""
-    return jax.tree_util.tree_map(lambda a, b: jnp.where(now, a, b), new, old)
+def _loop(step, emit, carry0, n_valid, n_buf):
+    """Steps 0 .. n_valid - 1, each emitting its sample before it advances, then the
+    sample n_valid: outputs in buffers of `n_buf` (static) rows, rows past n_valid unset,
+    and the carry at sample n_valid (to continue from). A loop with a traced trip count
+    keeps the final state exact without recompiling for each duration and without a
+    per-step copy of the state."""
+    shapes = jax.eval_shape(emit, carry0)
+    bufs = jax.tree_util.tree_map(lambda a: jnp.zeros((n_buf, *a.shape), a.dtype), shapes)
+
+    def put(bufs, k, out):
+        return jax.tree_util.tree_map(lambda b, o: b.at[k].set(o), bufs, out)
+
+    def body(k, loop_carry):
+        carry, bufs = loop_carry
+        return step(carry, k), put(bufs, k, emit(carry))
+
+    carry, bufs = jax.lax.fori_loop(0, n_valid, body, (carry0, bufs))
+    return carry, put(bufs, n_valid, emit(carry))
 
 
 def _first_bad(first_bad, y, k):
@@ -223,19 +238,19 @@ def _scan_stepwise(
     del dt, method, receive
     cols = jnp.array(record_cols, dtype=jnp.int32)
 
+    def emit(carry):
+        neuron, _, spiked_prev = carry[0]
+        return model.record_state(neuron)[:, cols], spiked_prev
+
     def step(carry, k):
-        state, first_bad, saved = carry
-        saved = _keep_at(k == n_valid, state, saved)
-        neuron, gen, spiked_prev = state
-        out = (model.record_state(neuron)[:, cols], spiked_prev)
+        (neuron, gen, _), first_bad = carry
         gen, current, spikes_in = inputs_at(gen, k0 + k)
         neuron, spiked = model.step(neuron, current + spikes_in)
         first_bad = _first_bad(first_bad, model.record_state(neuron), k + 1)
-        return ((neuron, gen, spiked.astype(bool)), first_bad, saved), out
+        return (neuron, gen, spiked.astype(bool)), first_bad
 
     if init is None:
         init = (model.init_state(), carries0, jnp.zeros(model.size, bool))
     first0 = _first_bad(jnp.asarray(-1), model.record_state(init[0]), 0)
-    final, (rec, spikes) = jax.lax.scan(step, (init, first0, init), jnp.arange(n_steps + 1))
-    _, first_bad, saved = final
+    (saved, first_bad), (rec, spikes) = _loop(step, emit, (init, first0), n_valid, n_steps + 1)
     return rec, spikes, first_bad, jnp.asarray(-1, jnp.int32), saved
