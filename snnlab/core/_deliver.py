@@ -27,11 +27,19 @@ from ._model import AbstractNeuronModel
 
 
 def overrides_input_spike(model) -> bool:
-    """Whether `model` defines its own `input_spike` (then the engines call it per spike)."""
+    """Whether `model` defines its own `input_spike` (then the engines call it per spike).
+
+    A model that also defines `input_jump` (a wrapper delegating both, or a model saying
+    how a summed weight acts) keeps the summed path; `own_input_spike = True` on a class
+    forces per-spike delivery."""
     own = getattr(model, "own_input_spike", None)
     if own is not None:
         return bool(own)
-    return type(model).input_spike is not AbstractNeuronModel.input_spike
+    cls = type(model)
+    return (
+        cls.input_spike is not AbstractNeuronModel.input_spike
+        and cls.input_jump is AbstractNeuronModel.input_jump
+    )
 
 
 def _takes_weight(model) -> bool:

@@ -151,10 +151,13 @@ class AbstractNeuronModel(eqx.Module):
     def observe_names(self) -> tuple[str, ...]:
         """Names of the `observe` channels (what `Result[...]` and `record=` accept);
         `state_names` by default. A model overriding `observe` should override this too
-        (otherwise its channels are called "obs0", "obs1", ...)."""
+        (otherwise its channels take the state names when there are as many, else
+        "obs0", "obs1", ...)."""
         if type(self).observe is AbstractNeuronModel.observe:
             return tuple(self.state_names)
         n_obs = jax.eval_shape(self.observe, jax.eval_shape(self.init_state)).shape[1]
+        if n_obs == len(self.state_names):  # e.g. a wrapper delegating to its model
+            return tuple(self.state_names)
         return tuple(f"obs{i}" for i in range(n_obs))
 
     def closed_form(self, y: State, args: Args) -> LeakyClosedForm | None:
