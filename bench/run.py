@@ -115,7 +115,13 @@ def jax_cases():
         # The core takes an integer seed or (older versions) a PRNG key.
         params = inspect.signature(run_stepped.__wrapped__).parameters
         seed = np.asarray(0, np.uint32) if "seed" in params else jax.random.PRNGKey(0)
-        return lambda: jax.block_until_ready(run_stepped(model, conns, n, dt, seed, method, cols))
+        extra = ()
+        if "windows" in params:  # newer cores: host-planned input windows, a start step
+            conns, windows = snnlab.core._simulate.plan_on_grid(conns, SPEC[w]["dt_ms"])
+            extra = (windows, np.asarray(steps[w], np.int32), np.asarray(0, np.int32))
+        return lambda: jax.block_until_ready(
+            run_stepped(model, conns, n, dt, seed, method, cols, *extra)
+        )
 
     def floor_call(fn, *args, **kw):
         return lambda: jax.block_until_ready(fn(*args, **kw))
@@ -139,8 +145,11 @@ def jax_cases():
     def one_count(i_e):
         model = eqx.tree_at(lambda m: m.I_e, one, i_e)
         n = bucket_steps(steps["W6"])
-        _, spikes, _ = run_stepped(model, (), n, dt6, seed0, "exp_euler", ())
-        return spikes[: steps["W6"] + 1].sum()
+        extra = ()
+        if "windows" in params:
+            extra = ((), jnp.asarray(steps["W6"], jnp.int32), jnp.asarray(0, jnp.int32))
+        out = run_stepped(model, (), n, dt6, seed0, "exp_euler", (), *extra)
+        return out[1][: steps["W6"] + 1].sum()
 
     params = inspect.signature(run_stepped.__wrapped__).parameters
     seed0 = np.asarray(0, np.uint32) if "seed" in params else jax.random.PRNGKey(0)

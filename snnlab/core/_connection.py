@@ -26,8 +26,10 @@ class Connection(eqx.Module):
     - `conn`: "one_to_one" (source size 1 is broadcast to every target), "all_to_all",
       or a float `p` in [0, 1]: each source-target pair is connected with probability p
       (drawn from the run's seed).
-    - `delay`: transmission delay in ms (rounded to the step); neurai's
-      `dendritic_delay` maps to it.
+    - `delay`: transmission delay in ms; neurai's `dendritic_delay` maps to it. On a
+      grid, a spike at time t arrives in the step whose window [k dt, (k + 1) dt)
+      contains t + delay, decided exactly (`snnlab.core.grid_index`); grid sources are
+      shifted by floor(delay / dt) steps.
     """
 
     source: AbstractGenerator
@@ -96,6 +98,14 @@ class Connection(eqx.Module):
             mask = jax.random.uniform(key, (self.source.size, size)) < self.p
             w = jnp.where(mask, w, 0.0)
         return w
+
+    def rows(self, matrix: jax.Array | None, size: int) -> jax.Array:
+        """The dense `(source.size, size)` weights (0 where not connected), for any rule;
+        `matrix` is what `matrix` returned."""
+        if matrix is not None:
+            return matrix
+        w = jnp.broadcast_to(self.weight, (size,))
+        return w[None, :] if self.source.size == 1 else jnp.diag(w)
 
     def route(self, s: jax.Array, matrix: jax.Array | None, size: int) -> jax.Array:
         """Per-target input from the source output `s` (shape `(source.size,)`)."""

@@ -13,8 +13,9 @@ One loop iteration advances to the next event, the earliest of
 
 Between events the state follows the model's `dynamics`: with diffrax (adaptive step,
 `rtol`/`atol`) and a diffrax `Event` with an optimistix Newton root finder on the
-condition; or, for `LIF` and `ExpLIF`, with the closed-form membrane solution and a
-bracketed Newton search for the crossing (`closed_form`, chosen automatically).
+condition; or, for models that provide the `closed_form` hook (`LIF`, `ExpLIF`, or any
+model returning a `LeakyClosedForm`), with the closed-form membrane solution and a
+bracketed Newton search for the crossing (chosen automatically).
 
 Grid-sampled sources behave exactly as in the stepped engine (the same draws from the
 same seed): spikes of step k act at time k dt, a current is constant on
@@ -41,9 +42,11 @@ import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
 
+from ._deliver import deliver, overrides_input_spike
 from ._model import AbstractNeuronModel, phi1
+from ._precision import cast_floats, precision_scope
 from ._result import Result
-from ._simulate import ENGINES, make_result
+from ._simulate import ENGINES, make_result, plan_on_grid, recorded_names
 from ._stepped import bucket_steps
 
 NEWTON_ITERS = 24
@@ -106,8 +109,12 @@ def _bracketed_newton(f, fp, lo, hi, n_iter):
         fx = f(x)
         lo = jnp.where(fx < 0, x, lo)
         hi = jnp.where(fx >= 0, x, hi)
-        xn = x - fx / fp(x)
-        ok = jnp.isfinite(xn) & (xn >= lo) & (xn <= hi)
+        # A zero slope (no drive at all) must not put NaN into reverse-mode gradients
+        # through the branch that `where` discards.
+        fpx = fp(x)
+        flat = fpx == 0
+        xn = x - fx / jnp.where(flat, 1.0, fpx)
+        ok = ~flat & jnp.isfinite(xn) & (xn >= lo) & (xn <= hi)
         return jnp.where(ok, xn, 0.5 * (lo + hi)), lo, hi
 
     x, _, _ = jax.lax.fori_loop(0, n_iter, body, (hi, lo, hi))
@@ -124,10 +131,13 @@ def _quadratic_crossing(u0, b, theta, tau_m, horizon):
     b_safe = jnp.where(b == 0, 1.0, b)
     u0_safe = jnp.where(u0 == 0, 1.0, u0)
     denom = jnp.where(p + sq == 0, 1.0, p + sq)
+    # b = 0: x = theta / u0, written with its first-order term in b (zero here) so that
+    # the derivative with respect to b (the synaptic current) is right, not 0.
+    x0 = theta / u0_safe
     x = jnp.where(
         b > 0,
         (p + sq) / (2.0 * b_safe),
-        jnp.where(b < 0, 2.0 * theta / denom, theta / u0_safe),
+        jnp.where(b < 0, 2.0 * theta / denom, x0 - b * (x0 - x0 * x0) / u0_safe),
     )
     ok = (disc >= 0) & (x > jnp.exp(-horizon / tau_m)) & (x <= 1.0) & ((b != 0) | (u0 != 0))
     s = -tau_m * jnp.log(jnp.where(ok, x, 1.0))
@@ -181,6 +191,14 @@ def lif_crossing(u0, b, theta, tau_m, tau_s, horizon, n_iter: int = NEWTON_ITERS
 
     two_to_one = jnp.all(tau_m == 2.0 * tau_s)
     s = jax.lax.cond(two_to_one, quadratic, general)
+    # One Newton step at the root: the same value to rounding, and reverse-mode autodiff
+    # through it gives the implicit-function derivative -(df/dp) / f'(s) for every
+    # argument, whichever path found the root (the quadratic path alone would miss tau_s).
+    found = jnp.isfinite(s) & (s > 0)
+    s_at = jnp.where(found, s, 0.0)
+    slope = fp(s_at)
+    ok = found & (slope > 0)
+    s = jnp.where(ok, s_at - f(s_at) / jnp.where(ok, slope, 1.0), s)
     return jnp.where(f(jnp.zeros_like(u0)) >= 0, 0.0, s)
 
 
@@ -189,12 +207,10 @@ def lif_crossing(u0, b, theta, tau_m, tau_s, horizon, n_iter: int = NEWTON_ITERS
 # ---------------------------------------------------------------------------------------
 
 
-def _closed_form_kind(model) -> str | None:
-    """'LIF' or 'ExpLIF' when the model is exactly one of those classes."""
-    cls = type(model)
-    if cls.__module__ == "snnlab.neurons._lif" and cls.__name__ in ("LIF", "ExpLIF"):
-        return cls.__name__
-    return None
+def _has_closed_form(model) -> bool:
+    """Whether the model provides the closed-form hook (`AbstractNeuronModel.closed_form`)."""
+    y0 = model.init_state()
+    return model.closed_form(y0, {"I": jnp.zeros(y0.shape[0], y0.dtype)}) is not None
 
 
 def _is_exact_source(source) -> bool:
@@ -244,6 +260,7 @@ def simulate_event(
     closed_form: bool | None = None,
     solver: diffrax.AbstractSolver | None = None,
     max_steps: int = 4096,
+    auto_float64: bool = True,
 ) -> Result:
     """The event engine behind `snnlab.simulate(..., engine="event")`.
 
@@ -256,10 +273,15 @@ def simulate_event(
     - `recurrent`: a weight matrix `(size, size)`: a spike of neuron i delivers
       `recurrent[i, j]` to neuron j at once, through `input_jump` (the jump of the
       model's `input_state`: mV for delta synapses, pA for current synapses).
-    - `closed_form`: None (default) uses the closed-form membrane for `LIF` and
-      `ExpLIF` and diffrax otherwise; False forces diffrax; True requires the closed form.
+    - `closed_form`: None (default) uses the closed-form membrane where the model's
+      `closed_form` hook provides one (LIF, ExpLIF) and diffrax otherwise; False forces
+      diffrax; True requires the closed form.
     - `solver`: a diffrax solver (default `diffrax.Tsit5()`).
     - `max_steps`: bound on solver steps between two events.
+    - `auto_float64`: when a float32 run's solver fails (a state too steep for float32
+      to resolve), re-run it in float64 by itself, warn (`PrecisionWarning`) and mark the
+      result (`precision_fallback=True`, `precision="float64"`). False reports the
+      float32 failure instead (`solver_failed`).
 
     `max_spikes` (default `max(256, 64 * size)`) is the static size of the spike buffer.
     `method` is ignored (the solver is adaptive). Traces are sampled every `dt` ms.
@@ -272,6 +294,7 @@ def simulate_event(
             f"engine='event' needs a continuous-time model, got {type(model).__name__} "
             "(discrete-time models run with engine='stepped')."
         )
+    given_tol = (rtol, atol)
     default_tol = 1e-8 if jax.config.jax_enable_x64 else 1e-6
     rtol = _positive_tolerance("rtol", default_tol if rtol is None else rtol)
     atol = _positive_tolerance("atol", default_tol if atol is None else atol)
@@ -280,13 +303,13 @@ def simulate_event(
     n = model.size
     if max_spikes is None:
         max_spikes = max(256, 64 * n)
-    kind = _closed_form_kind(model)
+    available = _has_closed_form(model)
     if closed_form is None:
-        closed_form = kind is not None
-    elif closed_form and kind is None:
+        closed_form = available
+    elif closed_form and not available:
         raise ValueError(
-            f"closed_form=True: {type(model).__name__} has no closed form; only LIF and "
-            "ExpLIF do (leave closed_form=None)."
+            f"closed_form=True: {type(model).__name__} has no closed form (its closed_form() "
+            "hook returns None; LIF and ExpLIF provide one). Leave closed_form=None."
         )
     w_rec = None
     if recurrent is not None:
@@ -301,11 +324,23 @@ def simulate_event(
         if _is_exact_source(c.source):
             _check_sorted_times(c.source, i)
     exact = tuple(_is_exact_source(c.source) for c in connections)
+    for i, c in enumerate(connections):
+        if c.source.stateful:
+            raise ValueError(
+                f"inputs[{i}]: {type(c.source).__name__} has memory (it is advanced step by "
+                "step) and runs with engine='stepped' only."
+            )
     grid = bool(record) or not all(exact)
     n_samples = int(round(duration / dt))
-    names = tuple(model.state_names)
+    names = recorded_names(model)
     cols = tuple(names.index(r) for r in record)
     dtype = jnp.result_type(float)
+    # Grid sources are placed on the grid exactly, on the host (exact sources keep their
+    # own times).
+    planned, windows = plan_on_grid(connections, dt)
+    connections = tuple(
+        c if is_exact else p for c, p, is_exact in zip(connections, planned, exact, strict=True)
+    )
     out = _run_event(
         model,
         connections,
@@ -313,13 +348,14 @@ def simulate_event(
         jnp.asarray(dt, dtype),
         jnp.asarray(n_samples, jnp.int32),
         jax.random.PRNGKey(seed),
+        windows,
         _Static(
             n_buf=bucket_steps(n_samples) + 1,
             max_spikes=int(max_spikes),
             cols=cols,
             exact=exact,
             grid=grid,
-            closed_form=kind if closed_form else None,
+            closed_form=bool(closed_form),
             rtol=rtol,
             atol=atol,
             solver=solver if solver is not None else diffrax.Tsit5(),
@@ -327,6 +363,19 @@ def simulate_event(
         ),
     )
     out = jax.tree_util.tree_map(np.asarray, out)
+    if not bool(out.solver_ok) and out.rec.dtype == np.float32 and auto_float64:
+        return _rerun_in_float64(
+            float(out.t_stop),
+            (model, connections, duration, dt, seed, record, method, max_spikes),
+            dict(
+                rtol=given_tol[0],
+                atol=given_tol[1],
+                recurrent=recurrent,
+                closed_form=closed_form,
+                solver=solver,
+                max_steps=max_steps,
+            ),
+        )
     n_sp = int(out.n_spikes)
     t = np.arange(n_samples + 1, dtype=out.rec.dtype) * dt
     rec = out.rec[: n_samples + 1]
@@ -334,23 +383,31 @@ def simulate_event(
     finite = out.finite[: n_samples + 1]
     reached = t <= float(out.t_stop) + 1e-12 * max(1.0, duration)
     finite = finite | ~reached
+    failed = not bool(out.solver_ok)
     res = make_result(
-        t, spikes, rec, record, finite, model, dt, duration, engine="event", method=None
+        t,
+        spikes,
+        rec,
+        record,
+        finite,
+        model,
+        dt,
+        duration,
+        engine="event",
+        method=None,
+        failure_time=float(out.t_stop) if failed else None,
+        failure=f"the event engine's ODE solver failed near t = {float(out.t_stop):g} ms "
+        "(max_steps reached or the state diverged); try looser rtol/atol or a larger "
+        "max_steps. Later samples are NaN."
+        if failed
+        else None,
     )
-    if not bool(out.solver_ok):
-        warnings.warn(
-            f"the event engine's ODE solver failed near t = {float(out.t_stop):g} ms "
-            "(max_steps reached or the state diverged); try looser rtol/atol or a larger "
-            "max_steps. Later samples are NaN.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
     if bool(out.overflow):
         warnings.warn(
             f"max_spikes={max_spikes} reached: the run stopped at t = {float(out.t_stop):g} ms "
             f"(of {duration:g} ms); pass a larger max_spikes to simulate the rest.",
             MaxSpikesWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     res.spike_times = out.spike_times[:n_sp]
     res.spike_ids = out.spike_ids[:n_sp].astype(np.int64)
@@ -363,13 +420,32 @@ def simulate_event(
 ENGINES["event"] = simulate_event
 
 
+class PrecisionWarning(RuntimeWarning):
+    """A run could not be completed in float32 and was re-run in float64."""
+
+
+def _rerun_in_float64(t_fail: float, args, options) -> Result:
+    model, connections = cast_floats(args[:2], "float64")
+    with precision_scope("float64"):
+        res = simulate_event(model, connections, *args[2:], auto_float64=False, **options)
+    message = (
+        f"float32 could not resolve this event-based run (its solver failed near t = "
+        f"{t_fail:g} ms, a state changing too steeply for float32); it was re-run in "
+        "float64 (Result.precision_fallback)."
+    )
+    warnings.warn(message, PrecisionWarning, stacklevel=4)
+    res.messages.insert(0, message)
+    res.precision_fallback = True
+    return res
+
+
 class _Static(NamedTuple):
     n_buf: int
     max_spikes: int
     cols: tuple[int, ...]
     exact: tuple[bool, ...]
     grid: bool
-    closed_form: str | None
+    closed_form: bool
     rtol: float
     atol: float
     solver: diffrax.AbstractSolver
@@ -408,7 +484,7 @@ class _Loop(NamedTuple):
 
 
 @eqx.filter_jit
-def _run_event(model, connections, w_rec, dt, n_samples, key, static: _Static) -> _Output:
+def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _Static) -> _Output:
     global _trace_count
     _trace_count += 1
 
@@ -427,48 +503,72 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, static: _Static) -
     keys = jax.random.split(key, 2 * max(len(connections), 1))
     gen_keys = keys[0::2]
 
-    # Exact input spikes: one row of target jumps per spike, sorted by arrival time.
-    ex_times, ex_jumps = [], []
+    # A model with its own input_spike gets each spike through it (core/_deliver.py).
+    per_spike = overrides_input_spike(model)
+    offsets = np.cumsum([0] + [c.source.size for c in connections])
+
+    # Exact input spikes: one row of target weights per spike, sorted by arrival time.
+    ex_times, ex_rows, ex_counts, ex_from = [], [], [], []
     grid_conns = []
     for i, c in enumerate(connections):
         if static.exact[i]:
             src = c.source
-            if c.rule == "one_to_one":
-                w = jnp.broadcast_to(c.weight, (n,)).astype(fdtype)
-                mat = jnp.broadcast_to(w, (1, n)) if src.size == 1 else jnp.diag(w)
-            else:
-                mat = c.matrix(keys[2 * i + 1], n).astype(fdtype)
+            mat = c.rows(c.matrix(keys[2 * i + 1], n), n).astype(fdtype)
             valid = (src.counts > 0) & (src.times >= src.start) & (src.times < src.stop)
             ex_times.append(jnp.where(valid, src.times + c.delay, jnp.inf).astype(fdtype))
-            ex_jumps.append(src.counts[:, None].astype(fdtype) * mat[src.ids])
+            ex_rows.append(mat[src.ids])
+            ex_counts.append(jnp.asarray(src.counts).astype(fdtype))
+            ex_from.append(n + offsets[i] + jnp.asarray(src.ids))
         else:
             grid_conns.append((i, c))
     if ex_times:
         times = jnp.concatenate(ex_times)
         order = jnp.argsort(times, stable=True)
         ex_t = times[order]
-        ex_j = jnp.concatenate(ex_jumps)[order]
+        ex_r = jnp.concatenate(ex_rows)[order]
+        ex_c = jnp.concatenate(ex_counts)[order]
+        ex_f = jnp.concatenate(ex_from)[order]
     else:
         ex_t = jnp.full((1,), jnp.inf, fdtype)
-        ex_j = jnp.zeros((1, n), fdtype)
+        ex_r = jnp.zeros((1, n), fdtype)
+        ex_c = jnp.zeros((1,), fdtype)
+        ex_f = jnp.zeros((1,), jnp.int32)
+    ex_j = ex_c[:, None] * ex_r
     n_ex = ex_t.shape[0]
     ex_pos = jnp.arange(n_ex)
 
     grid_mats = [c.matrix(keys[2 * i + 1], n) for i, c in grid_conns]
-    grid_delay = [jnp.round(c.delay / dt).astype(jnp.int32) for _, c in grid_conns]
+    grid_spiking = [
+        (i, c, mat)
+        for (i, c), mat in zip(grid_conns, grid_mats, strict=True)
+        if c.source.output_kind() != "current"
+    ]
+    if per_spike and grid_spiking:
+        grid_from = jnp.concatenate(
+            [n + offsets[i] + jnp.arange(c.source.size) for i, c, _ in grid_spiking]
+        )
+        grid_rows = jnp.concatenate([c.rows(m, n).astype(fdtype) for _, c, m in grid_spiking])
 
     def grid_inputs(k):
         current = jnp.zeros(n, fdtype)
         jumps = jnp.zeros(n, fdtype)
-        for (i, c), mat, d in zip(grid_conns, grid_mats, grid_delay, strict=True):
+        counts = []
+        for (i, c), mat in zip(grid_conns, grid_mats, strict=True):
+            d, first, stop = windows[i]
             k_src = k - d
-            s = c.source.sample(jax.random.fold_in(gen_keys[i], k_src), k_src, dt)
-            contrib = c.route(s, mat, n).astype(fdtype)
+            key_k = jax.random.fold_in(gen_keys[i], k_src)
+            _, s = c.source.raw_advance(None, key_k, k_src, dt)
+            s = jnp.where((k_src >= first) & (k_src < stop) & (k_src >= 0), s, 0)
             if c.source.output_kind() == "current":
-                current = current + contrib
+                current = current + c.route(s, mat, n).astype(fdtype)
+            elif per_spike:
+                counts.append(s.astype(fdtype))
             else:
-                jumps = jumps + contrib
-        return current, jumps
+                jumps = jumps + c.route(s, mat, n).astype(fdtype)
+        if per_spike and grid_spiking:
+            counts = jnp.concatenate(counts)
+            return current, lambda y: deliver(model, y, grid_from, counts, grid_rows)
+        return current, lambda y: model.input_jump(y, jumps)
 
     def cond_values(t, y, current, armed, refr):
         c = model.spike_condition(t, y, {"I": current})
@@ -483,8 +583,14 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, static: _Static) -
     # ---- one segment [t, t1]: returns (t_new, y_new, event?, ok) ---------------------
 
     def segment_diffrax(s: _Loop, t1, refr):
+        # The solver runs in local time tau = t - s.t, from 0: at t = 300 ms float32 cannot
+        # tell times closer than 3e-5 ms apart, but a steep upswing (Izhikevich FS, HH,
+        # AdEx) needs smaller steps than that; near 0 they are representable.
+        def local_field(t, y, args):
+            return vector_field(s.t + t, y, args)
+
         def cond_fn(t, y, args, **kwargs):
-            return jnp.max(cond_values(t, y, s.current, s.armed, refr)[1])
+            return jnp.max(cond_values(s.t + t, y, s.current, s.armed, refr)[1])
 
         # Newton stops when two iterates (times) agree and |condition| < atol. In float32
         # the condition (e.g. V - V_th in mV, rising ~100 mV/ms) is only resolved to
@@ -492,10 +598,10 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, static: _Static) -
         eps = float(jnp.finfo(fdtype).eps)
         root = optx.Newton(rtol=max(static.rtol, 64 * eps), atol=max(static.atol, 8 * eps**0.5))
         sol = diffrax.diffeqsolve(
-            diffrax.ODETerm(vector_field),
+            diffrax.ODETerm(local_field),
             static.solver,
-            t0=s.t,
-            t1=t1,
+            t0=jnp.zeros_like(s.t),
+            t1=t1 - s.t,
             dt0=None,
             y0=s.y,
             args=(s.current, refr),
@@ -507,24 +613,25 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, static: _Static) -
         )
         event = sol.result == diffrax.RESULTS.event_occurred
         ok = event | (sol.result == diffrax.RESULTS.successful)
-        return sol.ts[-1], sol.ys[-1], event, ok
+        return s.t + sol.ts[-1], sol.ys[-1], event, ok
 
     def segment_closed(s: _Loop, t1, refr):
-        v_inf, b, tau_m, tau_s = _lif_terms(model, static.closed_form, s.y, s.current)
+        form = model.closed_form(s.y, {"I": s.current})
+        col, v_inf, b, tau_m, tau_s = form.v_col, form.v_inf, form.b, form.tau_m, form.tau_s
         horizon = t1 - s.t
-        theta = model.V_th - v_inf
-        cross = lif_crossing(s.y[:, 0] - v_inf, b, theta, tau_m, tau_s, horizon)
+        theta = form.v_th - v_inf
+        cross = lif_crossing(s.y[:, col] - v_inf, b, theta, tau_m, tau_s, horizon)
         cross = jnp.where(s.armed & ~refr, cross, jnp.inf)
         s_min = jnp.min(cross)
         event = s_min <= horizon
         h = jnp.where(event, s_min, horizon)
-        v = v_inf + lif_u(s.y[:, 0] - v_inf, b, h, tau_m, tau_s)
-        v = jnp.where(refr, s.y[:, 0], v)
+        v = v_inf + lif_u(s.y[:, col] - v_inf, b, h, tau_m, tau_s)
+        v = jnp.where(refr, s.y[:, col], v)
         # The crossing neurons sit exactly on the threshold.
-        v = jnp.where(event & (cross <= s_min), model.V_th, v)
-        y = s.y.at[:, 0].set(v)
-        if static.closed_form == "ExpLIF":
-            y = y.at[:, 1].set(s.y[:, 1] * jnp.exp(-h / tau_s))
+        v = jnp.where(event & (cross <= s_min), jnp.broadcast_to(form.v_th, v.shape), v)
+        y = s.y.at[:, col].set(v)
+        for c in form.decay_cols:
+            y = y.at[:, c].set(s.y[:, c] * jnp.exp(-h / tau_s))
         return s.t + h, y, event, jnp.asarray(True)
 
     segment = segment_closed if static.closed_form else segment_diffrax
@@ -542,7 +649,9 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, static: _Static) -
         y = model.reset_spiked(s.y, mask)
         ref_until = jnp.where(mask, t + t_ref, s.ref_until)
         if w_rec is not None:
-            y = jump(y, mask.astype(fdtype) @ w_rec.astype(fdtype), ref_until > t)
+            w = w_rec.astype(fdtype)
+            pre = jnp.arange(n)
+            y = jump(y, lambda y: deliver(model, y, pre, mask.astype(fdtype), w), ref_until > t)
         c = model.spike_condition(t, y, {"I": s.current})
         armed = jnp.where(mask, c < -hyst, s.armed)
         new = s._replace(
@@ -563,9 +672,9 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, static: _Static) -
 
     # ---- boundaries: samples, inputs, refractory ends --------------------------------
 
-    def jump(y, weight_sum, refr):
+    def jump(y, receive, refr):
         # A refractory neuron's clamped states ignore input (as in the stepped engine).
-        y_new = model.input_jump(y, weight_sum)
+        y_new = receive(y)
         return jnp.where(refr[:, None] & clamp[None, :], y, y_new)
 
     def at_boundary(s: _Loop, t, refr_before) -> _Loop:
@@ -578,12 +687,17 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, static: _Static) -
             current = jnp.where(on_grid, cur_k, current)
             y = jnp.where(on_grid, jump(y, jump_k, refr), y)
         due = (ex_pos >= s.head) & (ex_t <= t)
-        y = jump(y, due.astype(fdtype) @ ex_j, refr)
+        if per_spike:
+            due_counts = jnp.where(due, ex_c, 0.0)
+            y = jump(y, lambda y: deliver(model, y, ex_f, due_counts, ex_r), refr)
+        else:
+            y = jump(y, lambda y: model.input_jump(y, due.astype(fdtype) @ ex_j), refr)
         head = s.head + jnp.sum(due, dtype=jnp.int32)
         if static.grid:
             # Samples are right-continuous: taken after the jumps at their time.
             idx = jnp.clip(k, 0, static.n_buf - 1)
-            rec = rec.at[idx].set(jnp.where(on_grid, y[:, jnp.array(static.cols)], rec[idx]))
+            obs = model.observe(y)[:, jnp.array(static.cols, dtype=jnp.int32)]
+            rec = rec.at[idx].set(jnp.where(on_grid, obs, rec[idx]))
             finite = finite.at[idx].set(jnp.where(on_grid, jnp.all(jnp.isfinite(y)), finite[idx]))
             k = jnp.where(on_grid, k + 1, k)
         ended = refr_before & ~refr
@@ -672,11 +786,3 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, static: _Static) -
         solver_ok=final.solver_ok,
         t_stop=final.t,
     )
-
-
-def _lif_terms(model, kind, y, current):
-    """V_inf (mV), b = R I_syn (mV), tau_m, tau_s (ms) of LIF / ExpLIF for the closed form."""
-    v_inf = model.V_rest + model.R * (model.I_e + current)
-    if kind == "ExpLIF":
-        return v_inf, model.R * y[:, 1], model.tau, model.tau_syn
-    return v_inf, jnp.zeros_like(y[:, 0]), model.tau, 2.0 * model.tau

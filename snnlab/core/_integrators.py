@@ -2,7 +2,11 @@
 
 Each advances a model's state by one grid step `dt` (ms) with the external input
 held constant over the step. "rkf45" is adaptive *inside* the step: diffrax solves
-[t, t + dt] with the Runge-Kutta-Fehlberg 4(5) pair and a PID step-size controller.
+[t, t + dt] with the Runge-Kutta-Fehlberg 4(5) pair and a PID step-size controller,
+taking as many sub-steps as the tolerances need, up to `RKF45_MAX_SUBSTEPS` per grid
+step. A step that does not reach its end is a failure: `STEPPERS` report it (the
+stepped engine marks the run), and the plain `INTEGRATORS` return NaN for it, never
+the state of an unfinished step.
 """
 
 from __future__ import annotations
@@ -11,14 +15,21 @@ from collections.abc import Callable
 from typing import ClassVar
 
 import diffrax
+import jax.numpy as jnp
 import numpy as np
+from jax import Array
 
 from ._model import AbstractNeuronModel
 from ._typing import Args, State
 
 RKF45_RTOL = 1e-6
+"""Relative tolerance of each rkf45 sub-step (of the state's own units)."""
 RKF45_ATOL = 1e-6
-RKF45_MAX_SUBSTEPS = 64
+"""Absolute tolerance of each rkf45 sub-step (mV for V, unitless for gates)."""
+RKF45_MAX_SUBSTEPS = 4096
+"""Bound on the adaptive sub-steps of one rkf45 grid step. HH at dt = 10 ms needs a few
+hundred; a step that would need more is reported as failed (it is a stiff or broken
+model, not a slow one)."""
 
 _rkf45_tableau = diffrax.ButcherTableau(
     c=np.array([1 / 4, 3 / 8, 12 / 13, 1.0, 1 / 2]),
@@ -73,8 +84,13 @@ def rk4(model: AbstractNeuronModel, t, y: State, args: Args, dt) -> State:
     return y + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
 
 
-def rkf45(model: AbstractNeuronModel, t, y: State, args: Args, dt) -> State:
-    """Adaptive RKF45 over one grid step (rtol = atol = 1e-6, at most 64 sub-steps)."""
+def rkf45_checked(model: AbstractNeuronModel, t, y: State, args: Args, dt) -> tuple[State, Array]:
+    """Adaptive RKF45 over one grid step `dt` (ms), with its outcome.
+
+    **Returns:** `(y_new, ok)`: `ok` is False when the solver did not reach `t + dt` (more
+    than `RKF45_MAX_SUBSTEPS` sub-steps, or a non-finite vector field); `y_new` is then
+    NaN, never the state of the unfinished step.
+    """
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(lambda tt, yy, aa: model.dynamics(tt, yy, aa)),
         RKF45(),
@@ -88,7 +104,33 @@ def rkf45(model: AbstractNeuronModel, t, y: State, args: Args, dt) -> State:
         max_steps=RKF45_MAX_SUBSTEPS,
         throw=False,
     )
-    return sol.ys[0]
+    ok = sol.result == diffrax.RESULTS.successful
+    y_new = jnp.where(ok, sol.ys[0], jnp.nan)
+    return y_new, ok
+
+
+def rkf45(model: AbstractNeuronModel, t, y: State, args: Args, dt) -> State:
+    """Adaptive RKF45 over one grid step (rtol = atol = 1e-6, at most `RKF45_MAX_SUBSTEPS`
+    sub-steps); NaN where the step could not be completed."""
+    return rkf45_checked(model, t, y, args, dt)[0]
+
+
+def _always_ok(integrate):
+    def stepper(model, t, y, args, dt):
+        return integrate(model, t, y, args, dt), jnp.asarray(True)
+
+    stepper.__doc__ = f"`{integrate.__name__}` with its outcome (a fixed step always completes)."
+    return stepper
 
 
 INTEGRATORS = {"euler": euler, "exp_euler": exp_euler, "rk4": rk4, "rkf45": rkf45}
+"""Method name -> `f(model, t, y, args, dt) -> y_new`: one grid step (NaN if it failed)."""
+
+STEPPERS = {
+    "euler": _always_ok(euler),
+    "exp_euler": _always_ok(exp_euler),
+    "rk4": _always_ok(rk4),
+    "rkf45": rkf45_checked,
+}
+"""Method name -> `f(model, t, y, args, dt) -> (y_new, ok)`: one grid step and whether it
+reached its end (`ok`, a bool scalar); what the stepped engine uses."""

@@ -10,7 +10,8 @@ leaves (never static fields), so a new parameter value never retraces.
 
 from __future__ import annotations
 
-from typing import ClassVar
+import abc
+from typing import ClassVar, NamedTuple
 
 import equinox as eqx
 import jax
@@ -21,6 +22,30 @@ from ._param import check_parameters, param_specs
 from ._typing import Args, Index, PerNeuron, SpikeMask, State
 
 METHODS = ("euler", "exp_euler", "rk4", "rkf45")
+
+
+class LeakyClosedForm(NamedTuple):
+    """A membrane with an exact solution between events, for the event engine's fast path.
+
+    Between events, with s the time since the segment start (ms),
+
+        tau_m dV/ds = V_inf - V + b exp(-s / tau_s),
+
+    and a spike is V reaching `v_th` from below. State columns in `decay_cols` decay as
+    exp(-s / tau_s) (a synaptic current), all others but `v_col` stay constant.
+
+    **Fields:** `v_col` (int, the column of V), `v_inf` (mV, per neuron), `b` (mV: the
+    synaptic drive R I_syn at s = 0), `tau_m`, `tau_s` (ms), `v_th` (mV), `decay_cols`
+    (tuple of ints).
+    """
+
+    v_col: int
+    v_inf: jax.Array
+    b: jax.Array
+    tau_m: jax.Array
+    tau_s: jax.Array
+    v_th: jax.Array
+    decay_cols: tuple[int, ...] = ()
 
 
 class AbstractNeuronModel(eqx.Module):
@@ -36,8 +61,10 @@ class AbstractNeuronModel(eqx.Module):
       "euler", "exp_euler", "rk4", "rkf45" (static).
 
     Subclasses declare their parameters with `snnlab.core.parameter` and implement the
-    abstract methods below. `args` passed to `dynamics` and `spike_condition` holds
-    `"I"`: the external input current per neuron in pA (0 when absent).
+    abstract methods below (`state_names`, `init_state`, `dynamics`, `spike_condition`,
+    `reset_spiked`): a class missing one cannot be instantiated (`TypeError` naming it).
+    `args` passed to `dynamics` and `spike_condition` holds `"I"`: the external input
+    current per neuron in pA (0 when absent).
     """
 
     size: eqx.AbstractVar[int]
@@ -67,30 +94,31 @@ class AbstractNeuronModel(eqx.Module):
     # ---- the event-model interface -------------------------------------------------
 
     @property
+    @abc.abstractmethod
     def state_names(self) -> tuple[str, ...]:
-        """Names of the state columns, e.g. `("V",)` or `("V", "I_syn")`."""
-        raise NotImplementedError
+        """Names of the state columns, e.g. `("V",)` or `("V", "I_syn")` (a class attribute
+        in the built-in models)."""
 
     @property
     def state_units(self) -> tuple[str, ...]:
         """Unit of each state column, aligned with `state_names`."""
         return ("",) * len(self.state_names)
 
+    @abc.abstractmethod
     def init_state(self, n_neurons: int | None = None) -> State:
         """The initial state, shape `(n_neurons, S)` (`n_neurons` defaults to `size`)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def dynamics(self, t: float, y: State, args: Args) -> State:
         """dy/dt at time `t` (ms) for state `y`; same shape as `y`, units per ms."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def spike_condition(self, t: float, y: State, args: Args) -> PerNeuron:
         """A function of the state that crosses zero from below when a neuron spikes."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def reset_spiked(self, y: State, spiked_mask: SpikeMask) -> State:
         """The state right after the neurons in `spiked_mask` spiked."""
-        raise NotImplementedError
 
     def input_spike(
         self,
@@ -112,8 +140,36 @@ class AbstractNeuronModel(eqx.Module):
         return self.input_jump(y, dense)
 
     def observe(self, y: State) -> State:
-        """Readout channels, shape `(neurons, channels)`; the state itself by default."""
+        """Readout channels, shape `(neurons, channels)`; the state itself by default.
+
+        Both engines record these (named by `observe_names`), not the raw state, so a model
+        whose state is a transformed variable can show the physical one.
+        """
         return y
+
+    @property
+    def observe_names(self) -> tuple[str, ...]:
+        """Names of the `observe` channels (what `Result[...]` and `record=` accept);
+        `state_names` by default. A model overriding `observe` should override this too
+        (otherwise its channels take the state names when there are as many, else
+        "obs0", "obs1", ...)."""
+        if type(self).observe is AbstractNeuronModel.observe:
+            return tuple(self.state_names)
+        n_obs = jax.eval_shape(self.observe, jax.eval_shape(self.init_state)).shape[1]
+        if n_obs == len(self.state_names):  # e.g. a wrapper delegating to its model
+            return tuple(self.state_names)
+        return tuple(f"obs{i}" for i in range(n_obs))
+
+    def closed_form(self, y: State, args: Args) -> LeakyClosedForm | None:
+        """The exact membrane solution between events at state `y`, or None (the default:
+        the event engine then integrates `dynamics` with diffrax).
+
+        Whether it returns None must not depend on the values of `y` or the parameters
+        (it decides the engine's code path). LIF and ExpLIF provide it; a subclass that
+        changes their `dynamics` gets None unless it provides its own.
+        """
+        del y, args
+        return None
 
     def __call__(self, t, y, args):
         return self.dynamics(t, y, args)
@@ -183,26 +239,26 @@ class AbstractStepwiseModel(eqx.Module):
     size: eqx.AbstractVar[int]
 
     @property
+    @abc.abstractmethod
     def state_names(self) -> tuple[str, ...]:
         """Names that `record_state` returns, e.g. `("V",)`."""
-        raise NotImplementedError
 
     @property
     def state_units(self) -> tuple[str, ...]:
         """Unit of each recorded variable, aligned with `state_names`."""
         return ("",) * len(self.state_names)
 
+    @abc.abstractmethod
     def init_state(self, n_neurons: int | None = None):
         """The initial state pytree."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def step(self, state, x: PerNeuron):
         """One step: `(state, x) -> (state, spikes)`, spikes of shape `(size,)`."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def record_state(self, state) -> jax.Array:
         """The recorded variables, shape `(size, len(state_names))`."""
-        raise NotImplementedError
 
     @classmethod
     def parameter_specs(cls):

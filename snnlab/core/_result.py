@@ -8,6 +8,44 @@ from pathlib import Path
 import numpy as np
 
 
+@dataclasses.dataclass(frozen=True)
+class SimState:
+    """Where a run ended: everything needed to continue it.
+
+    Pass it as `simulate(..., initial_state=res.final_state)` to continue the run; with the
+    same model structure, inputs, `dt` and `seed`, runs cut into chunks equal one long run
+    bit for bit. Parameter values may change between chunks (Live mode).
+
+    **Attributes:**
+
+    - `engine`: the engine that made it ("stepped").
+    - `model`: the model's class name; `size` its number of neurons.
+    - `dt`: the step in ms; `step`: the global index of the last sample, at `t` ms.
+    - `carry`: the engine's full loop state as numpy arrays: for continuous-time models
+      `(y, refractory, condition, current, generators, spiked)`; for discrete-time models
+      `(state, generators, spiked)`.
+    """
+
+    engine: str
+    model: str
+    size: int
+    dt: float
+    step: int
+    t: float
+    carry: tuple
+
+    @property
+    def y(self):
+        """The model state at `t`: `(N, S)` for continuous-time models (columns as
+        `state_names`), the state pytree for discrete-time ones."""
+        return self.carry[0]
+
+    @property
+    def refractory(self) -> np.ndarray | None:
+        """Steps of refractory period left per neuron (continuous-time models), int."""
+        return self.carry[1] if len(self.carry) == 6 else None
+
+
 @dataclasses.dataclass
 class Result:
     """What `snnlab.simulate` returns.
@@ -24,6 +62,14 @@ class Result:
     - `diverged`: True when a state became NaN or inf; `first_bad_time` says when (ms).
     - `engine`, `method`: how it was computed.
     - `hit_max_spikes`: True when an event engine stopped at its spike bound.
+    - `solver_failed`: True when an integrator could not complete a step (samples from
+      `failure_time`, in ms, on are NaN).
+    - `messages`: the text of every warning the run issued (for apps to show).
+    - `precision`: "float32" or "float64", what the run computed in;
+      `precision_fallback`: True when the event engine re-ran a failed float32 run in
+      float64 by itself (it warns and says so in `messages`).
+    - `final_state`: a `SimState` at the last sample, to continue from with
+      `simulate(..., initial_state=res.final_state)` (stepped engine; None otherwise).
     """
 
     t: np.ndarray
@@ -39,6 +85,17 @@ class Result:
     engine: str = "stepped"
     method: str | None = None
     hit_max_spikes: bool = False
+    solver_failed: bool = False
+    failure_time: float | None = None
+    messages: list[str] = dataclasses.field(default_factory=list)
+    final_state: SimState | None = None
+    precision: str = "float32"
+    precision_fallback: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when the run completed without divergence, solver failure or spike overflow."""
+        return not (self.diverged or self.solver_failed or self.hit_max_spikes)
 
     @property
     def state_names(self) -> tuple[str, ...]:
@@ -112,5 +169,5 @@ class Result:
         return (
             f"Result(engine={self.engine!r}, method={self.method!r}, T={len(self.t)}, "
             f"N={self.n_neurons}, spikes={len(self.spike_times)}, recorded={self.state_names}, "
-            f"diverged={self.diverged})"
+            f"diverged={self.diverged}, solver_failed={self.solver_failed})"
         )

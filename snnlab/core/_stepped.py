@@ -15,6 +15,12 @@ run of n steps has n + 1 samples.
 
 The number of steps is the only static value besides the model's structure; it is
 rounded up to a bucket so that moving a duration slider reuses compiled code.
+
+A run may continue another: `init` is the engine's full carry at the last sample of the
+previous run (the state, refractory counters, the condition value used to detect the
+next crossing, the current of the next window, generator memory, the last spikes) and
+`k0` its global step index; time and inputs use global steps, so a run cut into chunks
+gives the same numbers, bit for bit, as one long run.
 """
 
 from __future__ import annotations
@@ -24,9 +30,11 @@ import math
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ._connection import Connection
-from ._integrators import INTEGRATORS
+from ._deliver import deliver, overrides_input_spike
+from ._integrators import STEPPERS
 from ._model import AbstractNeuronModel, AbstractStepwiseModel
 
 _trace_count = 0
@@ -54,8 +62,21 @@ def run_stepped(
     seed: jax.Array,
     method: str,
     record_cols: tuple[int, ...],
+    windows: tuple,
+    n_valid: jax.Array,
+    k0: jax.Array,
+    init=None,
 ):
-    """Simulate `n_steps` steps: recorded (n+1, N, R), spikes (n+1, N), first bad sample (or -1)."""
+    """Simulate `n_steps` steps (of which the first `n_valid` are wanted) from global step
+    `k0`, from the model's initial state or from `init` (a carry returned before).
+
+    `windows` holds, per connection, `(delay_steps, start_step, stop_step)` from the
+    source's `on_grid` (exact, computed on the host: `snnlab.core.plan_on_grid`).
+
+    **Returns:** recorded `(n+1, N, R)`, spikes `(n+1, N)`, the first non-finite sample
+    (or -1), the first sample whose step the integrator could not complete (or -1), and
+    the carry at sample `n_valid` (to continue from).
+    """
     global _trace_count
     _trace_count += 1
 
@@ -64,54 +85,89 @@ def run_stepped(
     keys = jax.random.split(key, 3 * max(len(connections), 1))
     gen_keys = keys[0::3]
     matrices = [c.matrix(keys[3 * i + 1], n) for i, c in enumerate(connections)]
-    delay_steps = [jnp.round(c.delay / dt).astype(jnp.int32) for c in connections]
     float_dtype = dt.dtype
+
+    # A model with its own input_spike gets each channel's spikes through it (see
+    # core/_deliver.py); the others one summed jump per step.
+    per_spike = not isinstance(model, AbstractStepwiseModel) and overrides_input_spike(model)
+    spike_conns = [i for i, c in enumerate(connections) if c.source.output_kind() != "current"]
+    if per_spike and spike_conns:
+        offsets = np.cumsum([0] + [c.source.size for c in connections])
+        spike_from = jnp.concatenate(
+            [n + offsets[i] + jnp.arange(connections[i].source.size) for i in spike_conns]
+        )
+        spike_rows = jnp.concatenate(
+            [connections[i].rows(matrices[i], n).astype(float_dtype) for i in spike_conns]
+        )
 
     def inputs_at(carries, k):
         current = jnp.zeros(n, float_dtype)
         spikes_in = jnp.zeros(n, float_dtype)
+        counts = []
         new_carries = []
         for i, c in enumerate(connections):
-            k_src = k - delay_steps[i]
+            delay, first, stop = windows[i]
+            k_src = k - delay
             key_k = jax.random.fold_in(gen_keys[i], k_src) if c.source.random else gen_keys[i]
-            carry, s = c.source.advance(carries[i], key_k, k_src, dt)
+            carry, s = c.source.raw_advance(carries[i], key_k, k_src, dt)
+            s = jnp.where((k_src >= first) & (k_src < stop) & (k_src >= 0), s, 0)
             new_carries.append(carry)
-            contrib = c.route(s, matrices[i], n)
             if c.source.output_kind() == "current":
-                current = current + contrib
+                current = current + c.route(s, matrices[i], n)
+            elif per_spike:
+                counts.append(s.astype(float_dtype))
             else:
-                spikes_in = spikes_in + contrib
-        return tuple(new_carries), current, spikes_in
+                spikes_in = spikes_in + c.route(s, matrices[i], n)
+        return tuple(new_carries), current, (jnp.concatenate(counts) if counts else spikes_in)
+
+    def receive(y, spikes_in):
+        if per_spike and spike_conns:
+            return deliver(model, y, spike_from, spikes_in, spike_rows)
+        return model.input_jump(y, spikes_in)
 
     carries0 = tuple(c.source.init_carry(keys[3 * i + 2], dt) for i, c in enumerate(connections))
-
-    if isinstance(model, AbstractStepwiseModel):
-        return _scan_stepwise(model, inputs_at, carries0, n_steps, record_cols)
-    return _scan_continuous(model, inputs_at, carries0, n_steps, dt, method, record_cols)
+    scan = _scan_stepwise if isinstance(model, AbstractStepwiseModel) else _scan_continuous
+    return scan(
+        model, inputs_at, receive, carries0, n_steps, dt, method, record_cols, n_valid, k0, init
+    )
 
 
 def _scan_continuous(
-    model: AbstractNeuronModel, inputs_at, carries0, n_steps, dt, method, record_cols
+    model: AbstractNeuronModel,
+    inputs_at,
+    receive,
+    carries0,
+    n_steps,
+    dt,
+    method,
+    record_cols,
+    n_valid,
+    k0,
+    init,
 ):
     n = model.size
-    integrate = INTEGRATORS[method]
+    integrate = STEPPERS[method]
     names = model.state_names
     clamp = jnp.array([name in model.refractory_clamped for name in names])
     ref_steps = jnp.broadcast_to(jnp.round(model.refractory_period() / dt), (n,)).astype(jnp.int32)
     cols = jnp.array(record_cols, dtype=jnp.int32)
 
+    def emit(carry):
+        # The sample at step k: the state and the spikes of the step that ended there.
+        y, *_, spiked_prev = carry[0]
+        return model.observe(y)[:, cols], spiked_prev
+
     def step(carry, k):
-        # Iteration k emits the sample at t = k dt (the state and the spikes of the step
-        # that ended there), then advances: n + 1 iterations give n + 1 samples without
-        # copying the record to prepend the initial state.
-        y, refractory, c_prev, current, gen, spiked_prev, first_bad = carry
-        out = (y[:, cols], spiked_prev)
-        t = k * dt
+        state, first_bad, first_fail = carry
+        y, refractory, c_prev, current, gen, spiked_prev = state
+        kg = k0 + k
+        t = kg * dt
         held = refractory > 0
-        y_new = integrate(model, t, y, {"I": current}, dt)
-        gen, next_current, spikes_in = inputs_at(gen, k + 1)
+        y_new, ok = integrate(model, t, y, {"I": current}, dt)
+        first_fail = jnp.where((first_fail < 0) & ~ok, k + 1, first_fail).astype(jnp.int32)
+        gen, next_current, spikes_in = inputs_at(gen, kg + 1)
         args = {"I": next_current}
-        y_new = model.input_jump(y_new, spikes_in)
+        y_new = receive(y_new, spikes_in)
         y_new = jnp.where(held[:, None] & clamp[None, :], y, y_new)
         c = model.spike_condition(t + dt, y_new, args)
         spiked = (c >= 0) & (c_prev < 0) & ~held
@@ -120,22 +176,44 @@ def _scan_continuous(
         y_new = model.reset_spiked(y_new, spiked)
         refractory = jnp.where(spiked, ref_steps, jnp.maximum(refractory - 1, 0))
         c_prev = model.spike_condition(t + dt, y_new, args)
-        carry = (y_new, refractory, c_prev, next_current, gen, spiked, first_bad)
-        return carry, out
+        state = (y_new, refractory, c_prev, next_current, gen, spiked)
+        return state, first_bad, first_fail
 
-    gen0, current0, spikes0 = inputs_at(carries0, jnp.asarray(0))
-    y0 = model.input_jump(model.init_state(), spikes0)
-    init = (
-        y0,
-        jnp.zeros(n, jnp.int32),
-        jnp.full(n, -1.0, y0.dtype),
-        current0,
-        gen0,
-        jnp.zeros(n, bool),
-        _first_bad(jnp.asarray(-1), y0, 0),
-    )
-    final, (rec, spikes) = jax.lax.scan(step, init, jnp.arange(n_steps + 1))
-    return rec, spikes, final[-1]
+    if init is None:
+        gen0, current0, spikes0 = inputs_at(carries0, k0)
+        y0 = receive(model.init_state(), spikes0)
+        init = (
+            y0,
+            jnp.zeros(n, jnp.int32),
+            jnp.full(n, -1.0, y0.dtype),
+            current0,
+            gen0,
+            jnp.zeros(n, bool),
+        )
+    carry0 = (init, _first_bad(jnp.asarray(-1), init[0], 0), jnp.asarray(-1, jnp.int32))
+    final, (rec, spikes) = _loop(step, emit, carry0, n_valid, n_steps + 1)
+    state, first_bad, first_fail = final
+    return rec, spikes, first_bad, first_fail, state
+
+
+def _loop(step, emit, carry0, n_valid, n_buf):
+    """Steps 0 .. n_valid - 1, each emitting its sample before it advances, then the
+    sample n_valid: outputs in buffers of `n_buf` (static) rows, rows past n_valid unset,
+    and the carry at sample n_valid (to continue from). A loop with a traced trip count
+    keeps the final state exact without recompiling for each duration and without a
+    per-step copy of the state."""
+    shapes = jax.eval_shape(emit, carry0)
+    bufs = jax.tree_util.tree_map(lambda a: jnp.zeros((n_buf, *a.shape), a.dtype), shapes)
+
+    def put(bufs, k, out):
+        return jax.tree_util.tree_map(lambda b, o: b.at[k].set(o), bufs, out)
+
+    def body(k, loop_carry):
+        carry, bufs = loop_carry
+        return step(carry, k), put(bufs, k, emit(carry))
+
+    carry, bufs = jax.lax.fori_loop(0, n_valid, body, (carry0, bufs))
+    return carry, put(bufs, n_valid, emit(carry))
 
 
 def _first_bad(first_bad, y, k):
@@ -144,19 +222,35 @@ def _first_bad(first_bad, y, k):
     return jnp.where((first_bad < 0) & bad, k, first_bad).astype(jnp.int32)
 
 
-def _scan_stepwise(model: AbstractStepwiseModel, inputs_at, carries0, n_steps, record_cols):
+def _scan_stepwise(
+    model: AbstractStepwiseModel,
+    inputs_at,
+    receive,
+    carries0,
+    n_steps,
+    dt,
+    method,
+    record_cols,
+    n_valid,
+    k0,
+    init,
+):
+    del dt, method, receive
     cols = jnp.array(record_cols, dtype=jnp.int32)
 
-    def step(carry, k):
-        state, gen, spiked_prev, first_bad = carry
-        out = (model.record_state(state)[:, cols], spiked_prev)
-        gen, current, spikes_in = inputs_at(gen, k)
-        state, spiked = model.step(state, current + spikes_in)
-        first_bad = _first_bad(first_bad, model.record_state(state), k + 1)
-        return (state, gen, spiked.astype(bool), first_bad), out
+    def emit(carry):
+        neuron, _, spiked_prev = carry[0]
+        return model.record_state(neuron)[:, cols], spiked_prev
 
-    state0 = model.init_state()
-    first0 = _first_bad(jnp.asarray(-1), model.record_state(state0), 0)
-    init = (state0, carries0, jnp.zeros(model.size, bool), first0)
-    final, (rec, spikes) = jax.lax.scan(step, init, jnp.arange(n_steps + 1))
-    return rec, spikes, final[-1]
+    def step(carry, k):
+        (neuron, gen, _), first_bad = carry
+        gen, current, spikes_in = inputs_at(gen, k0 + k)
+        neuron, spiked = model.step(neuron, current + spikes_in)
+        first_bad = _first_bad(first_bad, model.record_state(neuron), k + 1)
+        return (neuron, gen, spiked.astype(bool)), first_bad
+
+    if init is None:
+        init = (model.init_state(), carries0, jnp.zeros(model.size, bool))
+    first0 = _first_bad(jnp.asarray(-1), model.record_state(init[0]), 0)
+    (saved, first_bad), (rec, spikes) = _loop(step, emit, (init, first0), n_valid, n_steps + 1)
+    return rec, spikes, first_bad, jnp.asarray(-1, jnp.int32), saved

@@ -24,6 +24,24 @@ with f^-/f^+ the vector field before and after the jump. Weights enter only thro
 additive jumps of I, so dL/dW_in[j] and dL/dW_rec[n] collect lambda_I at the input and
 spike times. The time of an input spike of input j gets
 dL/dt_j = -sum_m W_in[j, m] (lambda_V[m] / tau_mem - lambda_I[m] / tau_syn).
+
+Parameters p = (tau_mem, tau_syn, v_th, v_leak, v_reset). Perturbing p moves the
+trajectory through three routes, each closed by the same adjoint:
+
+1. the flow: on a segment from an event at t_k (state x_k^+) to the next at t_{k+1},
+   x(t_{k+1}^-) = Phi(x_k^+, t_{k+1} - t_k; p), so dL/dp collects
+   lambda(t_{k+1}^-) . dPhi/dp (the integral of lambda . df/dp over the segment).
+   Phi is `lif_flow`, a closed form, so this term is exact: its vector-Jacobian
+   product is taken by autodiff of the closed form, not by quadrature. The first
+   segment starts from x(0) = (v_leak, 0), which adds lambda_V(0) to dL/dv_leak.
+2. the threshold: the spike time solves V_n(t_s; p) = v_th, so
+   delta t_s = -(delta V_n^- - delta v_th) / Vdot_n^-, and the same algebra that gives
+   lambda_V[n]^- above gives dL/dv_th += (dL/dt_s - Q) / Vdot_n^- = -lambda_V[n]^-.
+3. the reset: V_n^+ = v_reset, so dL/dv_reset += lambda_V[n]^+.
+
+The spike times' dependence on each parameter through the pre-spike state is the
+lambda_V[n]^- jump itself, so nothing else is needed. Unused output slots hold t_max,
+whose gradient is their summed cotangent.
 """
 
 from __future__ import annotations
@@ -132,6 +150,8 @@ class _Residual(NamedTuple):
     idx: jax.Array  # the input position (kind 0) or the neuron (kind 1)
     slot: jax.Array  # the spike's slot in the output (kind 1)
     i_minus: jax.Array  # I of the spiking neuron just before its spike
+    v_plus: jax.Array  # V of every neuron just after the event
+    i_plus: jax.Array  # I of every neuron just after the event
 
 
 def _forward(w_in, w_rec, input_times, input_idx, params, t_max, max_spikes, first_only):
@@ -175,6 +195,8 @@ def _forward(w_in, w_rec, input_times, input_idx, params, t_max, max_spikes, fir
             idx=jnp.where(spike, nrn, head).astype(jnp.int32),
             slot=slot.astype(jnp.int32),
             i_minus=i_s[nrn],
+            v_plus=v,
+            i_plus=i,
         )
         head = head + is_input.astype(jnp.int32)
         n_sp = n_sp + spike.astype(jnp.int32)
@@ -210,9 +232,11 @@ def _backward(w_in, w_rec, input_idx, params, t_max, res: _Residual, g_time):
     g_time = jnp.concatenate([g_time, jnp.zeros(1, dtype)])  # slot max_spikes: no spike
 
     def step(carry, r: _Residual):
-        lam_v, lam_i, t_later, g_in, g_rec, g_tin = carry
+        lam_v, lam_i, t_later, g_in, g_rec, g_tin, g_p = carry
         active = r.kind >= 0
         s = jnp.where(active, jnp.maximum(t_later - r.time, 0.0), 0.0)
+        # route 1: the flow from this event to the later one depends on the parameters
+        g_p = _add(g_p, _flow_vjp(params, r.v_plus, r.i_plus, s, lam_v, lam_i))
         prop = adjoint_propagator(params, s)
         lam_v, lam_i = prop[0, 0] * lam_v, prop[1, 0] * lam_v + prop[1, 1] * lam_i
         t_later = jnp.where(active, r.time, t_later)
@@ -240,9 +264,16 @@ def _backward(w_in, w_rec, input_idx, params, t_max, res: _Residual, g_time):
         v_dot = (params.v_leak - params.v_th + r.i_minus) / tm
         v_dot = jnp.where(v_dot > 0, v_dot, jnp.finfo(dtype).tiny)
         lam_new = (q - g_time[r.slot]) / v_dot
+        # routes 2 and 3: the threshold sets the spike time, the reset the new V
+        g_p = _add(
+            g_p,
+            _spike_terms(
+                params, jnp.where(is_sp, -lam_new, 0.0), jnp.where(is_sp, lam_v[nrn], 0.0)
+            ),
+        )
         lam_v = jnp.where(is_sp & onehot, lam_new, lam_v)
         g_rec = g_rec.at[nrn].add(jnp.where(is_sp, lam_i, 0.0))
-        return (lam_v, lam_i, t_later, g_in, g_rec, g_tin), None
+        return (lam_v, lam_i, t_later, g_in, g_rec, g_tin, g_p), None
 
     init = (
         jnp.zeros(n, dtype),
@@ -251,9 +282,44 @@ def _backward(w_in, w_rec, input_idx, params, t_max, res: _Residual, g_time):
         jnp.zeros((n_in, n), dtype),
         jnp.zeros((n, n), dtype),
         jnp.zeros(n_inputs, dtype),
+        jax.tree_util.tree_map(jnp.zeros_like, params),
     )
-    (_, _, _, g_in, g_rec, g_tin), _ = jax.lax.scan(step, init, res, reverse=True)
-    return g_in, g_rec, g_tin
+    final, _ = jax.lax.scan(step, init, res, reverse=True)
+    lam_v, lam_i, t_first, g_in, g_rec, g_tin, g_p = final
+
+    # the first segment, from x(0) = (v_leak, 0): its flow and its start depend on p
+    def from_start(p):
+        return lif_flow(
+            p, jnp.broadcast_to(p.v_leak, (n,)).astype(dtype), jnp.zeros(n, dtype), t_first
+        )
+
+    _, vjp = jax.vjp(from_start, params)
+    g_p = _add(g_p, vjp((lam_v, lam_i))[0])
+    return g_in, g_rec, g_tin, g_p
+
+
+def _add(a, b):
+    return jax.tree_util.tree_map(jnp.add, a, b)
+
+
+def _flow_vjp(params, v, i, s, lam_v, lam_i):
+    """lambda(t + s) . dPhi/dp for the closed-form flow over s from (v, i)."""
+    _, vjp = jax.vjp(lambda p: lif_flow(p, v, i, s), params)
+    return vjp((lam_v, lam_i))[0]
+
+
+def _spike_terms(params, d_vth, d_vreset):
+    """The parameter cotangent with `d_vth` on v_th and `d_vreset` on v_reset (summed over
+    neurons where the parameters are scalars)."""
+    zero = jax.tree_util.tree_map(jnp.zeros_like, params)
+    return eqx.tree_at(
+        lambda p: (p.v_th, p.v_reset),
+        zero,
+        (
+            jnp.broadcast_to(d_vth, params.v_th.shape).astype(params.v_th.dtype),
+            jnp.broadcast_to(d_vreset, params.v_reset.shape).astype(params.v_reset.dtype),
+        ),
+    )
 
 
 def _make_layer(max_spikes: int, first_only: bool, recurrent: bool):
@@ -289,22 +355,24 @@ def _make_layer(max_spikes: int, first_only: bool, recurrent: bool):
             params,
             t_max,
             res,
+            spikes.idx,
         )
 
     def bwd(saved, cotangents):
-        w_in, w_rec, input_idx, params, t_max, res = saved
+        w_in, w_rec, input_idx, params, t_max, res, idx = saved
         g_time = cotangents[0]
-        g_in, g_rec, g_tin = _backward(
+        g_in, g_rec, g_tin, g_params = _backward(
             w_in, w_rec if recurrent else None, input_idx, params, t_max, res, g_time
         )
-        zero_params = jax.tree_util.tree_map(jnp.zeros_like, params)
+        # unused output slots hold t_max
+        g_tmax = jnp.sum(jnp.where(idx < 0, g_time, 0.0)).astype(t_max.dtype)
         return (
             g_in,
             g_rec if recurrent else jnp.zeros_like(w_rec),
             g_tin,
             np.zeros(input_idx.shape, jax.dtypes.float0),
-            zero_params,
-            jnp.zeros_like(t_max),
+            g_params,
+            g_tmax,
         )
 
     layer.defvjp(fwd, bwd)
@@ -376,8 +444,9 @@ def lif_layer(
       time-to-first-spike losses without recurrence, and cheaper).
 
     **Returns:** `Spikes(time, idx, count)`. `jax.grad` through `time` gives exact
-    gradients with respect to `weights`, `recurrent` and `input_times` (EventProp);
-    gradients with respect to `params` and `t_max` are not computed (zero).
+    gradients with respect to `weights`, `recurrent`, `input_times`, every field of
+    `params` (tau_mem, tau_syn, v_th, v_leak, v_reset; derived in the module docstring)
+    and `t_max` (through the unused slots, which hold it) (EventProp).
 
     **Raises:** `ValueError` for unsorted or negative `input_times`, `max_spikes` < 1,
     or mismatched shapes.

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..core import AbstractGenerator, float_array
+from ..core import AbstractGenerator, GridPlan, as_decimal_float64, float_array, grid_index
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 """Default size limit of a file read by CustomGenerator (bytes)."""
@@ -24,11 +24,15 @@ class SpikeGenerator(AbstractGenerator):
     - `size`: number of channels.
     - `spike_times`: a 1-D sequence of times (every channel spikes then), or a list of
       `size` sequences (one per channel). A spike at time s acts in the step that
-      contains s, [k dt, (k + 1) dt).
+      contains s, [k dt, (k + 1) dt), decided in exact arithmetic on the host (see
+      `snnlab.core.grid_index`), the same in float32 and float64; with a connection delay
+      d, the step whose window contains s + d.
     - `multiplicities`: spikes delivered at each time: an int, or one per time.
-    - `start`, `stop`: window in ms.
+    - `start`, `stop`: window in ms: only spikes with start <= s < stop are delivered.
 
     The times are padded to a power of two so that a few more times do not recompile.
+    They are kept in float64 on the host (`times`); `steps` holds their grid steps once
+    `on_grid` has placed them (None before).
     """
 
     size: int = eqx.field(static=True, default=1)
@@ -37,6 +41,7 @@ class SpikeGenerator(AbstractGenerator):
     counts: jax.Array = eqx.field(default=None)
     start: jax.Array = eqx.field(default=None)
     stop: jax.Array = eqx.field(default=None)
+    steps: jax.Array | None = eqx.field(default=None)
 
     def __init__(self, size=1, spike_times=(), multiplicities=1, start=0.0, stop=float("inf")):
         self.size = size
@@ -53,20 +58,37 @@ class SpikeGenerator(AbstractGenerator):
             raise ValueError("SpikeGenerator: multiplicities must be finite and >= 0.")
         padded = 1 << max(int(np.ceil(np.log2(max(len(times), 1)))), 0)
         pad = padded - len(times)
-        self.times = float_array(np.concatenate([times, np.full(pad, -1.0)]))
+        self.times = np.concatenate([times, np.full(pad, -1.0)])
         self.ids = jnp.asarray(np.concatenate([ids, np.zeros(pad, int)]), dtype=jnp.int32)
         self.counts = float_array(np.concatenate([mult, np.zeros(pad)]))
         self.start = float_array(start)
         self.stop = float_array(stop)
+        self.steps = None
 
     @property
     def spike_times(self) -> np.ndarray:
         """The given spike times (ms), without padding."""
         return np.asarray(self.times)[np.asarray(self.counts) > 0]
 
+    def on_grid(self, dt: float, delay: float = 0.0) -> GridPlan:
+        """Bin every spike time plus `delay` into its step, exactly (see `AbstractGenerator`);
+        the delay and the [start, stop) window are then part of `steps`."""
+        times = np.asarray(self.times, dtype=np.float64)
+        start = as_decimal_float64(self.start)
+        stop = as_decimal_float64(self.stop)
+        inside = (times >= 0) & (times >= start) & (times < stop)
+        steps = np.where(inside, grid_index(times, dt, offset=delay), -1)
+        steps = np.clip(steps, -1, np.iinfo(np.int32).max).astype(np.int32)
+        binned = eqx.tree_at(lambda g: g.steps, self, steps, is_leaf=lambda x: x is None)
+        always = np.broadcast_to(np.array([0, np.iinfo(np.int32).max], np.int32), (self.size, 2))
+        return GridPlan(binned, 0, always[:, 0], always[:, 1])
+
     def values(self, key, step, t, dt):
-        k = jnp.floor(self.times / dt + 1e-6)
-        hit = (k == step) & (self.times >= 0)
+        if self.steps is not None:
+            hit = self.steps == step
+        else:  # not placed by on_grid (a direct call): floating-point binning
+            k = jnp.floor(self.times / dt + 1e-6)
+            hit = (k == step) & (self.times >= 0)
         return (
             jnp.zeros(self.size, self.counts.dtype)
             .at[self.ids]

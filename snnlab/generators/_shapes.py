@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..core import AbstractGenerator, float_array, parameter
+from ..core import AbstractGenerator, GridPlan, float_array, grid_index, parameter
 from ._simple import _start, _stop
 
 
@@ -18,6 +18,8 @@ class StepCurrentGenerator(AbstractGenerator):
 
     Before the first time the current is 0 (as NEST's step_current_generator). Useful for
     pulses and paired pulses: `times=[10, 11, 30, 31], amplitudes=[2000, 0, 2000, 0]`.
+    On a grid, the step k gets the amplitude of the last time <= k dt, decided exactly
+    (`on_grid`, `snnlab.core.grid_index`).
     """
 
     size: int = eqx.field(static=True, default=1)
@@ -25,6 +27,7 @@ class StepCurrentGenerator(AbstractGenerator):
     amplitudes: jax.Array = eqx.field(default=None)
     start: jax.Array = eqx.field(default=None)
     stop: jax.Array = eqx.field(default=None)
+    steps: jax.Array | None = eqx.field(default=None)
 
     kind: ClassVar[str] = "current"
 
@@ -41,13 +44,24 @@ class StepCurrentGenerator(AbstractGenerator):
         if not np.all(np.isfinite(amps)) or not np.all(np.isfinite(times_np)):
             raise ValueError("StepCurrentGenerator: times and amplitudes must be finite.")
         self.size = size
-        self.times = float_array(times_np)
+        self.times = times_np
         self.amplitudes = float_array(amps)
         self.start = float_array(start)
         self.stop = float_array(stop)
+        self.steps = None
+
+    def on_grid(self, dt: float, delay: float = 0.0) -> GridPlan:
+        """Also place the switching times: step k takes amplitude i from ceil(times[i] / dt)."""
+        plan = super().on_grid(dt, delay)
+        steps = grid_index(np.asarray(self.times, np.float64), dt, ceil=True).astype(np.int32)
+        binned = eqx.tree_at(lambda g: g.steps, self, steps, is_leaf=lambda x: x is None)
+        return plan._replace(source=binned)
 
     def values(self, key, step, t, dt):
-        idx = jnp.searchsorted(self.times, t + 1e-6 * dt, side="right") - 1
+        if self.steps is not None:
+            idx = jnp.searchsorted(self.steps, step, side="right") - 1
+        else:  # not placed by on_grid (a direct call): floating-point comparison
+            idx = jnp.searchsorted(self.times, t + 1e-6 * dt, side="right") - 1
         amp = jnp.where(idx >= 0, jnp.asarray(self.amplitudes)[jnp.maximum(idx, 0)], 0.0)
         return jnp.broadcast_to(amp, (self.size,))
 
@@ -150,15 +164,13 @@ class OUGenerator(AbstractGenerator):
         z = jax.random.normal(key, (self.size,), dtype=self.mean.dtype)
         return self.mean + self.sigma * z
 
-    def advance(self, carry, key, step, dt):
+    def raw_advance(self, carry, key, step, dt):
         decay = jnp.exp(-dt / self.tau)
         z = jax.random.normal(key, (self.size,), dtype=self.mean.dtype)
         noise = self.sigma * jnp.sqrt(-jnp.expm1(-2 * dt / self.tau)) * z
         out = carry
         carry = self.mean + (carry - self.mean) * decay + noise
-        t = step * dt
-        active = (t >= self.start) & (t < self.stop)
-        return carry, jnp.where(active, out, 0.0)
+        return carry, out
 
     def values(self, key, step, t, dt):
         raise NotImplementedError("OUGenerator has memory: it is advanced step by step.")

@@ -8,7 +8,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from ..core import AbstractNeuronModel, parameter
+from ..core import AbstractNeuronModel, LeakyClosedForm, parameter
 from ._propagators import leaky_membrane_step
 
 
@@ -91,6 +91,14 @@ class LIF(_AbstractLIF):
     def dynamics(self, t, y, args):
         return ((self._v_inf(args) - y[:, 0]) / self.tau)[:, None]
 
+    def closed_form(self, y, args):
+        """V relaxes to V_inf with tau; no synaptic current (b = 0; tau_s is unused)."""
+        if type(self).dynamics is not LIF.dynamics:
+            return None
+        return LeakyClosedForm(
+            0, self._v_inf(args), jnp.zeros_like(y[:, 0]), self.tau, 2.0 * self.tau, self.V_th
+        )
+
     def exp_euler_step(self, t, y, args, dt):
         empty = jnp.zeros((y.shape[0], 0), y.dtype)
         v = leaky_membrane_step(y[:, 0], self._v_inf(args), self.tau, self.R, empty, 1.0, dt)
@@ -130,6 +138,14 @@ class ExpLIF(_AbstractLIF):
         v, i_syn = y[:, 0], y[:, 1]
         dv = (self._v_inf(args) - v + self.R * i_syn) / self.tau
         return jnp.stack([dv, -i_syn / self.tau_syn], axis=1)
+
+    def closed_form(self, y, args):
+        """V driven by I_syn decaying with tau_syn: b = R I_syn(0)."""
+        if type(self).dynamics is not ExpLIF.dynamics:
+            return None
+        return LeakyClosedForm(
+            0, self._v_inf(args), self.R * y[:, 1], self.tau, self.tau_syn, self.V_th, (1,)
+        )
 
     def exp_euler_step(self, t, y, args, dt):
         v, i_syn = y[:, 0], y[:, 1]

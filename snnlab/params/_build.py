@@ -38,7 +38,7 @@ from ..core import (
 from ._log import LogNumber, ModelNumber
 
 MODEL_PACKAGES = ("snnlab.neurons", "snnlab.generators", "snnlab.dynapse")
-"""Packages scanned for model classes (a package that fails to import is skipped)."""
+"""Packages scanned for model classes (one that fails to import raises ImportError)."""
 
 MAX_SIZE = 100_000
 """Largest population size a `size` parameter allows."""
@@ -406,10 +406,8 @@ _SPECIAL: dict[str, type[ModelParameters]] = {}
 
 
 def _special_spike_generator() -> None:
-    try:
-        from ..generators import SpikeGenerator
-    except ImportError:  # pragma: no cover
-        return
+    from ..generators import SpikeGenerator
+
     cls = param.parameterized_class("SpikeGenerator", {}, bases=SpikeGeneratorParameters)
     cls.__doc__ = SpikeGeneratorParameters.__doc__
     cls.model_class = SpikeGenerator
@@ -431,10 +429,9 @@ def discover_model_classes() -> dict[str, type]:
     """
     found: dict[str, type] = {}
     for pkg in MODEL_PACKAGES:
-        try:
-            mod = importlib.import_module(pkg)
-        except Exception:  # noqa: BLE001 - a package being written must not break the UI
-            continue
+        # Every package here ships with snnlab: an import error is a bug to see, not a
+        # model to leave out of the UI, so it propagates.
+        mod = importlib.import_module(pkg)
         names = getattr(mod, "__all__", None) or [n for n in dir(mod) if not n.startswith("_")]
         for attr in names:
             obj = getattr(mod, attr, None)
