@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import holoviews as hv
+import numpy as np
 import panel as pn
 import param
 
@@ -201,6 +202,56 @@ def slider_box(obj: sp.ModelParameters, names=None, on_change=None) -> tuple[pn.
     return col, sliders
 
 
+def framewise(overlay, **opts):
+    """`overlay.opts(**opts)` with `framewise=True` on the overlay and on every element in it.
+
+    HoloViews reads `framewise` from the elements of an overlay: set on the overlay alone,
+    an overlay first drawn empty (a lab before its first run) keeps its axes at 0..1
+    whatever data arrive later.
+
+    **Returns:** the overlay (or element), with the options applied.
+    """
+    for element in overlay.traverse(lambda e: e, [hv.Element]):
+        element.opts(framewise=True)
+    return overlay.opts(framewise=True, **opts)
+
+
+def finite_limits(*arrays, pad: float = 0.05, log: bool = False) -> tuple[float, float] | None:
+    """Axis limits that cover the finite values of `arrays`, padded; None when there are none.
+
+    **Arguments:**
+
+    - `arrays`: numbers or arrays of any shape (NaN and inf are skipped).
+    - `pad`: fraction of the span added on each side (of the span in decades when `log`).
+    - `log`: for a log axis: only values > 0 count, and the padding is in decades. A
+      constant positive value gets half a decade each side.
+
+    **Returns:** `(lo, hi)` with lo < hi, or None.
+    """
+    values = [np.ravel(np.asarray(a, dtype=float)) for a in arrays]
+    v = np.concatenate(values) if values else np.zeros(0)
+    v = v[np.isfinite(v)]
+    if log:
+        v = v[v > 0]
+    if v.size == 0:
+        return None
+    lo, hi = float(v.min()), float(v.max())
+    if log:
+        a, b = np.log10(lo), np.log10(hi)
+        d = pad * (b - a) if b > a else 0.5
+        return float(10 ** (a - d)), float(10 ** (b + d))
+    d = pad * (hi - lo) if hi > lo else max(abs(lo) * 0.1, 1.0)
+    return lo - d, hi + d
+
+
+def log_floor(values, floor: float) -> np.ndarray:
+    """`values` as floats, with values below `floor` (zeros, negatives) raised to it: what a
+    log axis can draw. NaN stays NaN."""
+    v = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(v), np.nan, np.maximum(v, floor))
+
+
 def live_plot(callback: Callable, data=None) -> tuple[pn.pane.HoloViews, hv.streams.Pipe]:
     """A `DynamicMap` redrawn by `callback(data)` whenever its `Pipe` receives data.
 
@@ -211,4 +262,4 @@ def live_plot(callback: Callable, data=None) -> tuple[pn.pane.HoloViews, hv.stre
     return pn.pane.HoloViews(dmap, sizing_mode="stretch_width"), pipe
 
 
-__all__ = ["Lab", "live_plot", "slider_box"]
+__all__ = ["Lab", "finite_limits", "framewise", "live_plot", "log_floor", "slider_box"]

@@ -33,7 +33,7 @@ from ..dynapse import (
     pulse_width_from_current,
     tau_from_current,
 )
-from ._lab_common import Lab, live_plot, slider_box
+from ._lab_common import Lab, finite_limits, framewise, live_plot, log_floor, slider_box
 from ._widgets import fast, number_widget
 
 DUALS = {
@@ -167,15 +167,41 @@ def input_trains(
     return x
 
 
+CURRENT_FLOOR = 1e-15
+"""Currents (A) drawn on the log axes when no trace has a positive value: zeros and
+negatives are drawn at a floor (see `for_log_axis`)."""
+
+
+def for_log_axis(*traces):
+    """Currents (A) ready for a log axis, and the axis limits that cover them.
+
+    Values <= 0 (a current at rest or not yet driven) cannot be drawn on a log axis:
+    they are drawn a decade below the smallest positive value of all `traces`
+    (`CURRENT_FLOOR` when there is none), so a flat zero trace stays visible at the bottom.
+
+    **Returns:** `(traces, ylim)`: the traces with the floor applied, `(lo, hi)` in A (None
+    when no trace has a finite value).
+    """
+    arrays = [np.asarray(t, dtype=float) for t in traces]
+    pos = [a[np.isfinite(a) & (a > 0)] for a in arrays]
+    pos = np.concatenate(pos) if pos else np.zeros(0)
+    floor = float(pos.min()) / 10 if pos.size else CURRENT_FLOOR
+    if any(np.any(np.isfinite(a) & (a < floor)) for a in arrays):
+        arrays = [log_floor(a, floor) for a in arrays]
+    return arrays, finite_limits(*arrays, log=True)
+
+
 def _imem_view(data):
     if data is None:
         data = {"t": np.zeros(0), "imem": np.zeros(0), "thr": np.nan}
-    curve = hv.Curve((data["t"], data["imem"]), TIME, hv.Dimension("imem", unit="A")).opts(
+    (imem, thr), ylim = for_log_axis(data["imem"], [data["thr"]])
+    curve = hv.Curve((data["t"], imem), TIME, hv.Dimension("imem", unit="A")).opts(
         color="#1f77b4", line_width=1.5
     )
-    thr = hv.HLine(data["thr"]).opts(color="#d62728", line_dash="dashed", line_width=1)
-    return (curve * thr).opts(
-        logy=True, responsive=True, height=230, framewise=True, show_grid=True,
+    thr = hv.HLine(float(thr[0])).opts(color="#d62728", line_dash="dashed", line_width=1)
+    return framewise(
+        curve * thr, ylim=ylim or (np.nan, np.nan),
+        logy=True, responsive=True, height=230, show_grid=True,
         title="membrane current imem of the chosen neuron (dashed: Ispkthr)",
     )  # fmt: skip
 
@@ -193,13 +219,15 @@ _SYN_COLORS = ("#2ca02c", "#d62728", "#ff7f0e", "#8c564b")
 
 
 def _synapse_view(data):
+    t = data["t"] if data else np.zeros(0)
+    keys = ["i" + name.lower() for name in SYNAPSES]
+    traces, ylim = for_log_axis(*[data[k] if data else np.zeros(0) for k in keys])
     layers = []
-    for name, color in zip(SYNAPSES, _SYN_COLORS, strict=True):
-        key = "i" + name.lower()
-        t, y = (data["t"], data[key]) if data else (np.zeros(0), np.zeros(0))
+    for name, color, y in zip(SYNAPSES, _SYN_COLORS, traces, strict=True):
         layers.append(hv.Curve((t, y), TIME, AMP, label=name).opts(color=color, line_width=1.5))
-    return hv.Overlay(layers).opts(
-        logy=True, responsive=True, height=230, framewise=True, show_grid=True,
+    return framewise(
+        hv.Overlay(layers), ylim=ylim or (np.nan, np.nan),
+        logy=True, responsive=True, height=230, show_grid=True,
         legend_position="right", title="synaptic currents of the chosen neuron",
     )  # fmt: skip
 
@@ -207,9 +235,11 @@ def _synapse_view(data):
 def _ahp_view(data):
     if data is None:
         data = {"t": np.zeros(0), "iahp": np.zeros(0)}
-    return hv.Curve((data["t"], data["iahp"]), TIME, hv.Dimension("iahp", unit="A")).opts(
+    (iahp,), ylim = for_log_axis(data["iahp"])
+    return hv.Curve((data["t"], iahp), TIME, hv.Dimension("iahp", unit="A")).opts(
         color="#e377c2", line_width=1.5, logy=True, responsive=True, height=200,
         framewise=True, show_grid=True, title="AHP current iahp (adaptation)",
+        ylim=ylim or (np.nan, np.nan),
     )  # fmt: skip
 
 

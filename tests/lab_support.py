@@ -1,0 +1,135 @@
+"""What the lab tests share: a lab drawn as when served, and what its Bokeh plots show.
+
+`served_lab` builds a lab the way `snnlab serve` does: its first run is only scheduled
+(as `Lab.request_run` does in a session), the page's Bokeh models are built with empty
+plots, and then the queued runs execute and their results flow through the pipes into
+those models. That is the path on which a plot can keep the axes of its empty first frame
+(issue #15: data arrived, axes stayed at 0..1). `plot_report` then reads, for every Bokeh
+plot, its axis ranges and the extent of the finite data of its glyphs, as the browser
+matrix does in the page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from concurrent.futures import Future
+
+import numpy as np
+import panel as pn
+from bokeh.document import Document
+from bokeh.models import FactorRange, GlyphRenderer, LogScale, Plot
+
+from snnlab.app import _guard as guard
+from snnlab.app import _lab_common
+
+_X = ("x", "xs", "x0", "x1", "left", "right")
+_Y = ("y", "ys", "y0", "y1", "top", "bottom")
+
+
+class _FakeDoc:
+    """Stands for a served session's document (only its identity is used)."""
+
+
+@contextlib.contextmanager
+def served(monkeypatch):
+    """Labs behave as in a served session: runs are queued for the loop; `flush()` runs the
+    queue (and work submitted to the pool, at once, on this thread). Yields `flush`."""
+    queue: list = []
+
+    def submit(fn, *args):
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as err:  # noqa: BLE001 - delivered through the future
+            future.set_exception(err)
+        return future
+
+    doc = _FakeDoc()
+    monkeypatch.setattr(guard, "call_soon_in_session", lambda d, fn, *a: queue.append((fn, a)))
+    monkeypatch.setattr(guard, "submit", submit)
+    monkeypatch.setattr(_lab_common.Lab, "_session_doc", staticmethod(lambda: doc))
+
+    def flush():
+        while queue:
+            fn, args = queue.pop(0)
+            fn(*args)
+
+    yield flush
+
+
+def draw(viewable) -> Document:
+    """The Bokeh document of a Panel object (as a page would receive it)."""
+    doc = Document()
+    doc.add_root(pn.panel(viewable).get_root(doc))
+    return doc
+
+
+def _finite(values, positive: bool) -> list[float]:
+    out: list[float] = []
+    for v in values:
+        if isinstance(v, (list, tuple, np.ndarray)):
+            out.extend(_finite(np.ravel(np.asarray(v, dtype=object)), positive))
+            continue
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(f) and (f > 0 or not positive):
+            out.append(f)
+    return out
+
+
+def _extent(renderers, names, positive):
+    values: list[float] = []
+    for r in renderers:
+        data, glyph = r.data_source.data, r.glyph
+        for name in names:
+            spec = getattr(glyph, name, None) if name in glyph.properties() else None
+            field = getattr(spec, "field", spec)
+            if isinstance(field, str) and field in data:
+                values.extend(_finite(data[field], positive))
+    return (min(values), max(values)) if values else None
+
+
+def plot_report(doc: Document) -> list[dict]:
+    """For every plot of `doc`: its title, x and y ranges, the extents of its glyphs' finite
+    data (only values > 0 on a log axis) and whether each range overlaps its extent.
+    A categorical axis counts as covering."""
+    out = []
+    for plot in doc.select({"type": Plot}):
+        if not plot.visible:
+            continue
+        renderers = [r for r in plot.renderers if isinstance(r, GlyphRenderer) and r.visible]
+        row = {"title": plot.title.text if plot.title is not None else ""}
+        for axis, names, rng, scale in (
+            ("x", _X, plot.x_range, plot.x_scale),
+            ("y", _Y, plot.y_range, plot.y_scale),
+        ):
+            if isinstance(rng, FactorRange):
+                row[axis], row[f"d{axis}"], row[f"{axis}_ok"] = "factors", None, True
+                continue
+            lo, hi = rng.start, rng.end
+            ext = _extent(renderers, names, isinstance(scale, LogScale))
+            row[axis], row[f"d{axis}"] = (lo, hi), ext
+            row[f"{axis}_ok"] = (
+                ext is None
+                or lo is None
+                or hi is None
+                or (min(lo, hi) <= ext[1] and max(lo, hi) >= ext[0])
+            )
+        row["has_data"] = row["dx"] is not None and row["dy"] is not None
+        out.append(row)
+    return out
+
+
+def covers(rng, extent, slack: float = 1e-9) -> bool:
+    """True when the axis range `rng` contains the whole data `extent` (both `(lo, hi)`)."""
+    lo, hi = min(rng), max(rng)
+    span = max(abs(hi - lo), 1e-300)
+    return lo <= extent[0] + slack * span and hi >= extent[1] - slack * span
+
+
+def bad_plots(doc: Document) -> list[dict]:
+    """The plots whose axis ranges miss the finite data of their glyphs."""
+    return [r for r in plot_report(doc) if r["has_data"] and not (r["x_ok"] and r["y_ok"])]
