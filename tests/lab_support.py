@@ -133,3 +133,32 @@ def covers(rng, extent, slack: float = 1e-9) -> bool:
 def bad_plots(doc: Document) -> list[dict]:
     """The plots whose axis ranges miss the finite data of their glyphs."""
     return [r for r in plot_report(doc) if r["has_data"] and not (r["x_ok"] and r["y_ok"])]
+
+
+def axis_labels(doc: Document) -> list[tuple[str, str, str]]:
+    """`(plot title, axis, label)` of every visible, numeric axis of every visible plot."""
+    out = []
+    for plot in doc.select({"type": Plot}):
+        if not plot.visible:
+            continue
+        for axis, rng, axes in (("x", plot.x_range, plot.xaxis), ("y", plot.y_range, plot.yaxis)):
+            if isinstance(rng, FactorRange):
+                continue
+            for a in axes:
+                if a.visible:
+                    out.append((plot.title.text if plot.title else "", axis, str(a.axis_label)))
+    return out
+
+
+def unitless_axes(doc: Document) -> list[tuple[str, str, str]]:
+    """The numeric axes whose label states no unit: no "(unit)" in it."""
+    return [a for a in axis_labels(doc) if "(" not in a[2] or "()" in a[2]]
+
+
+def widget_titles(viewable) -> list[str]:
+    """Titles of every slider and numeric input inside a Panel object."""
+    kinds = (pn.widgets.FloatSlider, pn.widgets.IntSlider, pn.widgets.DiscreteSlider)
+    kinds += (pn.widgets.FloatInput, pn.widgets.IntInput, pn.widgets.LiteralInput)
+    # a DiscreteSlider holds an untitled IntSlider: its own title is the one shown
+    return [w.label for w in pn.panel(viewable).select(pn.widgets.Widget)
+            if isinstance(w, kinds) and w.label]  # fmt: skip

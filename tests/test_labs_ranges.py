@@ -9,7 +9,16 @@ models. Browser checks of the same are in tests/test_labs_browser.py.
 
 import numpy as np
 import pytest
-from lab_support import bad_plots, covers, draw, plot_report, served
+from bokeh.models import FactorRange
+from lab_support import (
+    bad_plots,
+    covers,
+    draw,
+    plot_report,
+    served,
+    unitless_axes,
+    widget_titles,
+)
 
 from snnlab.app import _lab_dynapse as ld
 from snnlab.app import _lab_event_clock as ec
@@ -73,3 +82,68 @@ def test_dynapse_zero_currents_are_drawn_at_a_floor_on_the_log_axes():
     assert ylim[0] < 5e-13 < ylim[1]
     (none,), ylim = ld.for_log_axis(np.zeros(4))
     assert np.all(none == ld.CURRENT_FLOOR) and ylim[0] < ld.CURRENT_FLOOR < ylim[1]
+
+
+# ---- every lab: data inside the axes, units on every axis and slider -----------------------
+
+
+def _labs():
+    from snnlab.app._lab_inputs import InputsLab
+    from snnlab.app._lab_sensitivity import SensitivityLab
+
+    return {
+        "event_vs_clock": lambda: ec.EventClockLab(duration=20.0, curve_methods=["euler"]),
+        "sensitivity": SensitivityLab,
+        "dynapse_lab": lambda: ld.DynapseLab(size=8, duration=0.2),
+        "inputs_lab": lambda: InputsLab(duration=50.0, size=4),
+    }
+
+
+@pytest.mark.parametrize("name", list(_labs()))
+def test_every_lab_plot_shows_its_data_and_every_axis_and_slider_its_unit(flush, name):
+    lab = _labs()[name]()
+    doc = draw(lab)
+    flush()
+    assert lab.message == "", lab.message
+    assert bad_plots(doc) == []
+    assert any(r["has_data"] for r in plot_report(doc))
+    assert unitless_axes(doc) == []  # "t (ms)", "neuron (index)", "I (dimensionless)" ...
+    titles = widget_titles(lab)
+    assert titles and [t for t in titles if "(" not in t or "()" in t] == []
+
+
+def test_sensitivity_units_of_a_dimensionless_model_say_so(flush):
+    from snnlab.app._lab_sensitivity import SensitivityLab
+
+    lab = SensitivityLab()
+    doc = draw(lab)
+    flush()
+    lab.model = "SNNLIF"
+    flush()
+    assert lab.message == "", lab.message
+    assert lab.current_slider.label.startswith("I (dimensionless")
+    assert lab.current_slider.end <= 10  # a dimensionless input, not -100..2000 pA
+    labels = [label.object for label in lab.labels.values()]
+    assert labels and not any("/1" in t or t.endswith("/") for t in labels), labels
+    assert lab.labels["tau"].object.endswith("Hz/steps")
+    bars = [m for m in doc.select({"type": FactorRange})]
+    factors = [f for b in bars for f in b.factors]
+    assert factors and not any("()" in str(f) for f in factors), factors
+    assert "I (dimensionless)" in {f[0] for f in factors}
+    assert "Hz" in lab.readout.object and "Hz/1" not in lab.readout.object
+    lab.model = "LIF"  # back: pA again
+    flush()
+    assert lab.current_slider.label == "I (pA)" and lab.current_slider.end == 2000.0
+
+
+def test_eventprop_times_plot_keeps_its_targets_in_view():
+    from snnlab.app._lab_sensitivity import EventPropDemo
+
+    demo = EventPropDemo()
+    doc = draw(demo)
+    demo.target_2 = 25.0  # far above the outputs' first spike times
+    demo.train(3)
+    r = _by_title(doc, "output spike times")
+    assert covers(r["y"], (r["dy"][0], 25.0)), r
+    assert covers(r["y"], (6.0, 9.0))  # the other targets too
+    assert bad_plots(doc) == []

@@ -26,6 +26,7 @@ import panel as pn
 import param
 
 from .. import params as sp
+from .. import viz as sv
 from . import _guard as guard
 from ._widgets import number_widget
 
@@ -181,20 +182,20 @@ class Lab(pn.viewable.Viewer):
 def slider_box(obj: sp.ModelParameters, names=None, on_change=None) -> tuple[pn.Column, dict]:
     """Sliders (with units and docs) for the parameters `names` of a `snnlab.params` object.
 
-    **Arguments:**
+      **Arguments:**
 
-    - `obj`: a `snnlab.params` Parameterized.
-    - `names`: slider names to show (default: all of `obj.slider_names()`).
-    - `on_change`: called with the param events when any of them changes.
+      - `obj`: a `snnlab.params` Parameterized.
+      - `names`: slider names to show (default: all of `obj.slider_names()`); a parameter
+    without a unit is labelled "(dimensionless)".
+      - `on_change`: called with the param events when any of them changes.
 
-    **Returns:** `(column, sliders)`, sliders by parameter name.
+      **Returns:** `(column, sliders)`, sliders by parameter name.
     """
     names = list(obj.slider_names() if names is None else names)
     col = pn.Column(sizing_mode="stretch_width")
     sliders = {}
     for name in names:
-        spec = obj.spec_of(name)
-        row, slider = number_widget(obj, name, log=spec.log)
+        row, slider = lab_slider(obj, name)
         sliders[name] = slider
         col.append(row)
     if on_change is not None and names:
@@ -252,6 +253,55 @@ def log_floor(values, floor: float) -> np.ndarray:
         return np.where(np.isnan(v), np.nan, np.maximum(v, floor))
 
 
+DIMENSIONLESS = "dimensionless"
+"""What a label says where a quantity has no unit."""
+
+
+def unit_of(obj: param.Parameterized, name: str) -> str:
+    """The unit of parameter `name` of `obj` (`spec_of(name).unit` of a `snnlab.params`
+    object), `DIMENSIONLESS` where it has none."""
+    spec_of = getattr(obj, "spec_of", None)
+    unit = ""
+    if spec_of is not None:
+        try:
+            unit = spec_of(name).unit or ""
+        except (KeyError, AttributeError):
+            unit = ""
+    return unit or DIMENSIONLESS
+
+
+def lab_slider(obj: param.Parameterized, name: str, *, log: bool | None = None):
+    """`_widgets.number_widget` whose title always states a unit: a parameter without one is
+    labelled "(dimensionless)".
+
+    **Arguments:** `obj` (a `snnlab.params` object), `name`, `log` (default: the spec's).
+
+    **Returns:** `(row, slider)` as `number_widget`.
+    """
+    if log is None:
+        spec_of = getattr(obj, "spec_of", None)
+        log = bool(spec_of(name).log) if spec_of is not None else False
+    row, slider = number_widget(obj, name, log=log)
+    if unit_of(obj, name) == DIMENSIONLESS and "(" not in obj.param[name].label:
+        title = f"{obj.param[name].label} ({DIMENSIONLESS})"
+        slider.label = f"{title} (log)" if slider.label.endswith(" (log)") else title
+    return row, slider
+
+
+NEURON_INDEX = hv.Dimension("neuron", label="neuron", unit="index")
+NEURON_COUNT = hv.Dimension("neurons", label="neurons", unit="count")
+
+
+def raster_view(res, height: int = 260):
+    """`snnlab.viz.raster` of `res` with its neuron axis labelled as an index."""
+    return sv.raster(res, height=height).redim(neuron=NEURON_INDEX)
+
+
+def rates_view(res, bins: int = 20, height: int = 260):
+    """`snnlab.viz.rate_histogram` of `res` with its count axis labelled as a count."""
+    return sv.rate_histogram(res, bins=bins, height=height).redim(neurons=NEURON_COUNT)
+
+
 def live_plot(callback: Callable, data=None) -> tuple[pn.pane.HoloViews, hv.streams.Pipe]:
     """A `DynamicMap` redrawn by `callback(data)` whenever its `Pipe` receives data.
 
@@ -262,4 +312,16 @@ def live_plot(callback: Callable, data=None) -> tuple[pn.pane.HoloViews, hv.stre
     return pn.pane.HoloViews(dmap, sizing_mode="stretch_width"), pipe
 
 
-__all__ = ["Lab", "finite_limits", "framewise", "live_plot", "log_floor", "slider_box"]
+__all__ = [
+    "DIMENSIONLESS",
+    "Lab",
+    "finite_limits",
+    "framewise",
+    "lab_slider",
+    "live_plot",
+    "log_floor",
+    "raster_view",
+    "rates_view",
+    "slider_box",
+    "unit_of",
+]

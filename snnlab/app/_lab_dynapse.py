@@ -33,7 +33,16 @@ from ..dynapse import (
     pulse_width_from_current,
     tau_from_current,
 )
-from ._lab_common import Lab, finite_limits, framewise, live_plot, log_floor, slider_box
+from ._lab_common import (
+    Lab,
+    finite_limits,
+    framewise,
+    live_plot,
+    log_floor,
+    raster_view,
+    rates_view,
+    slider_box,
+)
 from ._widgets import fast, number_widget
 
 DUALS = {
@@ -248,11 +257,11 @@ def _empty():
 
 
 def _raster_view(data):
-    return sv.raster(data if data is not None else _empty(), height=260)
+    return raster_view(data if data is not None else _empty(), height=260)
 
 
 def _rates_view(data):
-    return sv.rate_histogram(data if data is not None else _empty(), bins=20, height=260)
+    return rates_view(data if data is not None else _empty(), bins=20, height=260)
 
 
 class DynapseLab(Lab):
@@ -271,16 +280,20 @@ class DynapseLab(Lab):
     `snnlab.Result`, times in ms) and `rates` (Hz).
     """
 
-    size = param.Integer(32, bounds=(4, 64), label="neurons", doc="population size")
+    size = param.Integer(32, bounds=(4, 64), label="neurons (count)", doc="population size")
     mismatch = param.Number(
         10.0, bounds=(0.0, 50.0), step=1.0, label="mismatch (3 sigma, %)",
         doc="device mismatch: each parameter varies by this much (3 sigma) per neuron",
     )  # fmt: skip
-    seed = param.Integer(0, bounds=(0, 100), label="seed", doc="seed of mismatch and inputs")
+    seed = param.Integer(
+        0, bounds=(0, 100), label="seed (integer)", doc="seed of mismatch and inputs"
+    )
     duration = param.Number(
         0.5, bounds=(0.1, 2.0), step=0.1, label="duration (s)", doc="simulated time (s)"
     )
-    neuron = param.Integer(0, bounds=(0, 63), label="neuron shown", doc="index of the neuron")
+    neuron = param.Integer(
+        0, bounds=(0, 63), label="neuron shown (index)", doc="index of the neuron"
+    )
     input_kind = param.Selector(
         default="poisson", objects=["poisson", "regular"], doc="input spike trains"
     )
