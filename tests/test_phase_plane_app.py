@@ -43,7 +43,7 @@ def test_tap_starts_a_trajectory_at_the_clicked_point(app):
     app.tap.event(x=-50.0, y=0.4)
     assert len(app.trajectories) == 2 and app.starts[-1] == (-50.0, 0.4)
     # the Bokeh source of the trajectory layer holds the path, starting at the click
-    src = _sources(app, "traj")[0]
+    src = [s for s in _sources(app, "xs") if "color" in s.data][0]  # one line per trajectory
     firsts = [(xs[0], ys[0]) for xs, ys in zip(src.data["xs"], src.data["ys"], strict=True)]
     assert any(abs(x + 50.0) < 1e-4 and abs(y - 0.4) < 1e-6 for x, y in firsts), firsts
     # the trace beside the plane is the latest trajectory's voltage

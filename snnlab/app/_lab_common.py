@@ -253,6 +253,116 @@ def log_floor(values, floor: float) -> np.ndarray:
         return np.where(np.isnan(v), np.nan, np.maximum(v, floor))
 
 
+class TextField(pn.viewable.Viewer):
+    """A text field for one parameter that validates before it sets anything.
+
+    What is typed is parsed by `parse` (raising `ValueError` with a message for a bad
+    value); a bad value shows the message in a red box under the field and leaves the
+    parameter, and so the page, as it was; a good one sets the parameter and clears the
+    message. A change of the parameter from elsewhere rewrites the text.
+
+    **Arguments:**
+
+    - `obj`, `name`: the Parameterized and its parameter.
+    - `parse`: text -> value; raises `ValueError` (or `TypeError`) for a bad text.
+    - `fmt`: value -> text.
+    - `label`: the field's title (default: the parameter's label).
+    - `kw`: passed to `pn.widgets.TextInput` (width, ...).
+
+    **Attributes:** `input` (the TextInput), `error` (the message box), `message` (the
+    latest error, "" when the text is valid).
+    """
+
+    def __init__(self, obj, name: str, parse, fmt=str, label: str | None = None, **kw):
+        super().__init__()
+        self._obj, self._name, self._parse, self._fmt = obj, name, parse, fmt
+        kw.setdefault("sizing_mode", "stretch_width")
+        title = label or obj.param[name].label
+        self.input = pn.widgets.TextInput(label=title, value=fmt(getattr(obj, name)), **kw)
+        self.error = pn.pane.Alert(
+            "", alert_type="danger", visible=False, margin=(0, 10), sizing_mode="stretch_width"
+        )
+        self.message = ""
+        self._setting = False
+        self.input.param.watch(self._typed, "value")
+        obj.param.watch(self._changed, name)
+
+    def _typed(self, event) -> None:
+        if self._setting:
+            return
+        text = str(event.new if event.new is not None else "")
+        try:
+            value = self._parse(text)
+            self._setting = True
+            try:
+                setattr(self._obj, self._name, value)  # param's own checks may refuse too
+            finally:
+                self._setting = False
+        except (ValueError, TypeError) as err:
+            self._say(f"{self.input.label}: {err}")
+            return
+        self._say("")
+
+    def _changed(self, event) -> None:
+        if self._setting:
+            return
+        self._setting = True
+        try:
+            self.input.value = self._fmt(event.new)
+        finally:
+            self._setting = False
+        self._say("")
+
+    def _say(self, text: str) -> None:
+        self.message = text
+        self.error.object = guard.escape(text)
+        self.error.visible = bool(text)
+
+    def __panel__(self):
+        return pn.Column(self.input, self.error, sizing_mode="stretch_width", margin=0)
+
+
+def parse_range(text: str, *, limit: float = 1e6, what: str = "the window") -> tuple[float, float]:
+    """`"lo, hi"` (brackets allowed) as two finite floats with lo < hi and |x| <= `limit`.
+
+    **Raises:** `ValueError` saying what to type.
+    """
+    parts = [p for p in str(text).strip().strip("()[]").replace(";", ",").split(",") if p.strip()]
+    if len(parts) != 2:
+        raise ValueError(f"type two numbers 'lo, hi' for {what}, got {str(text)[:40]!r}.")
+    lo = guard.finite_number("lo", parts[0].strip(), -limit, limit)
+    hi = guard.finite_number("hi", parts[1].strip(), -limit, limit)
+    if not lo < hi:
+        raise ValueError(f"lo must be below hi, got {lo:g}, {hi:g}.")
+    return lo, hi
+
+
+def parse_number_list(
+    text: str, *, lo: float = 0.0, hi: float = 1e5, what: str = "the list"
+) -> list[float]:
+    """Comma- or space-separated numbers (brackets allowed), each finite in `[lo, hi]`,
+    at most the server's `max_list_items`.
+
+    **Raises:** `ValueError` naming the bad entry.
+    """
+    body = str(text).strip().strip("()[]").replace(",", " ").split()
+    caps = guard.limits()
+    if len(body) > caps.max_list_items:
+        raise ValueError(f"{what} has {len(body)} entries; the limit is {caps.max_list_items}.")
+    return [guard.finite_number(what, item, lo, hi) for item in body]
+
+
+def format_range(value) -> str:
+    """`(lo, hi)` as the text `"lo, hi"`."""
+    lo, hi = value
+    return f"{lo:g}, {hi:g}"
+
+
+def format_number_list(values) -> str:
+    """Numbers as the text `"a, b, c"`."""
+    return ", ".join(f"{float(v):g}" for v in np.ravel(np.asarray(values, dtype=float)))
+
+
 DIMENSIONLESS = "dimensionless"
 """What a label says where a quantity has no unit."""
 
@@ -315,6 +425,11 @@ def live_plot(callback: Callable, data=None) -> tuple[pn.pane.HoloViews, hv.stre
 __all__ = [
     "DIMENSIONLESS",
     "Lab",
+    "TextField",
+    "format_number_list",
+    "format_range",
+    "parse_number_list",
+    "parse_range",
     "finite_limits",
     "framewise",
     "lab_slider",
