@@ -241,3 +241,18 @@ def test_dynapse_lab_synapses_and_mismatch():
     assert "input stop" in lab.message and lab.alert.visible
     lab.input_stop = 0.3
     assert lab.message == ""
+
+
+def test_the_spike_times_field_validates_and_a_corrected_value_clears_its_message():
+    lab = li.InputsLab(source="SpikeGenerator", duration=50.0, size=2)
+    field = lab.spike_times_field
+    gen = lab.generator_params["SpikeGenerator"]
+    before, runs = list(gen.spike_times), lab.runs
+    for bad in ("abc", "1, nan", "5, 1e12", "-3", "1, 2, five"):
+        field.input.value = bad
+        assert field.message and field.error.visible, bad
+        assert gen.spike_times == before and lab.runs == runs  # nothing changed
+    field.input.value = "5, 15, 25"
+    assert field.message == "" and not field.error.visible
+    assert gen.spike_times == [5.0, 15.0, 25.0] and lab.runs == runs + 1
+    assert lab.message == ""

@@ -47,7 +47,15 @@ from ..generators import (
     StepCurrentGenerator,
     load_numeric_file,
 )
-from ._lab_common import Lab, live_plot, raster_view, slider_box
+from ._lab_common import (
+    Lab,
+    TextField,
+    format_number_list,
+    live_plot,
+    parse_number_list,
+    raster_view,
+    slider_box,
+)
 from ._widgets import fast
 
 PARAM_GENERATORS = (
@@ -476,13 +484,14 @@ class InputsLab(Lab):
             self.sliders.update(sliders)
             items.append(box)
             if "spike_times" in obj.param:
-                items.append(
-                    fast(
-                        pn.widgets.LiteralInput.from_param(
-                            obj.param.spike_times, name="spike times (ms)"
-                        )
-                    )
+                self.spike_times_field = TextField(
+                    obj,
+                    "spike_times",
+                    lambda text: parse_number_list(text, lo=0.0, hi=1e5, what="spike times"),
+                    format_number_list,
+                    label="spike times (ms, comma-separated)",
                 )
+                items.append(self.spike_times_field)
         elif name == "StepCurrentGenerator":
             items += [self._slider(n) for n in ("pulse_amplitude", "pulse_on", "pulse_off")]
         elif name in FILE_GENERATORS:
