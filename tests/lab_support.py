@@ -162,3 +162,48 @@ def widget_titles(viewable) -> list[str]:
     # a DiscreteSlider holds an untitled IntSlider: its own title is the one shown
     return [w.label for w in pn.panel(viewable).select(pn.widgets.Widget)
             if isinstance(w, kinds) and w.label]  # fmt: skip
+
+
+def range_ends(p) -> list:
+    """The two ends a user can reach with the control of parameter `p`: its softbounds
+    (else bounds) for a number, the first and last option of a selector, both states of a
+    boolean. An open lower bound of 0 becomes a small positive value."""
+    import param
+
+    if isinstance(p, param.ListSelector):
+        return []
+    if isinstance(p, param.Selector):
+        objs = list(p.objects)
+        return [objs[0], objs[-1]] if objs else []
+    if isinstance(p, param.Boolean):
+        return [False, True]
+    if isinstance(p, param.Number):
+        soft = p.softbounds or (None, None)
+        hard = p.bounds or (None, None)
+        ends = [s if s is not None else h for s, h in zip(soft, hard, strict=True)]
+        ends = [e for e in ends if e is not None]
+        if ends and p.inclusive_bounds and not p.inclusive_bounds[0] and ends[0] == hard[0]:
+            ends[0] = hard[0] + 1e-6
+        return [int(e) for e in ends] if isinstance(p, param.Integer) else ends
+    return []
+
+
+def sweep_ends(lab, doc, obj, flush, skip=()) -> list[tuple]:
+    """Set every numeric or selector parameter of `obj` to each end of its range in turn
+    (then back), run the lab, and collect what went wrong: an error in the page, a plot
+    whose axes miss its data. **Returns:** `(name, value, problem)` rows."""
+    problems = []
+    for name, p in obj.param.objects("existing").items():
+        if name in ("name", "message", *skip) or p.constant or p.readonly:
+            continue
+        default = getattr(obj, name)
+        for value in range_ends(p):
+            setattr(obj, name, value)
+            flush()
+            if lab.message and lab.alert.alert_type == "danger":
+                problems.append((name, value, lab.message[:200]))
+            for row in bad_plots(doc):
+                problems.append((name, value, f"axes miss the data of {row['title']!r}"))
+        setattr(obj, name, default)
+        flush()
+    return problems

@@ -237,8 +237,9 @@ def test_dynapse_lab_synapses_and_mismatch():
     spread = lab.rates.std()
     lab.seed = 1
     assert lab.rates.std() != spread
-    lab.input_stop = 0.0  # a bad window: a message, the lab goes on
-    assert "input stop" in lab.message and lab.alert.visible
+    lab.input_stop = 0.0  # an empty window (a slider at its end): said, no input, no error
+    assert "window is empty" in lab.message and lab.alert.visible
+    assert lab.alert.alert_type == "warning" and lab.record["iampa"].max() <= lab.chip.Io
     lab.input_stop = 0.3
     assert lab.message == ""
 

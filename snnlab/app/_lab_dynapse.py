@@ -362,8 +362,12 @@ class DynapseLab(Lab):
     def compute(self) -> str:
         """Build the population, drive its four synapses, update the plots."""
         n = int(self.size)
-        if self.input_stop <= self.input_start:
-            raise ValueError("input stop must lie after input start (s).")
+        notes = []
+        if self.input_stop <= self.input_start:  # an empty window: no input, said so
+            notes.append(
+                f"The input window is empty (stop {self.input_stop:g} s is not after start "
+                f"{self.input_start:g} s): no input spikes."
+            )
         self.chip.size = n
         mismatch = float(self.mismatch) / 100.0
         extra = dict(percent_mismatch=mismatch, rng_key=jax.random.PRNGKey(int(self.seed)))
@@ -413,7 +417,9 @@ class DynapseLab(Lab):
             f"tau_ahp {tc.tau_ahp * 1e3:.3g} ms, t_ref {tc.t_ref * 1e3:.3g} ms, "
             f"t_pulse {tc.t_pulse * 1e6:.3g} us (nominal, before mismatch)"
         )
-        return f"There are {n} neurons: showing neuron {k}." if k != int(self.neuron) else ""
+        if k != int(self.neuron):
+            notes.append(f"There are {n} neurons: showing neuron {k}.")
+        return " ".join(notes)
 
     # ---- layout ------------------------------------------------------------------------
 

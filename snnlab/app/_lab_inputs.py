@@ -540,9 +540,18 @@ class InputsLab(Lab):
         """
         name, n, dt = self.source, int(self.size), float(self.dt)
         n_steps = int(round(self.duration / dt))
+        self._window_note = ""
         if name in PARAM_GENERATORS:
             obj = self.generator_params[name]
             obj.size = n
+            start, stop = getattr(obj, "start", None), getattr(obj, "stop", None)
+            if start is not None and stop is not None and stop <= start:
+                # both sliders at one end: an empty window, a silent source (said so)
+                self._window_note = (
+                    f"{name}: stop ({stop:g} ms) is not after start ({start:g} ms), so the "
+                    "source sends nothing."
+                )
+                return obj.to_model(start=1e9, stop=2e9)
             return obj.to_model()
         if name == "StepCurrentGenerator":
             return StepCurrentGenerator(
@@ -626,6 +635,8 @@ class InputsLab(Lab):
             notes.append(f"There are {channels} channels: showing neuron {k}.")
         if res.diverged:
             notes.append(f"The run diverged at t = {res.first_bad_time} ms.")
+        if getattr(self, "_window_note", ""):
+            notes.append(self._window_note)
         if self.source in FILE_GENERATORS and self.transmit_as == "current" and self.upload_note:
             notes.append(self.upload_note)
         return " ".join(notes)

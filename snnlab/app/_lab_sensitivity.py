@@ -640,6 +640,18 @@ class SensitivityLab(Lab):
         """Gradients for the current values by every applicable method; update the page."""
         obj = self.neuron_params[self.model]
         model = obj.to_model()
+        note = ""
+        if isinstance(model, AbstractStepwiseModel) and self.quantity != "rate":
+            # a discrete-time model has no first spike time to differentiate: the rate
+            self._suspended += 1
+            try:
+                self.quantity = "rate"
+            finally:
+                self._suspended -= 1
+            note = (
+                f"{self.model} is a discrete-time model: only its rate has a (surrogate) "
+                "gradient, so the rate is shown."
+            )
         names = self._names()
         self.grads = {}
         for method in gradient_methods(model):
@@ -661,6 +673,8 @@ class SensitivityLab(Lab):
                 "gradient; choose quantity = rate."
             )
         self._send()
+        if note:
+            return note
         if not np.isfinite(self.value) or (self.quantity == "rate" and self.value == 0):
             return (
                 f"The neuron does not fire in 500 ms at I = {self.current:g}: every "
