@@ -458,7 +458,7 @@ class DynapseLab(Lab):
             pairs,
             others,
             pn.Card(constants, title="capacitances and transistor constants", collapsed=True),
-            width=560,
+            width=440,
             scroll=True,
         )
         main = pn.Column(
