@@ -211,3 +211,16 @@ def test_a_served_click_shows_the_busy_sign_until_its_trajectory_is_drawn(monkey
     assert a.busy.visible and a.busy.value and len(queue) == 1 and a.trajectories == []
     queue.pop(0)()
     assert len(a.trajectories) == 2 and not a.busy.visible
+
+
+@pytest.mark.parametrize("model", ["MorrisLecar", "FitzHughNagumo"])
+def test_every_axis_and_slider_states_its_unit(model):
+    from lab_support import unitless_axes, widget_titles
+
+    a = PhasePlaneApp(model=model, grid=30)
+    doc = Document()
+    doc.add_root(pn.panel(a).get_root(doc))
+    a.add_trajectory(*(np.mean(a.xlim), np.mean(a.ylim)))
+    assert unitless_axes(doc) == []  # "w (dimensionless)", not "w"
+    titles = widget_titles(a)
+    assert titles and [t for t in titles if "(" not in t] == []

@@ -29,7 +29,7 @@ from .. import neurons as _neurons
 from .. import params as sp
 from ..core import AbstractNeuronModel
 from ..viz import state_dimension
-from ._lab_common import TextField, format_range, lab_slider, parse_range
+from ._lab_common import DIMENSIONLESS, TextField, format_range, lab_slider, parse_range
 from ._widgets import fast
 
 MAX_TRAJECTORIES = 20
@@ -732,7 +732,7 @@ class PhasePlaneApp(pn.viewable.Viewer):
         import pandas as pd
 
         unit = self.params_of().specs["I_e"].unit
-        idim = hv.Dimension("I_e", label="I_e", unit=unit or None)
+        idim = hv.Dimension("I_e", label="I_e", unit=unit or DIMENSIONLESS)
         if kind == SWEEPS[0]:
             cur = np.concatenate([p.current for p in parts])
             rate = np.concatenate([p.rate for p in parts])
@@ -747,7 +747,9 @@ class PhasePlaneApp(pn.viewable.Viewer):
             vmax = np.concatenate([p.V_max for p in parts])
             self.sweep_result = table
             v = self.x
-            vdim = state_dimension(v, dict(zip(*self._names_units(), strict=False)).get(v, ""))
+            vdim = state_dimension(
+                v, dict(zip(*self._names_units(), strict=False)).get(v, "") or DIMENSIONLESS
+            )
             pts = hv.Points(
                 {"I_e": table["value"], v: table[v], "kind": table["kind"].astype(object)},
                 [idim, vdim],
@@ -775,8 +777,8 @@ class PhasePlaneApp(pn.viewable.Viewer):
         names, units = self._names_units()
         unit = dict(zip(names, units, strict=False))
         xd, yd = (
-            state_dimension(self.x, unit.get(self.x, "")),
-            state_dimension(self.y, unit.get(self.y, "")),
+            state_dimension(self.x, unit.get(self.x, "") or DIMENSIONLESS),
+            state_dimension(self.y, unit.get(self.y, "") or DIMENSIONLESS),
         )
         xlim, ylim = tuple(self.xlim), tuple(self.ylim)
         model = self._safe_model()
@@ -885,7 +887,9 @@ class PhasePlaneApp(pn.viewable.Viewer):
         v = names[0]
         trace_map, self.trace_pipe = _pipe_map(
             lambda data: hv.Curve(
-                data, hv.Dimension("t", unit="ms"), state_dimension(v, unit.get(v, ""))
+                data,
+                hv.Dimension("t", unit="ms"),
+                state_dimension(v, unit.get(v, "") or DIMENSIONLESS),
             ).opts(
                 color="black",
                 responsive=True,
