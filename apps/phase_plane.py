@@ -3,6 +3,6 @@
 import snnlab
 from snnlab.app._phase_plane import PhasePlaneApp
 
-snnlab.extension(warn=False, sizing_mode="stretch_width")
+snnlab.extension("katex", warn=False, sizing_mode="stretch_width")  # the equations
 
 PhasePlaneApp().servable(title="snnlab phase plane")

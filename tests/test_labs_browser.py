@@ -6,10 +6,13 @@ Playwright (no browser download); a malformed upload must be refused in the page
 Skipped when chromium or playwright is missing (a failure in CI, see conftest.py).
 """
 
+import os
 import time
+from pathlib import Path
 
 import pytest
 from browser_support import ARGS, browser_marks, executable, snnlab_server
+from ranges_js import RANGES_JS, misplaced
 
 APPS = {
     # app name: (slider title prefix, data column that must change)
@@ -99,5 +102,42 @@ def test_inputs_lab_refuses_a_malformed_upload_in_the_page(browser, server):
     assert "Upload refused" in text and "bad.txt" in text, text
     page.wait_for_timeout(500)
     assert page.evaluate(COLUMN_JS, "V") == before  # the previous plot stays
+    page.close()
+    assert errors == [], errors
+
+
+def _settle(page, col, timeout=90.0):
+    """Wait for the first data, then until the plots' ranges stop changing (a run done)."""
+    _wait_for_column(page, col, timeout)
+    last, deadline = None, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = page.evaluate(RANGES_JS)
+        if now == last and all(p["dx"] is not None for p in now):
+            return now
+        last = now
+        page.wait_for_timeout(1000)
+    return last
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1400, 1000)], ids=["1024x768", "1400x1000"])
+@pytest.mark.parametrize("app", list(APPS))
+def test_every_lab_plot_shows_its_data_inside_its_axes(browser, server, app, size):
+    # issue #15: data arrived (2402 points) while the axes stayed at 0..1 (event vs clock),
+    # or at 0.01..1.2 for currents of 1e-13..1e-7 A (Dynap-SE log axes)
+    errors: list[str] = []
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/{app}", timeout=120_000)
+    plots = _settle(page, APPS[app][1])
+    with_data = [p for p in plots if p["dx"] is not None and p["dy"] is not None]
+    assert with_data, plots
+    assert misplaced(plots) == [], misplaced(plots)
+    assert page.locator(".alert-danger:visible").count() == 0
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= size[0] + 1
+    assert min(p["width"] for p in with_data) > 100  # not squeezed to a sliver
+    folder = os.environ.get("SNNLAB_TEST_ARTIFACTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"{app}-{size[0]}x{size[1]}.png"), full_page=True)
     page.close()
     assert errors == [], errors

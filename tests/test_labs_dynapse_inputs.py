@@ -108,6 +108,45 @@ def test_upload_is_parsed_used_and_deleted(lab, tmp_path):
     assert lab.source == "InputTransmitter"
 
 
+def test_an_uploaded_current_waveform_is_read_as_a_current_and_the_page_says_so(lab):
+    # issue #15: a current waveform (pA) was read as spike counts, "3046213.8 Hz per channel"
+    t = np.arange(0.0, 20.0, 0.1)  # 200 steps, replayed twice in the 40 ms run
+    wave = np.round(300.0 + 200.0 * np.sin(t / 5.0), 1)  # fractional, hundreds of pA
+    assert lab.load_upload("\n".join(f"{v:.1f}" for v in wave).encode(), "wave.txt")
+    assert lab.source == "CustomGenerator" and lab.transmit_as == "current"
+    assert lab.input_kind == "current" and lab.in_current_pane.visible
+    out = lab.input_values[:, 0]
+    np.testing.assert_allclose(out[:200], wave, atol=1e-3)
+    np.testing.assert_allclose(out[200:400], wave, atol=1e-3)  # cyclic
+    assert "Hz per channel" not in lab.readout.object and "pA" in lab.readout.object
+    assert lab.alert.visible and lab.alert.alert_type == "warning"  # said in the page
+    assert "not spike counts" in lab.message and "current (pA)" in lab.message
+    # read as spike counts on request: refused with a message, the plots stay
+    before = _snapshot(lab)
+    lab.transmit_as = "spike"
+    assert lab.alert.alert_type == "danger" and "not spike counts" in lab.message
+    assert lab.result is before[5] and lab.runs == before[3]
+    lab.transmit_as = "current"
+    assert lab.message.startswith("wave.txt") and lab.alert.alert_type == "warning"
+    # InputTransmitter replays it once, as a current too; negative values count as current
+    lab.source = "InputTransmitter"
+    assert lab.input_kind == "current" and lab.input_values[-1, 0] == 0.0
+    assert lab.load_upload(b"-50 20\n10 -5\n", "neg.txt")
+    assert lab.transmit_as == "current" and "negative" in lab.message
+    # spike counts stay spike counts, and the note goes
+    assert lab.load_upload(b"0 1\n1 0\n", "spikes.txt")
+    assert lab.transmit_as == "spike" and lab.input_kind == "spike" and lab.message == ""
+
+
+@pytest.mark.parametrize(
+    "values, words",
+    [([0, 1, 2, 0], ""), ([0, -1], "negative"), ([0.5, 1], "non-integer"), ([0, 400], "400")],
+)
+def test_spike_count_problem(values, words):
+    problem = li.spike_count_problem(np.array(values, float))
+    assert (problem == "") if not words else (words in problem)
+
+
 BAD_UPLOADS = {
     # name: (bytes, client file name, words the message must contain)
     "oversized": (b"1 2 3\n" * 400, "big.txt", "limit"),
@@ -198,7 +237,23 @@ def test_dynapse_lab_synapses_and_mismatch():
     spread = lab.rates.std()
     lab.seed = 1
     assert lab.rates.std() != spread
-    lab.input_stop = 0.0  # a bad window: a message, the lab goes on
-    assert "input stop" in lab.message and lab.alert.visible
+    lab.input_stop = 0.0  # an empty window (a slider at its end): said, no input, no error
+    assert "window is empty" in lab.message and lab.alert.visible
+    assert lab.alert.alert_type == "warning" and lab.record["iampa"].max() <= lab.chip.Io
     lab.input_stop = 0.3
+    assert lab.message == ""
+
+
+def test_the_spike_times_field_validates_and_a_corrected_value_clears_its_message():
+    lab = li.InputsLab(source="SpikeGenerator", duration=50.0, size=2)
+    field = lab.spike_times_field
+    gen = lab.generator_params["SpikeGenerator"]
+    before, runs = list(gen.spike_times), lab.runs
+    for bad in ("abc", "1, nan", "5, 1e12", "-3", "1, 2, five"):
+        field.input.value = bad
+        assert field.message and field.error.visible, bad
+        assert gen.spike_times == before and lab.runs == runs  # nothing changed
+    field.input.value = "5, 15, 25"
+    assert field.message == "" and not field.error.visible
+    assert gen.spike_times == [5.0, 15.0, 25.0] and lab.runs == runs + 1
     assert lab.message == ""

@@ -43,7 +43,7 @@ def test_tap_starts_a_trajectory_at_the_clicked_point(app):
     app.tap.event(x=-50.0, y=0.4)
     assert len(app.trajectories) == 2 and app.starts[-1] == (-50.0, 0.4)
     # the Bokeh source of the trajectory layer holds the path, starting at the click
-    src = _sources(app, "traj")[0]
+    src = [s for s in _sources(app, "xs") if "color" in s.data][0]  # one line per trajectory
     firsts = [(xs[0], ys[0]) for xs, ys in zip(src.data["xs"], src.data["ys"], strict=True)]
     assert any(abs(x + 50.0) < 1e-4 and abs(y - 0.4) < 1e-6 for x, y in firsts), firsts
     # the trace beside the plane is the latest trajectory's voltage
@@ -79,3 +79,148 @@ def test_presets_errors_and_integrate_and_fire_reset_map():
     assert a.message and a.alert.visible
     a.xlim = (-85.0, 10.0)
     assert a.message == ""
+
+
+# ---- issue #15 ---------------------------------------------------------------------------
+
+from bokeh.document import Document  # noqa: E402
+from bokeh.models import Plot  # noqa: E402
+
+from snnlab.app import _phase_plane as pp  # noqa: E402
+
+
+def _plane_plot(a):
+    plots = [p for p in a.root.select({"type": Plot}) if "plane" in p.title.text]
+    assert plots
+    return plots[0]
+
+
+def _traj_source(a):
+    return [s for s in _sources(a, "xs") if "color" in s.data][0]
+
+
+def test_decimate_path_keeps_breaks_ends_and_the_shape():
+    t = np.linspace(0.0, 1.0, 4001)
+    pts = np.stack([t, np.sin(20 * t)], 1)
+    pts = np.insert(pts, 2000, np.nan, axis=0)  # a reset
+    out = pp.decimate_path(pts, 300)
+    assert len(out) <= 305 and out.flags["C_CONTIGUOUS"] and out.dtype == np.float64
+    assert np.isnan(out).all(axis=1).sum() == 1  # the break stays
+    assert np.allclose(out[0], pts[0]) and np.allclose(out[-1], pts[-1])
+    finite = out[np.isfinite(out).all(axis=1)]
+    assert np.allclose(np.sin(20 * finite[:, 0]), finite[:, 1])  # points of the path
+    short = pts[:10]
+    assert np.array_equal(pp.decimate_path(short, 300), short)
+
+
+def test_twenty_trajectories_are_sent_decimated_one_line_each():
+    a = PhasePlaneApp(model="MorrisLecar", grid=40)
+    a.root = pn.panel(a).get_root(Document())
+    assert pp.MAX_TRAJECTORIES >= 20
+    for k in range(20):
+        a.add_trajectory(-70.0 + 5 * k, 0.05 + 0.02 * k)
+    assert len(a.trajectories) == 20 and len(a.trajectories[0].t) > 3000  # full resolution
+    src = _traj_source(a)
+    assert len(src.data["xs"]) == 20  # one line per trajectory, not one per step
+    lengths = [len(xs) for xs in src.data["xs"]]
+    assert max(lengths) <= pp.MAX_PATH_POINTS + 5, lengths
+    assert all(np.asarray(c).dtype.kind == "f" for c in [src.data["color"]])  # no int64
+    t, v = a.trace_pipe.data
+    assert len(t) <= 2 * pp.MAX_PATH_POINTS + 5 and t[-1] == pytest.approx(a.duration)
+
+
+def test_adding_trajectories_keeps_the_window_and_the_plane_is_not_linked_to_the_trace():
+    a = PhasePlaneApp(model="MorrisLecar", grid=40)
+    a.root = pn.panel(a).get_root(Document())
+    plot = _plane_plot(a)
+    before = (plot.x_range.start, plot.x_range.end, plot.y_range.start, plot.y_range.end)
+    assert before == (-80.0, 50.0, -0.05, 0.7)
+    a.params_of().I_e = 100.0  # firing: the trajectory leaves the window
+    a.add_trajectory(-79.0, 0.69)
+    a.add_trajectory(0.0, 0.0)
+    after = (plot.x_range.start, plot.x_range.end, plot.y_range.start, plot.y_range.end)
+    assert after == before
+    trace = [p for p in a.root.select({"type": Plot}) if "latest" in p.title.text][0]
+    assert trace.y_range is not plot.x_range and trace.x_range is not plot.x_range
+
+
+def test_izhikevich_presets_show_their_pattern():
+    a = PhasePlaneApp(model="Izhikevich", grid=30)
+    a.preset = "CH"
+    p = a.params_of()
+    assert p.I_e == pp.PRESET_DRIVES["Izhikevich"]["CH"] == 10.0 and p.c == -50.0
+    a.duration = 200.0
+    tr = a.add_trajectory(-65.0, -13.0)
+    spikes = tr.spike_times[0]
+    assert len(spikes) >= 6, spikes  # chattering: bursts of spikes
+    isi = np.diff(spikes)
+    assert isi.min() < 5.0 < isi.max()  # short intervals inside bursts, long between
+    for name in pp.PRESET_DRIVES["Izhikevich"]:
+        a.preset = name
+        assert a.params_of().I_e == 10.0
+
+
+def test_switching_the_model_clears_the_sweep_of_the_previous_one():
+    a = PhasePlaneApp(model="MorrisLecar", grid=30)
+    a.__panel__()
+    a.sweep = pp.SWEEPS[1]
+    a.sweep_values = lambda: np.linspace(0.0, 100.0, 6)  # a quick sweep
+    a.start_sweep()
+    assert a.sweep_result is not None and a.sweep_pane.visible
+    a.model = "HH"
+    assert a.sweep_result is None and not a.sweep_pane.visible
+    assert "Morris" not in str(a.sweep_status.object)
+
+
+def test_window_fields_validate_and_a_corrected_value_clears_the_message():
+    a = PhasePlaneApp(model="MorrisLecar", grid=30)
+    field = a.xlim_field
+    for bad in ("abc", "nan, 5", "1e12, 2e12", "10, -10", "5", ""):
+        field.input.value = bad
+        assert field.message and field.error.visible, bad
+        assert a.xlim == (-80.0, 50.0)  # nothing changed
+    field.input.value = "-70, 40"
+    assert field.message == "" and not field.error.visible and a.xlim == (-70.0, 40.0)
+    assert a.message == ""
+    # a window set elsewhere (a bad one reaches the page's alert) and set back clears it
+    a.xlim = (0.0, 0.0)
+    assert a.message and a.alert.visible
+    a.xlim = (-70.0, 40.0)
+    assert a.message == "" and not a.alert.visible
+    assert field.input.value == "-70, 40"
+    assert "(mV)" in field.input.label and "(dimensionless)" in a.ylim_field.input.label
+
+
+def test_the_equations_are_math_panes_not_code_blocks():
+    a = PhasePlaneApp(model="AdEx", grid=30)
+    panes = a.model_doc.objects
+    assert panes and all(isinstance(p, pn.pane.LaTeX) for p in panes)
+    eq = [p.object for p in panes if p.object.startswith("$$")]
+    assert eq and "\\frac{dV}{dt}" in eq[0] and "\n" not in eq[0]
+    assert not any(p.object.startswith(" ") for p in panes)  # no indented (code) block
+
+
+def test_a_served_click_shows_the_busy_sign_until_its_trajectory_is_drawn(monkeypatch):
+    a = PhasePlaneApp(model="MorrisLecar", grid=30)
+    a.__panel__()
+    queue = []
+    monkeypatch.setattr(PhasePlaneApp, "_in_server", staticmethod(lambda: True))
+    monkeypatch.setattr(pn.state, "execute", lambda fn, schedule=False: queue.append(fn))
+    a._on_tap(x=-30.0, y=0.2)
+    a._on_tap(x=-20.0, y=0.3)  # a second click while the first waits: one batch
+    assert a.busy.visible and a.busy.value and len(queue) == 1 and a.trajectories == []
+    queue.pop(0)()
+    assert len(a.trajectories) == 2 and not a.busy.visible
+
+
+@pytest.mark.parametrize("model", ["MorrisLecar", "FitzHughNagumo"])
+def test_every_axis_and_slider_states_its_unit(model):
+    from lab_support import unitless_axes, widget_titles
+
+    a = PhasePlaneApp(model=model, grid=30)
+    doc = Document()
+    doc.add_root(pn.panel(a).get_root(doc))
+    a.add_trajectory(*(np.mean(a.xlim), np.mean(a.ylim)))
+    assert unitless_axes(doc) == []  # "w (dimensionless)", not "w"
+    titles = widget_titles(a)
+    assert titles and [t for t in titles if "(" not in t] == []

@@ -21,10 +21,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import holoviews as hv
+import numpy as np
 import panel as pn
 import param
 
 from .. import params as sp
+from .. import viz as sv
 from . import _guard as guard
 from ._widgets import number_widget
 
@@ -180,25 +182,234 @@ class Lab(pn.viewable.Viewer):
 def slider_box(obj: sp.ModelParameters, names=None, on_change=None) -> tuple[pn.Column, dict]:
     """Sliders (with units and docs) for the parameters `names` of a `snnlab.params` object.
 
-    **Arguments:**
+      **Arguments:**
 
-    - `obj`: a `snnlab.params` Parameterized.
-    - `names`: slider names to show (default: all of `obj.slider_names()`).
-    - `on_change`: called with the param events when any of them changes.
+      - `obj`: a `snnlab.params` Parameterized.
+      - `names`: slider names to show (default: all of `obj.slider_names()`); a parameter
+    without a unit is labelled "(dimensionless)".
+      - `on_change`: called with the param events when any of them changes.
 
-    **Returns:** `(column, sliders)`, sliders by parameter name.
+      **Returns:** `(column, sliders)`, sliders by parameter name.
     """
     names = list(obj.slider_names() if names is None else names)
     col = pn.Column(sizing_mode="stretch_width")
     sliders = {}
     for name in names:
-        spec = obj.spec_of(name)
-        row, slider = number_widget(obj, name, log=spec.log)
+        row, slider = lab_slider(obj, name)
         sliders[name] = slider
         col.append(row)
     if on_change is not None and names:
         obj.param.watch(on_change, names)
     return col, sliders
+
+
+def framewise(overlay, **opts):
+    """`overlay.opts(**opts)` with `framewise=True` on the overlay and on every element in it.
+
+    HoloViews reads `framewise` from the elements of an overlay: set on the overlay alone,
+    an overlay first drawn empty (a lab before its first run) keeps its axes at 0..1
+    whatever data arrive later.
+
+    **Returns:** the overlay (or element), with the options applied.
+    """
+    for element in overlay.traverse(lambda e: e, [hv.Element]):
+        element.opts(framewise=True)
+    return overlay.opts(framewise=True, **opts)
+
+
+def finite_limits(*arrays, pad: float = 0.05, log: bool = False) -> tuple[float, float] | None:
+    """Axis limits that cover the finite values of `arrays`, padded; None when there are none.
+
+    **Arguments:**
+
+    - `arrays`: numbers or arrays of any shape (NaN and inf are skipped).
+    - `pad`: fraction of the span added on each side (of the span in decades when `log`).
+    - `log`: for a log axis: only values > 0 count, and the padding is in decades. A
+      constant positive value gets half a decade each side.
+
+    **Returns:** `(lo, hi)` with lo < hi, or None.
+    """
+    values = [np.ravel(np.asarray(a, dtype=float)) for a in arrays]
+    v = np.concatenate(values) if values else np.zeros(0)
+    v = v[np.isfinite(v)]
+    if log:
+        v = v[v > 0]
+    if v.size == 0:
+        return None
+    lo, hi = float(v.min()), float(v.max())
+    if log:
+        a, b = np.log10(lo), np.log10(hi)
+        d = pad * (b - a) if b > a else 0.5
+        return float(10 ** (a - d)), float(10 ** (b + d))
+    d = pad * (hi - lo) if hi > lo else max(abs(lo) * 0.1, 1.0)
+    return lo - d, hi + d
+
+
+def log_floor(values, floor: float) -> np.ndarray:
+    """`values` as floats, with values below `floor` (zeros, negatives) raised to it: what a
+    log axis can draw. NaN stays NaN."""
+    v = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(v), np.nan, np.maximum(v, floor))
+
+
+class TextField(pn.viewable.Viewer):
+    """A text field for one parameter that validates before it sets anything.
+
+    What is typed is parsed by `parse` (raising `ValueError` with a message for a bad
+    value); a bad value shows the message in a red box under the field and leaves the
+    parameter, and so the page, as it was; a good one sets the parameter and clears the
+    message. A change of the parameter from elsewhere rewrites the text.
+
+    **Arguments:**
+
+    - `obj`, `name`: the Parameterized and its parameter.
+    - `parse`: text -> value; raises `ValueError` (or `TypeError`) for a bad text.
+    - `fmt`: value -> text.
+    - `label`: the field's title (default: the parameter's label).
+    - `kw`: passed to `pn.widgets.TextInput` (width, ...).
+
+    **Attributes:** `input` (the TextInput), `error` (the message box), `message` (the
+    latest error, "" when the text is valid).
+    """
+
+    def __init__(self, obj, name: str, parse, fmt=str, label: str | None = None, **kw):
+        super().__init__()
+        self._obj, self._name, self._parse, self._fmt = obj, name, parse, fmt
+        kw.setdefault("sizing_mode", "stretch_width")
+        title = label or obj.param[name].label
+        self.input = pn.widgets.TextInput(label=title, value=fmt(getattr(obj, name)), **kw)
+        self.error = pn.pane.Alert(
+            "", alert_type="danger", visible=False, margin=(0, 10), sizing_mode="stretch_width"
+        )
+        self.message = ""
+        self._setting = False
+        self.input.param.watch(self._typed, "value")
+        obj.param.watch(self._changed, name)
+
+    def _typed(self, event) -> None:
+        if self._setting:
+            return
+        text = str(event.new if event.new is not None else "")
+        try:
+            value = self._parse(text)
+            self._setting = True
+            try:
+                setattr(self._obj, self._name, value)  # param's own checks may refuse too
+            finally:
+                self._setting = False
+        except (ValueError, TypeError) as err:
+            self._say(f"{self.input.label}: {err}")
+            return
+        self._say("")
+
+    def _changed(self, event) -> None:
+        if self._setting:
+            return
+        self._setting = True
+        try:
+            self.input.value = self._fmt(event.new)
+        finally:
+            self._setting = False
+        self._say("")
+
+    def _say(self, text: str) -> None:
+        self.message = text
+        self.error.object = guard.escape(text)
+        self.error.visible = bool(text)
+
+    def __panel__(self):
+        return pn.Column(self.input, self.error, sizing_mode="stretch_width", margin=0)
+
+
+def parse_range(text: str, *, limit: float = 1e6, what: str = "the window") -> tuple[float, float]:
+    """`"lo, hi"` (brackets allowed) as two finite floats with lo < hi and |x| <= `limit`.
+
+    **Raises:** `ValueError` saying what to type.
+    """
+    parts = [p for p in str(text).strip().strip("()[]").replace(";", ",").split(",") if p.strip()]
+    if len(parts) != 2:
+        raise ValueError(f"type two numbers 'lo, hi' for {what}, got {str(text)[:40]!r}.")
+    lo = guard.finite_number("lo", parts[0].strip(), -limit, limit)
+    hi = guard.finite_number("hi", parts[1].strip(), -limit, limit)
+    if not lo < hi:
+        raise ValueError(f"lo must be below hi, got {lo:g}, {hi:g}.")
+    return lo, hi
+
+
+def parse_number_list(
+    text: str, *, lo: float = 0.0, hi: float = 1e5, what: str = "the list"
+) -> list[float]:
+    """Comma- or space-separated numbers (brackets allowed), each finite in `[lo, hi]`,
+    at most the server's `max_list_items`.
+
+    **Raises:** `ValueError` naming the bad entry.
+    """
+    body = str(text).strip().strip("()[]").replace(",", " ").split()
+    caps = guard.limits()
+    if len(body) > caps.max_list_items:
+        raise ValueError(f"{what} has {len(body)} entries; the limit is {caps.max_list_items}.")
+    return [guard.finite_number(what, item, lo, hi) for item in body]
+
+
+def format_range(value) -> str:
+    """`(lo, hi)` as the text `"lo, hi"`."""
+    lo, hi = value
+    return f"{lo:g}, {hi:g}"
+
+
+def format_number_list(values) -> str:
+    """Numbers as the text `"a, b, c"`."""
+    return ", ".join(f"{float(v):g}" for v in np.ravel(np.asarray(values, dtype=float)))
+
+
+DIMENSIONLESS = "dimensionless"
+"""What a label says where a quantity has no unit."""
+
+
+def unit_of(obj: param.Parameterized, name: str) -> str:
+    """The unit of parameter `name` of `obj` (`spec_of(name).unit` of a `snnlab.params`
+    object), `DIMENSIONLESS` where it has none."""
+    spec_of = getattr(obj, "spec_of", None)
+    unit = ""
+    if spec_of is not None:
+        try:
+            unit = spec_of(name).unit or ""
+        except (KeyError, AttributeError):
+            unit = ""
+    return unit or DIMENSIONLESS
+
+
+def lab_slider(obj: param.Parameterized, name: str, *, log: bool | None = None):
+    """`_widgets.number_widget` whose title always states a unit: a parameter without one is
+    labelled "(dimensionless)".
+
+    **Arguments:** `obj` (a `snnlab.params` object), `name`, `log` (default: the spec's).
+
+    **Returns:** `(row, slider)` as `number_widget`.
+    """
+    if log is None:
+        spec_of = getattr(obj, "spec_of", None)
+        log = bool(spec_of(name).log) if spec_of is not None else False
+    row, slider = number_widget(obj, name, log=log)
+    if unit_of(obj, name) == DIMENSIONLESS and "(" not in obj.param[name].label:
+        title = f"{obj.param[name].label} ({DIMENSIONLESS})"
+        slider.label = f"{title} (log)" if slider.label.endswith(" (log)") else title
+    return row, slider
+
+
+NEURON_INDEX = hv.Dimension("neuron", label="neuron", unit="index")
+NEURON_COUNT = hv.Dimension("neurons", label="neurons", unit="count")
+
+
+def raster_view(res, height: int = 260):
+    """`snnlab.viz.raster` of `res` with its neuron axis labelled as an index."""
+    return sv.raster(res, height=height).redim(neuron=NEURON_INDEX)
+
+
+def rates_view(res, bins: int = 20, height: int = 260):
+    """`snnlab.viz.rate_histogram` of `res` with its count axis labelled as a count."""
+    return sv.rate_histogram(res, bins=bins, height=height).redim(neurons=NEURON_COUNT)
 
 
 def live_plot(callback: Callable, data=None) -> tuple[pn.pane.HoloViews, hv.streams.Pipe]:
@@ -211,4 +422,21 @@ def live_plot(callback: Callable, data=None) -> tuple[pn.pane.HoloViews, hv.stre
     return pn.pane.HoloViews(dmap, sizing_mode="stretch_width"), pipe
 
 
-__all__ = ["Lab", "live_plot", "slider_box"]
+__all__ = [
+    "DIMENSIONLESS",
+    "Lab",
+    "TextField",
+    "format_number_list",
+    "format_range",
+    "parse_number_list",
+    "parse_range",
+    "finite_limits",
+    "framewise",
+    "lab_slider",
+    "live_plot",
+    "log_floor",
+    "raster_view",
+    "rates_view",
+    "slider_box",
+    "unit_of",
+]

@@ -33,7 +33,16 @@ from ..dynapse import (
     pulse_width_from_current,
     tau_from_current,
 )
-from ._lab_common import Lab, live_plot, slider_box
+from ._lab_common import (
+    Lab,
+    finite_limits,
+    framewise,
+    live_plot,
+    log_floor,
+    raster_view,
+    rates_view,
+    slider_box,
+)
 from ._widgets import fast, number_widget
 
 DUALS = {
@@ -167,15 +176,41 @@ def input_trains(
     return x
 
 
+CURRENT_FLOOR = 1e-15
+"""Currents (A) drawn on the log axes when no trace has a positive value: zeros and
+negatives are drawn at a floor (see `for_log_axis`)."""
+
+
+def for_log_axis(*traces):
+    """Currents (A) ready for a log axis, and the axis limits that cover them.
+
+    Values <= 0 (a current at rest or not yet driven) cannot be drawn on a log axis:
+    they are drawn a decade below the smallest positive value of all `traces`
+    (`CURRENT_FLOOR` when there is none), so a flat zero trace stays visible at the bottom.
+
+    **Returns:** `(traces, ylim)`: the traces with the floor applied, `(lo, hi)` in A (None
+    when no trace has a finite value).
+    """
+    arrays = [np.asarray(t, dtype=float) for t in traces]
+    pos = [a[np.isfinite(a) & (a > 0)] for a in arrays]
+    pos = np.concatenate(pos) if pos else np.zeros(0)
+    floor = float(pos.min()) / 10 if pos.size else CURRENT_FLOOR
+    if any(np.any(np.isfinite(a) & (a < floor)) for a in arrays):
+        arrays = [log_floor(a, floor) for a in arrays]
+    return arrays, finite_limits(*arrays, log=True)
+
+
 def _imem_view(data):
     if data is None:
         data = {"t": np.zeros(0), "imem": np.zeros(0), "thr": np.nan}
-    curve = hv.Curve((data["t"], data["imem"]), TIME, hv.Dimension("imem", unit="A")).opts(
+    (imem, thr), ylim = for_log_axis(data["imem"], [data["thr"]])
+    curve = hv.Curve((data["t"], imem), TIME, hv.Dimension("imem", unit="A")).opts(
         color="#1f77b4", line_width=1.5
     )
-    thr = hv.HLine(data["thr"]).opts(color="#d62728", line_dash="dashed", line_width=1)
-    return (curve * thr).opts(
-        logy=True, responsive=True, height=230, framewise=True, show_grid=True,
+    thr = hv.HLine(float(thr[0])).opts(color="#d62728", line_dash="dashed", line_width=1)
+    return framewise(
+        curve * thr, ylim=ylim or (np.nan, np.nan),
+        logy=True, responsive=True, height=230, show_grid=True,
         title="membrane current imem of the chosen neuron (dashed: Ispkthr)",
     )  # fmt: skip
 
@@ -193,13 +228,15 @@ _SYN_COLORS = ("#2ca02c", "#d62728", "#ff7f0e", "#8c564b")
 
 
 def _synapse_view(data):
+    t = data["t"] if data else np.zeros(0)
+    keys = ["i" + name.lower() for name in SYNAPSES]
+    traces, ylim = for_log_axis(*[data[k] if data else np.zeros(0) for k in keys])
     layers = []
-    for name, color in zip(SYNAPSES, _SYN_COLORS, strict=True):
-        key = "i" + name.lower()
-        t, y = (data["t"], data[key]) if data else (np.zeros(0), np.zeros(0))
+    for name, color, y in zip(SYNAPSES, _SYN_COLORS, traces, strict=True):
         layers.append(hv.Curve((t, y), TIME, AMP, label=name).opts(color=color, line_width=1.5))
-    return hv.Overlay(layers).opts(
-        logy=True, responsive=True, height=230, framewise=True, show_grid=True,
+    return framewise(
+        hv.Overlay(layers), ylim=ylim or (np.nan, np.nan),
+        logy=True, responsive=True, height=230, show_grid=True,
         legend_position="right", title="synaptic currents of the chosen neuron",
     )  # fmt: skip
 
@@ -207,9 +244,11 @@ def _synapse_view(data):
 def _ahp_view(data):
     if data is None:
         data = {"t": np.zeros(0), "iahp": np.zeros(0)}
-    return hv.Curve((data["t"], data["iahp"]), TIME, hv.Dimension("iahp", unit="A")).opts(
+    (iahp,), ylim = for_log_axis(data["iahp"])
+    return hv.Curve((data["t"], iahp), TIME, hv.Dimension("iahp", unit="A")).opts(
         color="#e377c2", line_width=1.5, logy=True, responsive=True, height=200,
         framewise=True, show_grid=True, title="AHP current iahp (adaptation)",
+        ylim=ylim or (np.nan, np.nan),
     )  # fmt: skip
 
 
@@ -218,11 +257,11 @@ def _empty():
 
 
 def _raster_view(data):
-    return sv.raster(data if data is not None else _empty(), height=260)
+    return raster_view(data if data is not None else _empty(), height=260)
 
 
 def _rates_view(data):
-    return sv.rate_histogram(data if data is not None else _empty(), bins=20, height=260)
+    return rates_view(data if data is not None else _empty(), bins=20, height=260)
 
 
 class DynapseLab(Lab):
@@ -241,16 +280,20 @@ class DynapseLab(Lab):
     `snnlab.Result`, times in ms) and `rates` (Hz).
     """
 
-    size = param.Integer(32, bounds=(4, 64), label="neurons", doc="population size")
+    size = param.Integer(32, bounds=(4, 64), label="neurons (count)", doc="population size")
     mismatch = param.Number(
         10.0, bounds=(0.0, 50.0), step=1.0, label="mismatch (3 sigma, %)",
         doc="device mismatch: each parameter varies by this much (3 sigma) per neuron",
     )  # fmt: skip
-    seed = param.Integer(0, bounds=(0, 100), label="seed", doc="seed of mismatch and inputs")
+    seed = param.Integer(
+        0, bounds=(0, 100), label="seed (integer)", doc="seed of mismatch and inputs"
+    )
     duration = param.Number(
         0.5, bounds=(0.1, 2.0), step=0.1, label="duration (s)", doc="simulated time (s)"
     )
-    neuron = param.Integer(0, bounds=(0, 63), label="neuron shown", doc="index of the neuron")
+    neuron = param.Integer(
+        0, bounds=(0, 63), label="neuron shown (index)", doc="index of the neuron"
+    )
     input_kind = param.Selector(
         default="poisson", objects=["poisson", "regular"], doc="input spike trains"
     )
@@ -319,8 +362,12 @@ class DynapseLab(Lab):
     def compute(self) -> str:
         """Build the population, drive its four synapses, update the plots."""
         n = int(self.size)
-        if self.input_stop <= self.input_start:
-            raise ValueError("input stop must lie after input start (s).")
+        notes = []
+        if self.input_stop <= self.input_start:  # an empty window: no input, said so
+            notes.append(
+                f"The input window is empty (stop {self.input_stop:g} s is not after start "
+                f"{self.input_start:g} s): no input spikes."
+            )
         self.chip.size = n
         mismatch = float(self.mismatch) / 100.0
         extra = dict(percent_mismatch=mismatch, rng_key=jax.random.PRNGKey(int(self.seed)))
@@ -370,7 +417,9 @@ class DynapseLab(Lab):
             f"tau_ahp {tc.tau_ahp * 1e3:.3g} ms, t_ref {tc.t_ref * 1e3:.3g} ms, "
             f"t_pulse {tc.t_pulse * 1e6:.3g} us (nominal, before mismatch)"
         )
-        return f"There are {n} neurons: showing neuron {k}." if k != int(self.neuron) else ""
+        if k != int(self.neuron):
+            notes.append(f"There are {n} neurons: showing neuron {k}.")
+        return " ".join(notes)
 
     # ---- layout ------------------------------------------------------------------------
 
@@ -409,7 +458,7 @@ class DynapseLab(Lab):
             pairs,
             others,
             pn.Card(constants, title="capacitances and transistor constants", collapsed=True),
-            width=560,
+            width=440,
             scroll=True,
         )
         main = pn.Column(

@@ -29,7 +29,7 @@ import param
 from .. import params as sp
 from ..core import ENGINES, INTEGRATORS, METHODS, Connection, simulate
 from ..generators import DCGenerator, SpikeGenerator
-from ._lab_common import Lab, live_plot, slider_box
+from ._lab_common import Lab, finite_limits, framewise, live_plot, slider_box
 from ._widgets import fast
 
 DTS = tuple(2.0**-k for k in range(-1, 4))
@@ -204,16 +204,18 @@ _COLORS = {"euler": "#d62728", "exp_euler": "#2ca02c", "rk4": "#1f77b4", "rkf45"
 def _traces_view(data):
     vdim = hv.Dimension("V", label="V", unit="mV")
     if data is None:
-        data = {"ev": ([], []), "st": ([], []), "ev_sp": [], "st_sp": [], "vth": np.nan}
+        data = {"ev": ([], []), "st": ([], []), "vth": np.nan}
     ev = hv.Curve(data["ev"], TIME, vdim, label="event engine").opts(color="black", line_width=1.5)
     st = hv.Curve(data["st"], TIME, vdim, label="stepped engine").opts(
         color="#1f77b4", line_dash="dashed", line_width=1.5
     )
     th = hv.HLine(data["vth"]).opts(color="grey", line_dash="dotted")
-    return (ev * st * th).opts(
+    ylim = finite_limits(data["ev"][1], data["st"][1], data["vth"])  # the threshold in view
+    return framewise(
+        ev * st * th,
+        ylim=ylim or (np.nan, np.nan),
         responsive=True,
         height=280,
-        framewise=True,
         title="membrane potential",
         legend_position="bottom_right",
         show_grid=True,
@@ -222,18 +224,20 @@ def _traces_view(data):
 
 def _spikes_view(data):
     if data is None:
-        data = {"ev_sp": [], "st_sp": []}
+        data = {"ev_sp": [], "st_sp": [], "duration": None}
+    xlim = (0.0, float(data["duration"])) if data.get("duration") else (np.nan, np.nan)
     ev = hv.Spikes(data["ev_sp"], TIME, label="event (exact)").opts(
         color="black", line_width=2, position=1.0, spike_length=0.9
     )
     st = hv.Spikes(data["st_sp"], TIME, label="stepped (grid)").opts(
         color="#1f77b4", line_width=2, position=0.0, spike_length=0.9
     )
-    return (ev * st).opts(
+    return framewise(
+        ev * st,
+        xlim=xlim,
         responsive=True,
         height=130,
         yaxis=None,
-        framewise=True,
         title="spike times overlaid",
         legend_position="right",
     )
@@ -277,12 +281,15 @@ def _error_view(data):
                 color="grey", line_dash=dash, line_width=1
             )
         )
-    return hv.Overlay(layers).opts(
+    drawn = [e.dimension_values(1) for e in hv.Overlay(layers).traverse(lambda e: e, [hv.Curve])]
+    ylim = finite_limits(*drawn, log=True)  # not the rounding line: it may lie decades below
+    return framewise(
+        hv.Overlay(layers),
+        ylim=ylim or (np.nan, np.nan),
         logx=True,
         logy=True,
         responsive=True,
         height=330,
-        framewise=True,
         title="spike-time error against dt",
         legend_position="right",
         show_grid=True,
@@ -433,7 +440,13 @@ class EventClockLab(Lab):
                 "vth": vth,
             }
         )
-        self.spikes_pipe.send({"ev_sp": exact.spike_times, "st_sp": stepped.spike_times})
+        self.spikes_pipe.send(
+            {
+                "ev_sp": exact.spike_times,
+                "st_sp": stepped.spike_times,
+                "duration": float(self.duration),
+            }
+        )
         ref = None
         firsts = [c["first"][0] for c in curve.values() if np.isfinite(c["first"][0])]
         if firsts:

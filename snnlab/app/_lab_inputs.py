@@ -10,14 +10,17 @@ channel, responds (the chosen neuron's membrane potential and the output raster)
 - **encoders** (`snnlab.encode`, jaxsnn's, times in s, values dimensionless): their
   spike output, one row per step of the lab's `dt`, is replayed by an
   `InputTransmitter` into the neurons.
-- **CustomGenerator** (cyclic replay) and **InputTransmitter** (one replay, as spikes or
-  as a current in pA) use data uploaded as a `.dat`/`.txt` (whitespace-separated),
+- **CustomGenerator** (cyclic replay) and **InputTransmitter** (one replay) use data
+  uploaded as a `.dat`/`.txt` (whitespace-separated),
   `.csv` or `.npy` file. The upload is refused above `max_upload_bytes` before anything
   is parsed or written; accepted bytes go to a temporary file whose name the server
   chooses (the client's name only picks a suffix from `UPLOAD_SUFFIXES`), are parsed as
   numbers with `snnlab.generators.load_numeric_file` (no pickle), and the file is
   deleted at once. A refused upload leaves a message in the page and changes nothing
-  else: the previous data and plots stay.
+  else: the previous data and plots stay. Both replay the data as spike counts or as a
+  current (pA), as `transmit_as` says; an upload that cannot be spike counts (negative,
+  fractional, or more than `MAX_COUNT_PER_STEP` per step: a current waveform, say) is
+  read as a current, and the page says so.
 """
 
 from __future__ import annotations
@@ -44,7 +47,15 @@ from ..generators import (
     StepCurrentGenerator,
     load_numeric_file,
 )
-from ._lab_common import Lab, live_plot, slider_box
+from ._lab_common import (
+    Lab,
+    TextField,
+    format_number_list,
+    live_plot,
+    parse_number_list,
+    raster_view,
+    slider_box,
+)
 from ._widgets import fast
 
 PARAM_GENERATORS = (
@@ -80,6 +91,10 @@ UPLOAD_SUFFIXES = (".dat", ".txt", ".csv", ".npy")
 MAX_UPLOAD_BYTES = 1024 * 1024
 """Default size limit of an uploaded file (bytes)."""
 
+MAX_COUNT_PER_STEP = 10
+"""More spikes than this in one step of one channel is not a spike train: such data are
+taken for a current (pA)."""
+
 DEFAULT_WEIGHTS = {"LIF": 4.0, "ExpLIF": 400.0}
 """Default weight per input spike: mV for LIF (a jump of V), pA for ExpLIF (of I_syn)."""
 
@@ -94,8 +109,30 @@ _GENERATOR_DEFAULTS = {
 }
 
 TIME = hv.Dimension("t", label="t", unit="ms")
-CHANNEL = hv.Dimension("channel", label="input channel")
+CHANNEL = hv.Dimension("channel", label="input channel", unit="index")
 CURRENT = hv.Dimension("I", label="input current", unit="pA")
+
+
+def spike_count_problem(data) -> str:
+    """Why `data` cannot be spike counts per step, or "" when it can.
+
+    Spike counts are whole numbers from 0 to `MAX_COUNT_PER_STEP`; a current waveform (pA)
+    usually has negative or fractional values, or hundreds per step.
+
+    **Returns:** a short reason for the page ("negative values (down to -3.2)", ...), or "".
+    """
+    v = np.asarray(data, dtype=float).ravel()
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return ""
+    if v.min() < 0:
+        return f"negative values (down to {v.min():.4g})"
+    frac = v[v != np.round(v)]
+    if frac.size:
+        return f"non-integer values (such as {frac[0]:.6g})"
+    if v.max() > MAX_COUNT_PER_STEP:
+        return f"values up to {v.max():.4g} per step (spike counts stay <= {MAX_COUNT_PER_STEP})"
+    return ""
 
 
 def default_pattern(channels: int = 4, steps: int = 200, period: int = 50) -> np.ndarray:
@@ -251,7 +288,9 @@ def _voltage(data):
 
 
 def _raster(data):
-    return sv.raster(data if data is not None else sv.empty_result(("V",), {"V": "mV"}), height=220)
+    return raster_view(
+        data if data is not None else sv.empty_result(("V",), {"V": "mV"}), height=220
+    )
 
 
 class InputsLab(Lab):
@@ -263,13 +302,15 @@ class InputsLab(Lab):
     input spike: mV for LIF, pA for ExpLIF), `duration` and `dt` (ms), `seed`. For the
     pulse of `StepCurrentGenerator`: `pulse_amplitude` (pA), `pulse_on`, `pulse_off`
     (ms). For the encoders: `value_max` (dimensionless), `t_late` (s), `label`. For
-    `InputTransmitter`: `transmit_as` ("spike" or "current", pA).
+    the uploaded data (`CustomGenerator`, `InputTransmitter`): `transmit_as` ("spike":
+    counts per step, or "current": pA).
 
     Sliders of the generators live in `generator_params`, of the neurons in
     `neuron_params`, of the LIF encoder in `encoder_params`. After a run: `result` (the
     population's `Result`), `input_t`, `input_values` (what the source sent) and
     `input_kind` ("spike" or "current"). `custom_data` holds the uploaded (or default)
-    array and `custom_name` its file name.
+    array and `custom_name` its file name; `upload_note` says how the latest upload is
+    read when it could not be spike counts.
 
     **Arguments:** `upload_dir` (folder of the temporary upload files; default the
     system's), `max_upload_bytes`.
@@ -277,8 +318,10 @@ class InputsLab(Lab):
 
     source = param.Selector(default="PoissonGenerator", objects=list(SOURCES), doc="input")
     neuron_model = param.Selector(default="LIF", objects=list(NEURONS), doc="neuron model")
-    size = param.Integer(10, bounds=(1, 50), label="channels", doc="channels = neurons")
-    neuron = param.Integer(0, bounds=(0, 49), label="neuron shown", doc="index of the neuron")
+    size = param.Integer(10, bounds=(1, 50), label="channels (count)", doc="channels = neurons")
+    neuron = param.Integer(
+        0, bounds=(0, 49), label="neuron shown (index)", doc="index of the neuron"
+    )
     weight = param.Number(
         DEFAULT_WEIGHTS["LIF"],
         bounds=(0.0, 500.0),
@@ -290,14 +333,20 @@ class InputsLab(Lab):
         200.0, bounds=(20.0, 1000.0), step=10.0, label="duration (ms)", doc="simulated time"
     )
     dt = param.Selector(default=0.1, objects=[0.05, 0.1, 0.5, 1.0], label="dt (ms)", doc="step")
-    seed = param.Integer(0, bounds=(0, 1000), label="seed", doc="seed of the random inputs")
+    seed = param.Integer(
+        0, bounds=(0, 1000), label="seed (integer)", doc="seed of the random inputs"
+    )
     pulse_amplitude = param.Number(
         500.0, bounds=(-1000.0, 3000.0), step=10.0, label="pulse amplitude (pA)", doc="current"
     )
     pulse_on = param.Number(20.0, bounds=(0.0, 1000.0), step=1.0, label="pulse on (ms)")
     pulse_off = param.Number(120.0, bounds=(0.0, 1000.0), step=1.0, label="pulse off (ms)")
     value_max = param.Number(
-        3.0, bounds=(0.0, 10.0), step=0.1, label="largest value", doc="input of the last channel"
+        3.0,
+        bounds=(0.0, 10.0),
+        step=0.1,
+        label="largest value (dimensionless)",
+        doc="input of the last channel",
     )
     t_late = param.Number(
         0.015,
@@ -307,9 +356,12 @@ class InputsLab(Lab):
         label="t_late (s)",
         doc="spike time of the value 1 (s); value 0 spikes at 0 s",
     )
-    label = param.Integer(2, bounds=(0, 49), label="label", doc="class of one_hot")
+    label = param.Integer(2, bounds=(0, 49), label="label (class index)", doc="class of one_hot")
     transmit_as = param.Selector(
-        default="spike", objects=["spike", "current"], doc="InputTransmitter: spikes or pA"
+        default="spike",
+        objects=["spike", "current"],
+        label="read the data as",
+        doc="uploaded data: spike counts per step, or a current (pA)",
     )
 
     def __init__(self, *, upload_dir=None, max_upload_bytes: int = MAX_UPLOAD_BYTES, **params):
@@ -322,6 +374,7 @@ class InputsLab(Lab):
         self.input_kind = "spike"
         self.custom_data = default_pattern()
         self.custom_name = "built-in pattern (4 channels)"
+        self.upload_note = ""
         reg = sp.registry()
         self.generator_params = {n: reg[n]() for n in PARAM_GENERATORS}
         for name, values in _GENERATOR_DEFAULTS.items():
@@ -400,7 +453,20 @@ class InputsLab(Lab):
             return False
         self.custom_data = np.asarray(arr, dtype=float)
         self.custom_name = Path(str(filename)).name
+        problem = spike_count_problem(self.custom_data)
+        self.upload_note = (
+            f"{self.custom_name} has {problem}: these are not spike counts, so the data "
+            "are read as a current (pA). Choose 'spike' above to read them as spike counts."
+            if problem
+            else ""
+        )
+        self._suspended += 1
+        try:
+            self.transmit_as = "current" if problem else "spike"
+        finally:
+            self._suspended -= 1
         if self.source in FILE_GENERATORS:
+            self._fill_source_box()
             self.request_run()
         else:
             self.source = "CustomGenerator"
@@ -418,19 +484,20 @@ class InputsLab(Lab):
             self.sliders.update(sliders)
             items.append(box)
             if "spike_times" in obj.param:
-                items.append(
-                    fast(
-                        pn.widgets.LiteralInput.from_param(
-                            obj.param.spike_times, name="spike times (ms)"
-                        )
-                    )
+                self.spike_times_field = TextField(
+                    obj,
+                    "spike_times",
+                    lambda text: parse_number_list(text, lo=0.0, hi=1e5, what="spike times"),
+                    format_number_list,
+                    label="spike times (ms, comma-separated)",
                 )
+                items.append(self.spike_times_field)
         elif name == "StepCurrentGenerator":
             items += [self._slider(n) for n in ("pulse_amplitude", "pulse_on", "pulse_off")]
         elif name in FILE_GENERATORS:
-            items.append(pn.pane.Markdown(f"data: **{self.custom_name}**"))
-            if name == "InputTransmitter":
-                items.append(pn.widgets.RadioButtonGroup.from_param(self.param.transmit_as))
+            how = "cyclically" if name == "CustomGenerator" else "once"
+            items.append(pn.pane.Markdown(f"data: **{self.custom_name}**, replayed {how}, as"))
+            items.append(pn.widgets.RadioButtonGroup.from_param(self.param.transmit_as))
         elif name == "constant_current_lif_encode":
             box, sliders = slider_box(
                 self.encoder_params, names=["tau_mem", "v_th", "v_leak", "v_reset"]
@@ -473,9 +540,18 @@ class InputsLab(Lab):
         """
         name, n, dt = self.source, int(self.size), float(self.dt)
         n_steps = int(round(self.duration / dt))
+        self._window_note = ""
         if name in PARAM_GENERATORS:
             obj = self.generator_params[name]
             obj.size = n
+            start, stop = getattr(obj, "start", None), getattr(obj, "stop", None)
+            if start is not None and stop is not None and stop <= start:
+                # both sliders at one end: an empty window, a silent source (said so)
+                self._window_note = (
+                    f"{name}: stop ({stop:g} ms) is not after start ({start:g} ms), so the "
+                    "source sends nothing."
+                )
+                return obj.to_model(start=1e9, stop=2e9)
             return obj.to_model()
         if name == "StepCurrentGenerator":
             return StepCurrentGenerator(
@@ -484,15 +560,34 @@ class InputsLab(Lab):
                 amplitudes=(self.pulse_amplitude, 0.0),
             )
         if name in FILE_GENERATORS:
-            data = self.custom_data
-            channels = data.shape[1] if data.ndim == 2 else n
-            if name == "CustomGenerator":
-                return CustomGenerator(size=channels, data=data)
-            return InputTransmitter(size=channels, inputs_type=self.transmit_as, data=data)
+            return self._file_source(name, n, n_steps)
         lif = self.encoder_params.to_model()
         kw = dict(lif=lif, value_max=self.value_max, t_late=self.t_late, label=self.label)
         out = encoder_output(name, n, n_steps, dt, **kw)
         return InputTransmitter(size=n, inputs_type="spike", data=out)
+
+    def _file_source(self, name: str, n: int, n_steps: int):
+        """The replay of the uploaded data as spike counts or as a current (pA).
+
+        **Raises:** `ValueError` when the data are read as spike counts but cannot be.
+        """
+        data = self.custom_data
+        if self.transmit_as == "spike":
+            problem = spike_count_problem(data)
+            if problem:
+                raise ValueError(
+                    f"The data of {self.custom_name} are not spike counts ({problem}): "
+                    "read them as a current."
+                )
+            channels = data.shape[1] if data.ndim == 2 else n
+            if name == "CustomGenerator":
+                return CustomGenerator(size=channels, data=data)
+            return InputTransmitter(size=channels, inputs_type="spike", data=data)
+        # a current: a 1-D waveform drives every channel alike, a 2-D one channel per column
+        rows = data[:, None].repeat(n, axis=1) if data.ndim == 1 else data
+        if name == "CustomGenerator":  # cyclic: repeat the rows over the run
+            rows = np.resize(rows, (n_steps + 1, rows.shape[1]))
+        return InputTransmitter(size=rows.shape[1], inputs_type="current", data=rows)
 
     # ---- running -----------------------------------------------------------------------
 
@@ -540,6 +635,10 @@ class InputsLab(Lab):
             notes.append(f"There are {channels} channels: showing neuron {k}.")
         if res.diverged:
             notes.append(f"The run diverged at t = {res.first_bad_time} ms.")
+        if getattr(self, "_window_note", ""):
+            notes.append(self._window_note)
+        if self.source in FILE_GENERATORS and self.transmit_as == "current" and self.upload_note:
+            notes.append(self.upload_note)
         return " ".join(notes)
 
     # ---- layout ------------------------------------------------------------------------

@@ -40,8 +40,8 @@ import param
 
 from .. import params as sp
 from ..core import INTEGRATORS, AbstractStepwiseModel
-from ._lab_common import Lab, live_plot
-from ._widgets import fast, number_widget
+from ._lab_common import DIMENSIONLESS, Lab, finite_limits, framewise, lab_slider, live_plot
+from ._widgets import fast
 
 try:  # the event engine's closed-form crossing (lands with the event engine)
     from ..core import lif_crossing, lif_u
@@ -355,8 +355,10 @@ class EventPropDemo(Lab):
     target_0 = param.Number(6.0, bounds=(2.0, 25.0), step=0.5, label="target 0 (ms)")
     target_1 = param.Number(9.0, bounds=(2.0, 25.0), step=0.5, label="target 1 (ms)")
     target_2 = param.Number(12.0, bounds=(2.0, 25.0), step=0.5, label="target 2 (ms)")
-    learning_rate = param.Number(0.01, bounds=(1e-4, 1.0), label="learning rate", step=0.01)
-    steps_per_tick = param.Integer(10, bounds=(1, 100), label="steps per update")
+    learning_rate = param.Number(
+        0.01, bounds=(1e-4, 1.0), label="learning rate (dimensionless)", step=0.01
+    )
+    steps_per_tick = param.Integer(10, bounds=(1, 100), label="steps per update (count)")
     training = param.Boolean(False, label="train", doc="train live (in a served page)")
 
     n_in = 6
@@ -430,7 +432,7 @@ class EventPropDemo(Lab):
         self._loss_pipe.send({"steps": steps, "loss": np.array([h[1] for h in self.history])})
 
     def _times_view(self, data):
-        step = hv.Dimension("step", label="training step")
+        step = hv.Dimension("step", label="training step", unit="count")
         tdim = hv.Dimension("t", label="first spike time", unit="ms")
         colors = ("#1f77b4", "#ff7f0e", "#2ca02c")
         layers = []
@@ -441,23 +443,27 @@ class EventPropDemo(Lab):
                 xs, ys = data["steps"], data["times"][:, j]
             layers.append(hv.Curve((xs, ys), step, tdim, label=f"output {j}").opts(color=colors[j]))
             layers.append(hv.HLine(self.targets()[j]).opts(color=colors[j], line_dash="dashed"))
-        return hv.Overlay(layers).opts(
+        times = data["times"] if data is not None else np.zeros(0)
+        ylim = finite_limits(times, self.targets())  # the targets in view, reached or not
+        return framewise(
+            hv.Overlay(layers),
+            ylim=ylim,
             responsive=True,
             height=260,
-            framewise=True,
             title="output spike times (dashed: targets)",
             legend_position="right",
             show_grid=True,
         )
 
     def _loss_view(self, data):
-        step = hv.Dimension("step", label="training step")
+        step = hv.Dimension("step", label="training step", unit="count")
         ldim = hv.Dimension("loss", label="loss", unit="ms²")
         if data is None or len(data["steps"]) == 0:
             xs, ys = np.zeros(0), np.zeros(0)
         else:
             xs, ys = data["steps"], np.maximum(data["loss"], 1e-6)
         return hv.Curve((xs, ys), step, ldim).opts(
+            ylim=finite_limits(ys, log=True) or (np.nan, np.nan),
             logy=True,
             responsive=True,
             height=200,
@@ -536,6 +542,13 @@ class SensitivityLab(Lab):
     dt = param.Number(0.05, bounds=(0.005, 1.0), step=0.005, label="dt (ms)", doc="grid step (ms)")
 
     _DEFAULT_CURRENT = {"Izhikevich": 10.0, "HH": 800.0, "SNNIF": 0.2}
+    _CURRENT_RANGE = {"Izhikevich": (-10.0, 40.0), "HH": (0.0, 2000.0), "SNN": (-1.0, 5.0)}
+    """Range of the current slider by model (pA; dimensionless for the SNN* family)."""
+
+    def current_range(self) -> tuple[float, float]:
+        """The current slider's range for the chosen model (pA, or dimensionless)."""
+        key = "SNN" if self.model.startswith("SNN") else self.model
+        return self._CURRENT_RANGE.get(key, (-100.0, 2000.0))
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -549,6 +562,7 @@ class SensitivityLab(Lab):
         self.model_box = pn.Column(sizing_mode="stretch_width")
         self.labels: dict[str, pn.pane.Markdown] = {}
         self.sliders: dict[str, pn.widgets.Widget] = {}
+        self._current_sliders: list[pn.widgets.Widget] = []
         for obj in self.neuron_params.values():
             names = [n for n in obj.param if n not in ("name", "size", "method")]
             obj.param.watch(self.request_run, names)
@@ -570,7 +584,7 @@ class SensitivityLab(Lab):
         obj = self.neuron_params[self.model]
         rows, self.labels, self.sliders = [], {}, {}
         for name in self._names():
-            row, slider = number_widget(obj, name, log=obj.spec_of(name).log)
+            row, slider = lab_slider(obj, name)
             label = pn.pane.Markdown("", width=120, margin=(20, 0, 0, 5))
             self.labels[name] = label
             self.sliders[name] = slider
@@ -578,10 +592,20 @@ class SensitivityLab(Lab):
         self.model_box.objects = [pn.pane.Markdown(f"#### {self.model}"), *rows]
 
     def _model_changed(self, event):
+        lo, hi = self.current_range()
+        step = 10.0 if hi - lo > 100 else 0.05
+        default = self._DEFAULT_CURRENT.get(
+            event.new, 1.5 if event.new.startswith("SNN") else 500.0
+        )
         self._suspended += 1
         try:
-            default = 1.5 if event.new.startswith("SNN") else 500.0
-            self.current = self._DEFAULT_CURRENT.get(event.new, default)
+            self.param.current.softbounds = (lo, hi)
+            self.param.current.step = step
+            for slider in self._current_sliders:  # range, title and value in one change
+                slider.param.update(
+                    start=lo, end=hi, step=step, value=default, label=self.current_label()
+                )
+            self.current = default
         finally:
             self._suspended -= 1
         self._fill_model_box()
@@ -589,21 +613,45 @@ class SensitivityLab(Lab):
 
     def _span(self, name) -> float:
         if name == CURRENT:
-            lo, hi = self.param.current.softbounds
+            lo, hi = self.current_range()
             return hi - lo
         p = self.neuron_params[self.model].param[name]
         lo, hi = p.softbounds or p.bounds
         return float(hi - lo)
 
     def _unit(self, name) -> str:
+        """The unit of parameter `name` (`CURRENT` included), "dimensionless" if none."""
         if name == CURRENT:
-            return "" if self.model.startswith("SNN") else "pA"
-        return self.neuron_params[self.model].spec_of(name).unit
+            return DIMENSIONLESS if self.model.startswith("SNN") else "pA"
+        return self.neuron_params[self.model].spec_of(name).unit or DIMENSIONLESS
+
+    def current_label(self) -> str:
+        """Title of the input-current slider: pA, or dimensionless for the SNN* models."""
+        if self.model.startswith("SNN"):
+            return f"I ({DIMENSIONLESS}, input per step)"
+        return "I (pA)"
+
+    def per_unit(self, name) -> str:
+        """The unit of d quantity / d `name`: e.g. Hz/pA, or Hz for a dimensionless one."""
+        unit, of = QUANTITIES[self.quantity], self._unit(name)
+        return unit if of == DIMENSIONLESS else f"{unit}/{of}"
 
     def compute(self) -> str:
         """Gradients for the current values by every applicable method; update the page."""
         obj = self.neuron_params[self.model]
         model = obj.to_model()
+        note = ""
+        if isinstance(model, AbstractStepwiseModel) and self.quantity != "rate":
+            # a discrete-time model has no first spike time to differentiate: the rate
+            self._suspended += 1
+            try:
+                self.quantity = "rate"
+            finally:
+                self._suspended -= 1
+            note = (
+                f"{self.model} is a discrete-time model: only its rate has a (surrogate) "
+                "gradient, so the rate is shown."
+            )
         names = self._names()
         self.grads = {}
         for method in gradient_methods(model):
@@ -625,6 +673,8 @@ class SensitivityLab(Lab):
                 "gradient; choose quantity = rate."
             )
         self._send()
+        if note:
+            return note
         if not np.isfinite(self.value) or (self.quantity == "rate" and self.value == 0):
             return (
                 f"The neuron does not fire in 500 ms at I = {self.current:g}: every "
@@ -645,20 +695,26 @@ class SensitivityLab(Lab):
         self.bars_pipe.send({"rows": rows, "unit": unit})
         for name, label in self.labels.items():
             g = self.grads[method].get(name, math.nan)
-            label.object = f"{g:+.3g} {unit}/{self._unit(name) or '1'}"
+            label.object = f"{g:+.3g} {self.per_unit(name)}"
         g_i = self.grads[method][CURRENT]
         self.readout.object = (
             f"**{self.quantity} = {self.value:.4g} {unit}** ({self.model}, I = "
             f"{self.current:g} {self._unit(CURRENT)}); d {self.quantity} / dI = {g_i:.4g} "
-            f"{unit}/{self._unit(CURRENT) or 'unit input'}  \n"
+            f"{self.per_unit(CURRENT)}  \n"
             f"methods: {', '.join(self.grads)}"
         )
 
     def _bars_view(self, data):
         rows = data["rows"] if data else []
         unit = data["unit"] if data else "Hz"
-        per = "per 10% of slider range" if self.scale != "per unit" else "per unit of parameter"
-        ydim = hv.Dimension("d", label=f"change of {self.quantity} {per}", unit=unit)
+        if self.scale != "per unit":
+            ydim = hv.Dimension(
+                "d", label=f"change of {self.quantity} per 10% of slider range", unit=unit
+            )
+        else:  # each bar in its own unit: the quantity's per unit of its parameter
+            ydim = hv.Dimension(
+                "d", label=f"d {self.quantity} / d parameter", unit=f"{unit} per parameter unit"
+            )
         return hv.Bars(rows, kdims=["parameter", "method"], vdims=[ydim]).opts(
             responsive=True,
             height=360,
@@ -670,9 +726,17 @@ class SensitivityLab(Lab):
         )
 
     def __panel__(self):
+        lo, hi = self.current_range()
         self.current_slider = fast(
-            pn.widgets.FloatSlider.from_param(self.param.current, sizing_mode="stretch_width")
+            pn.widgets.FloatSlider.from_param(
+                self.param.current,
+                label=self.current_label(),
+                start=lo,
+                end=hi,
+                sizing_mode="stretch_width",
+            )
         )
+        self._current_sliders.append(self.current_slider)
         sidebar = pn.Column(
             pn.pane.Markdown("### Sensitivities"),
             pn.widgets.Select.from_param(self.param.model, sizing_mode="stretch_width"),

@@ -12,6 +12,8 @@ it changes neither the field nor the nullclines, so they are not recomputed.
 
 from __future__ import annotations
 
+import inspect
+import re
 import time
 import traceback
 from typing import Any
@@ -27,11 +29,27 @@ from .. import neurons as _neurons
 from .. import params as sp
 from ..core import AbstractNeuronModel
 from ..viz import state_dimension
-from ._widgets import fast, number_widget
+from ._lab_common import DIMENSIONLESS, TextField, format_range, lab_slider, parse_range
+from ._widgets import fast
 
-MAX_TRAJECTORIES = 8
+MAX_TRAJECTORIES = 20
 """Trajectories kept on the plane; every batch is padded to this many starts, so adding one
 never changes a shape (and never recompiles)."""
+
+MAX_PATH_POINTS = 300
+"""Points per trajectory sent to the page (and per trace): a 200 ms trajectory at
+dt = 0.05 ms has 4000 steps, and 20 of them at full resolution cost the browser seconds per
+update; `decimate_path` keeps points evenly spaced along the drawn curve, so the shape
+on screen is the same."""
+
+PRESET_DRIVES: dict[str, dict[str, float]] = {
+    # Izhikevich (2003) drives every pattern with I = 10; below it none of them fires
+    "Izhikevich": {"RS": 10.0, "IB": 10.0, "CH": 10.0, "FS": 10.0, "LTS": 10.0},
+    # above the onset of firing: Hopf (class II) near 90, saddle-node (class I) near 40
+    "MorrisLecar": {"class_II": 100.0, "class_I": 45.0},
+}
+"""`I_e` (the model's current unit) of the presets whose published table leaves the
+current out, so that choosing one shows its firing pattern at once."""
 
 DURATIONS = (50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0)
 """Trajectory durations offered (ms): a few fixed lengths, each compiled once."""
@@ -96,6 +114,24 @@ def presets_for(pclass: type) -> dict[str, dict[str, float]]:
     return out
 
 
+def doc_panes(doc: str, paragraphs: int = 3) -> list:
+    """The first `paragraphs` paragraphs of a model's docstring as panes, equations as math.
+
+    A paragraph `$$...$$` becomes a `pn.pane.LaTeX` (KaTeX) display equation, any other a
+    `pn.pane.LaTeX` of text whose `$...$` parts are inline math; code marks are dropped.
+    Each pane scrolls sideways inside its column when an equation is wider than it, rather
+    than widening the page.
+    """
+    parts = [p.strip() for p in inspect.cleandoc(doc or "").split("\n\n") if p.strip()]
+    panes = []
+    style = {"overflow-x": "auto", "overflow-y": "hidden", "max-width": "100%"}
+    for part in parts[:paragraphs]:
+        text = " ".join(line.strip() for line in part.splitlines())
+        text = re.sub(r"`([^`]*)`", r"\1", text)
+        panes.append(pn.pane.LaTeX(text, sizing_mode="stretch_width", styles=style))
+    return panes
+
+
 def _pipe_map(fn, data) -> tuple[hv.DynamicMap, hv.streams.Pipe]:
     pipe = hv.streams.Pipe(data=data)
     return hv.DynamicMap(fn, streams=[pipe]), pipe
@@ -119,6 +155,45 @@ def _grid_nullclines(vf: an.VectorField) -> an.Nullclines:
         return [np.asarray(p, float) for p in gen.lines(0.0) if len(p) > 1]
 
     return an.Nullclines(lines(vf.dx), lines(vf.dy), vf.projection)
+
+
+def decimate_path(pts: np.ndarray, max_points: int = MAX_PATH_POINTS, scale=(1.0, 1.0)):
+    """At most about `max_points` rows of a path `(n, 2)`, evenly spaced along its length.
+
+    Rows of NaN (breaks between pieces, e.g. at a reset) are kept, each piece keeps its
+    first and last point and gets a share of the points proportional to its length. The
+    length is measured in units of `scale` (the window's width and height), so a path is
+    sampled evenly as it appears on screen: a fast spike keeps its points.
+
+    **Returns:** the decimated rows (a new contiguous float64 array).
+    """
+    pts = np.asarray(pts, dtype=np.float64)
+    if len(pts) <= max_points:
+        return np.ascontiguousarray(pts)
+    bad = ~np.isfinite(pts).all(axis=1)
+    edges = np.flatnonzero(np.diff(np.concatenate([[True], bad, [True]]).astype(int)))
+    pieces = [(a, b) for a, b in zip(edges[::2], edges[1::2], strict=True) if b > a]
+    sx, sy = (float(s) if s and np.isfinite(s) and s > 0 else 1.0 for s in scale)
+    lengths, cums = [], []
+    for a, b in pieces:
+        d = np.hypot(np.diff(pts[a:b, 0]) / sx, np.diff(pts[a:b, 1]) / sy)
+        cum = np.concatenate([[0.0], np.cumsum(d)])
+        cums.append(cum)
+        lengths.append(cum[-1])
+    total = sum(lengths) or 1.0
+    budget = max(max_points - len(pieces), 2 * len(pieces))
+    out = []
+    for (a, b), cum, length in zip(pieces, cums, lengths, strict=True):
+        n = max(2, int(round(budget * length / total)))
+        if b - a <= n or length == 0:
+            keep = np.arange(a, b) if length else np.array([a, b - 1])
+        else:
+            idx = np.searchsorted(cum, np.linspace(0.0, length, n))
+            keep = a + np.unique(np.clip(idx, 0, b - a - 1))
+        if out:
+            out.append(np.full((1, 2), np.nan))
+        out.append(pts[np.unique(keep)])
+    return np.ascontiguousarray(np.concatenate(out) if out else np.zeros((0, 2)))
 
 
 def _break_at_spikes(t, xs, ys, spike_times) -> np.ndarray:
@@ -166,7 +241,9 @@ class PhasePlaneApp(pn.viewable.Viewer):
     )
     xlim = param.Range(default=(-80.0, 50.0), doc="horizontal window (state units)")
     ylim = param.Range(default=(-0.05, 0.7), doc="vertical window (state units)")
-    grid = param.Integer(80, bounds=(10, 400), doc="nullcline grid points per axis")
+    grid = param.Integer(
+        80, bounds=(10, 400), label="grid (points per axis)", doc="nullcline grid points per axis"
+    )
     arrows = param.Integer(20, bounds=(4, 60), doc="vector-field arrows per axis")
     duration = param.Selector(
         default=200.0, objects=list(DURATIONS), label="duration (ms)", doc="trajectory length"
@@ -183,6 +260,8 @@ class PhasePlaneApp(pn.viewable.Viewer):
         self.param.model.objects = sorted(self._classes)
         self._suspended = 1
         self._dirty = self._running = self._scheduled = self._slow_pending = False
+        self._traj_scheduled = False
+        self._sweep_state = None
         self._plane_key = self._reset_key = None
         self.nullclines = self.fixed = self.field = self.reset = None
         self.starts: list[tuple[float, float]] = []
@@ -264,6 +343,8 @@ class PhasePlaneApp(pn.viewable.Viewer):
         p = self.params_of()
         values = {k: spec.default for k, spec in p.specs.items() if k not in p.channels}
         values.update(presets[name])
+        if "I_e" not in presets[name] and name in PRESET_DRIVES.get(self.model, {}):
+            values["I_e"] = PRESET_DRIVES[self.model][name]
         self._suspended += 1
         try:
             p.set_values(values)
@@ -272,11 +353,24 @@ class PhasePlaneApp(pn.viewable.Viewer):
         self.request_redraw()
 
     def _on_model(self, event) -> None:
+        self.clear_sweep()
         self._model_changed()
 
     def _on_preset(self, event) -> None:
         if not self._suspended:
+            self.clear_sweep()
             self.apply_preset(event.new)
+
+    def clear_sweep(self) -> None:
+        """Remove the sweep of another model or preset (and stop one in progress)."""
+        self._sweep_state = None
+        self.sweep_result = None
+        if hasattr(self, "sweep_pane"):
+            self.sweep_pane.object = hv.Curve([]).opts(height=60, responsive=True, title="")
+            self.sweep_pane.visible = False
+            self.progress.visible = False
+            self.sweep_button.disabled = False
+            self.sweep_status.object = "Choose a sweep and press *compute*."
 
     def _on_values(self, *events) -> None:
         self.request_redraw()
@@ -304,9 +398,17 @@ class PhasePlaneApp(pn.viewable.Viewer):
             return
         if self._in_server():
             self._scheduled = True
+            self._set_busy(True)  # reaches the page before the work, on a later tick
             pn.state.execute(self._drain, schedule=True)
         else:
             self._drain()
+
+    def _set_busy(self, busy: bool) -> None:
+        """Show or hide the busy sign beside the plane's note."""
+        if hasattr(self, "busy"):
+            self.busy.value = busy
+            self.busy.visible = busy
+            self.busy_text.visible = busy
 
     @staticmethod
     def _in_server() -> bool:
@@ -329,12 +431,18 @@ class PhasePlaneApp(pn.viewable.Viewer):
                 pn.state.execute(self._drain_slow, schedule=True)
             else:
                 self._drain_slow()
+        else:
+            self._set_busy(False)
 
     def _drain_slow(self) -> None:
         if self._dirty or not self._slow_pending:
             return  # a newer redraw is on its way and will ask again
         self._slow_pending = False
-        self._guarded(self.redraw_slow)
+        try:
+            self._guarded(self.redraw_slow)
+        finally:
+            if not (self._dirty or self._scheduled or self._traj_scheduled):
+                self._set_busy(False)
 
     def _guarded(self, fn) -> bool:
         try:
@@ -363,6 +471,7 @@ class PhasePlaneApp(pn.viewable.Viewer):
         key = (self.model, tuple(sorted(p.values().items())), self.grid, self.arrows)
         key += tuple(self._plane_kwargs().items())
         if key == self._plane_key:
+            self._show("", "warning")  # valid values again (e.g. a window typed back)
             return
         kw = self._plane_kwargs()
         self.field = an.vector_field(model, n=self.arrows, **kw)
@@ -434,7 +543,8 @@ class PhasePlaneApp(pn.viewable.Viewer):
             "kind": np.asarray(fp.kinds, dtype=object),
         }
         rows = [
-            f"| {self.x} = {s[ix]:.4g}, {self.y} = {s[iy]:.4g} | {k} |"
+            f"| {self.x} = {s[ix]:.4g}, {self.y} = {s[iy]:.4g} | "
+            f'<span style="color:{KIND_COLORS.get(k, "#000")}">&#9679;</span> {k} |'
             for s, k in zip(fp.states, fp.kinds, strict=True)
         ]
         self.fixed_table.object = (
@@ -484,21 +594,31 @@ class PhasePlaneApp(pn.viewable.Viewer):
         self._send_trajectories()
 
     def _send_trajectories(self) -> None:
+        """Send the kept trajectories to the page, each decimated to `MAX_PATH_POINTS`."""
         paths = []
         resets = self._has_reset()
+        scale = (np.ptp(self.xlim), np.ptp(self.ylim))
         for k, tr in enumerate(self.trajectories):
             spikes = tr.spike_times[0] if resets else []
             pts = _break_at_spikes(tr.t, tr[self.x][:, 0], tr[self.y][:, 0], spikes)
+            pts = decimate_path(pts, MAX_PATH_POINTS, scale)
             # contiguous float64 copies: Bokeh's binary transfer of strided column views
             # reaches the page with wrong offsets ("Offset is outside the bounds")
-            paths.append({self.x: _column(pts[:, 0]), self.y: _column(pts[:, 1]), "traj": k})
+            # "traj" as a float: an int64 column reaches BokehJS as a BigInt64 buffer, which
+            # it fails to decode after an update ("Offset is outside the bounds of the
+            # DataView")
+            paths.append({self.x: _column(pts[:, 0]), self.y: _column(pts[:, 1]), "traj": float(k)})
         self.traj_pipe.send({"paths": paths, "starts": np.array(self.starts, float).reshape(-1, 2)})
         if self.trajectories:
             tr = self.trajectories[-1]
             v = tr.state_names[0]
-            self.trace_pipe.send((_column(tr.t), _column(tr[v][:, 0])))
+            trace = np.stack([tr.t, tr[v][:, 0]], axis=1)
+            finite = tr[v][:, 0][np.isfinite(tr[v][:, 0])]
+            span = np.ptp(finite) if finite.size else 1.0
+            trace = decimate_path(trace, 2 * MAX_PATH_POINTS, (float(self.duration), span))
+            self.trace_pipe.send((_column(trace[:, 0]), _column(trace[:, 1])))
         else:
-            self.trace_pipe.send(([], []))
+            self.trace_pipe.send((np.zeros(0), np.zeros(0)))
 
     def _has_reset(self) -> bool:
         model = getattr(self, "_model", None)
@@ -510,7 +630,28 @@ class PhasePlaneApp(pn.viewable.Viewer):
     def _on_tap(self, x=None, y=None) -> None:
         if x is None or y is None:
             return
-        self._guarded(lambda: self.add_trajectory(x, y))
+        if not self._in_server():
+            self._guarded(lambda: self.add_trajectory(x, y))
+            return
+        # served: keep the start now, integrate on a later tick (after the busy sign has
+        # reached the page); clicks made meanwhile join the same batch
+        if not np.isfinite([x, y]).all():
+            return
+        self.starts = [*self.starts, (float(x), float(y))][-MAX_TRAJECTORIES:]
+        if self._traj_scheduled:
+            return
+        self._traj_scheduled = True
+        self._set_busy(True)
+        pn.state.execute(self._drain_trajectories, schedule=True)
+
+    def _drain_trajectories(self) -> None:
+        self._traj_scheduled = False
+        try:
+            if self.starts:
+                self._guarded(self._run_trajectories)
+        finally:
+            if not (self._running or self._scheduled or self._slow_pending):
+                self._set_busy(False)
 
     # ---- on-demand sweep ---------------------------------------------------------------
 
@@ -545,6 +686,8 @@ class PhasePlaneApp(pn.viewable.Viewer):
 
     def _sweep_step(self) -> None:
         st = self._sweep_state
+        if st is None:
+            return  # cleared: the model or preset changed
         chunk = st["chunks"][len(st["done"])]
         model = st["model"]
         method = getattr(model, "method", "rk4")
@@ -572,6 +715,8 @@ class PhasePlaneApp(pn.viewable.Viewer):
             self.sweep_button.disabled = False
             self._show(f"sweep: {type(err).__name__}: {err}", "danger")
             return
+        if self._sweep_state is not st:
+            return  # cleared while this chunk ran
         st["done"].append(part)
         self.progress.value = len(st["done"])
         if len(st["done"]) < len(st["chunks"]):
@@ -587,7 +732,7 @@ class PhasePlaneApp(pn.viewable.Viewer):
         import pandas as pd
 
         unit = self.params_of().specs["I_e"].unit
-        idim = hv.Dimension("I_e", label="I_e", unit=unit or None)
+        idim = hv.Dimension("I_e", label="I_e", unit=unit or DIMENSIONLESS)
         if kind == SWEEPS[0]:
             cur = np.concatenate([p.current for p in parts])
             rate = np.concatenate([p.rate for p in parts])
@@ -602,7 +747,9 @@ class PhasePlaneApp(pn.viewable.Viewer):
             vmax = np.concatenate([p.V_max for p in parts])
             self.sweep_result = table
             v = self.x
-            vdim = state_dimension(v, dict(zip(*self._names_units(), strict=False)).get(v, ""))
+            vdim = state_dimension(
+                v, dict(zip(*self._names_units(), strict=False)).get(v, "") or DIMENSIONLESS
+            )
             pts = hv.Points(
                 {"I_e": table["value"], v: table[v], "kind": table["kind"].astype(object)},
                 [idim, vdim],
@@ -615,6 +762,7 @@ class PhasePlaneApp(pn.viewable.Viewer):
         self.sweep_pane.object = (plot * hv.VLine(now).opts(color="gray", line_dash="dotted")).opts(
             title=title, responsive=True, height=260, legend_position="right"
         )
+        self.sweep_pane.visible = True
         self.sweep_status.object = f"{title}: done."
 
     # ---- views -------------------------------------------------------------------------
@@ -629,8 +777,8 @@ class PhasePlaneApp(pn.viewable.Viewer):
         names, units = self._names_units()
         unit = dict(zip(names, units, strict=False))
         xd, yd = (
-            state_dimension(self.x, unit.get(self.x, "")),
-            state_dimension(self.y, unit.get(self.y, "")),
+            state_dimension(self.x, unit.get(self.x, "") or DIMENSIONLESS),
+            state_dimension(self.y, unit.get(self.y, "") or DIMENSIONLESS),
         )
         xlim, ylim = tuple(self.xlim), tuple(self.ylim)
         model = self._safe_model()
@@ -652,7 +800,7 @@ class PhasePlaneApp(pn.viewable.Viewer):
         def lines(color, label, dash="solid", width=2):
             def fn(data):
                 return hv.Path(data or empty_paths, [xd, yd], label=label).opts(
-                    color=color, line_width=width, line_dash=dash
+                    color=color, line_width=width, line_dash=dash, apply_ranges=False
                 )
 
             return fn
@@ -660,7 +808,7 @@ class PhasePlaneApp(pn.viewable.Viewer):
         def jumps(data):
             segs = [(a[0], a[1], b[0], b[1]) for a, b in np.asarray(data).reshape(-1, 2, 2)]
             return hv.Segments(segs, [xd, yd, "x1", "y1"], label="jump to reset").opts(
-                color="#d62728", line_dash="dotted", alpha=0.6
+                color="#d62728", line_dash="dotted", alpha=0.6, apply_ranges=False
             )
 
         def fixed(data):
@@ -669,21 +817,35 @@ class PhasePlaneApp(pn.viewable.Viewer):
                 cmap=KIND_COLORS,
                 size=12,
                 line_color="black",
-                show_legend=True,
+                # no legend: HoloViews' legend of a colour-mapped layer has one item per
+                # class, pointing at a row; when the number of fixed points falls, BokehJS
+                # draws an item past the end of its colours ("Offset is outside the bounds
+                # of the DataView"). The table under the plane names each class in colour.
+                show_legend=False,
                 tools=["hover"],
+                apply_ranges=False,
             )
 
         # a color dimension needs one path: an empty plane gets an invisible NaN one
-        no_traj = [{self.x: [np.nan], self.y: [np.nan], "traj": 0}]
+        no_traj = [{self.x: np.full(1, np.nan), self.y: np.full(1, np.nan), "traj": 0.0}]
 
         def trajs(data):
-            return hv.Path(data or no_traj, [xd, yd], ["traj"], label="trajectories").opts(
-                color="traj", cmap="Category10", line_width=2, alpha=0.9, colorbar=False
+            # Contours, not Path: a Path coloured by a value is drawn as one 2-point line per
+            # step (4000 lines per trajectory, seconds of work in the browser per update);
+            # Contours draw one line per trajectory with one colour value each
+            return hv.Contours(data or no_traj, [xd, yd], ["traj"], label="trajectories").opts(
+                color="traj",
+                cmap="Category20",
+                clim=(0, MAX_TRAJECTORIES - 1),  # a trajectory keeps its colour
+                line_width=2,
+                alpha=0.9,
+                colorbar=False,
+                apply_ranges=False,  # the window stays; a trajectory may leave it
             )
 
         def starts(data):
             return hv.Points(data, [xd, yd]).opts(
-                color="black", marker="circle", size=6, fill_color="white"
+                color="black", marker="circle", size=6, fill_color="white", apply_ranges=False
             )
 
         empty_fixed = {self.x: np.zeros(0), self.y: np.zeros(0), "kind": np.zeros(0, object)}
@@ -712,17 +874,26 @@ class PhasePlaneApp(pn.viewable.Viewer):
         overlay = f_map * xn_map * yn_map * th_map * re_map * j_map * t_map * s_map * fp_map
         self.tap = hv.streams.Tap(source=f_map, x=None, y=None)
         self.tap.add_subscriber(self._on_tap)
+        # the window (xlim, ylim) sets the axes; nothing drawn later re-zooms them, and a
+        # zoom of the user's stays until the window itself is edited
         self.plane = overlay.opts(
-            title=title, responsive=True, min_height=420, legend_position="right"
+            title=title,
+            responsive=True,
+            min_height=380,
+            legend_position="right",
+            xlim=xlim,
+            ylim=ylim,
         )
         v = names[0]
         trace_map, self.trace_pipe = _pipe_map(
             lambda data: hv.Curve(
-                data, hv.Dimension("t", unit="ms"), state_dimension(v, unit.get(v, ""))
+                data,
+                hv.Dimension("t", unit="ms"),
+                state_dimension(v, unit.get(v, "") or DIMENSIONLESS),
             ).opts(
                 color="black",
                 responsive=True,
-                min_height=420,
+                height=200,
                 title="latest trajectory",
                 framewise=True,
             ),
@@ -733,6 +904,8 @@ class PhasePlaneApp(pn.viewable.Viewer):
         if hasattr(self, "plane_pane"):
             self.plane_pane.object = self.plane
             self.trace_pane.object = self.trace
+        for field, name in ((self.xlim_field, self.x), (self.ylim_field, self.y)):
+            field.input.label = f"{name} window ({unit.get(name) or 'dimensionless'}): lo, hi"
         self.note.object = (
             f"**{self.model}** on the {self.x}-{self.y} plane"
             + (f"; other states: {note}." if note else ".")
@@ -749,7 +922,7 @@ class PhasePlaneApp(pn.viewable.Viewer):
         for name in p.slider_names():
             if getattr(p, name) is None:
                 continue  # an unset optional parameter (e.g. no refractory period): no slider
-            row, slider = number_widget(p, name, log=p.spec_of(name).log)
+            row, slider = lab_slider(p, name)
             self.sliders[name] = slider
             if name == "I_e":
                 current_row = row
@@ -757,8 +930,7 @@ class PhasePlaneApp(pn.viewable.Viewer):
                 rows.append(row)
         self.current_box.objects = [current_row] if current_row is not None else []
         self.model_box.objects = rows
-        doc = (p.model_class.__doc__ or "").strip().split("\n\n")
-        self.model_doc.object = "\n\n".join(doc[:2])
+        self.model_doc.objects = doc_panes(p.model_class.__doc__ or "")
 
     def _build_widgets(self) -> None:
         self.alert = pn.pane.Alert(
@@ -766,7 +938,13 @@ class PhasePlaneApp(pn.viewable.Viewer):
         )
         self.note = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.fixed_table = pn.pane.Markdown("", sizing_mode="stretch_width")
-        self.model_doc = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.model_doc = pn.Column(sizing_mode="stretch_width", styles={"overflow-x": "auto"})
+        self.busy = pn.indicators.LoadingSpinner(
+            value=False, visible=False, width=22, height=22, margin=(8, 5)
+        )
+        self.busy_text = pn.pane.Markdown("*computing ...*", visible=False, margin=(5, 0))
+        self.xlim_field = TextField(self, "xlim", parse_range, format_range)
+        self.ylim_field = TextField(self, "ylim", parse_range, format_range)
         self.current_box = pn.Column(sizing_mode="stretch_width")
         self.model_box = pn.Column(sizing_mode="stretch_width", scroll=True, max_height=420)
         self.clear_button = pn.widgets.Button(label="clear trajectories", button_type="warning")
@@ -779,9 +957,13 @@ class PhasePlaneApp(pn.viewable.Viewer):
         self.sweep_status = pn.pane.Markdown(
             "Choose a sweep and press *compute*.", sizing_mode="stretch_width"
         )
-        self.sweep_pane = pn.pane.HoloViews(hv.Curve([]), sizing_mode="stretch_width")
-        self.plane_pane = pn.pane.HoloViews(hv.Curve([]), sizing_mode="stretch_width")
-        self.trace_pane = pn.pane.HoloViews(hv.Curve([]), sizing_mode="stretch_width")
+        # linked_axes=False: Panel links the axes of every plot in a page that share a
+        # dimension, whatever their orientation, so the trace's framewise V axis (and the
+        # bifurcation plot's) would re-zoom the plane's V axis at every trajectory
+        unlinked = dict(sizing_mode="stretch_width", linked_axes=False)
+        self.sweep_pane = pn.pane.HoloViews(hv.Curve([]), visible=False, **unlinked)
+        self.plane_pane = pn.pane.HoloViews(hv.Curve([]), **unlinked)
+        self.trace_pane = pn.pane.HoloViews(hv.Curve([]), **unlinked)
 
     def _show(self, text: str, kind: str = "danger") -> None:
         self.message = text
@@ -801,24 +983,28 @@ class PhasePlaneApp(pn.viewable.Viewer):
             pn.Row(sel(self.param.duration, width=110), self.clear_button),
             pn.pane.Markdown("#### model parameters", margin=(0, 5)),
             self.model_box,
-            pn.widgets.LiteralInput.from_param(self.param.xlim),
-            pn.widgets.LiteralInput.from_param(self.param.ylim),
+            self.xlim_field,
+            self.ylim_field,
             fast(pn.widgets.IntSlider.from_param(self.param.grid)),
-            width=360,
+            width=300,
         )
-        plots = pn.Row(self.plane_pane, self.trace_pane, sizing_mode="stretch_width")
         sweep = pn.Column(
             pn.Row(sel(self.param.sweep, width=200), self.sweep_button, self.sweep_status),
             self.progress,
             self.sweep_pane,
             sizing_mode="stretch_width",
         )
+        # the plane takes the whole width beside the sidebar (at 1024 px that leaves it
+        # about 500 px of frame); the latest trajectory's trace sits under it
         main = pn.Column(
+            pn.Row(self.note, self.busy, self.busy_text, sizing_mode="stretch_width"),
             self.alert,
-            self.note,
-            plots,
-            pn.Row(self.fixed_table, self.model_doc, sizing_mode="stretch_width"),
+            self.plane_pane,
+            self.trace_pane,
+            self.fixed_table,
+            self.model_doc,
             sweep,
             sizing_mode="stretch_width",
+            min_width=0,
         )
         return pn.Row(sidebar, main, sizing_mode="stretch_width")

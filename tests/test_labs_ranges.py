@@ -1,0 +1,149 @@
+"""Issue #15: every lab plot that has data shows it inside its axes, drawn as when served.
+
+Served, a lab's first frame is empty (its run comes after the page is built), and the data
+arrive later through the pipes: the path on which the event-vs-clock plots kept their
+0..1 axes and the Dynap-SE log plots their 0.01..1.2 ones. Each test builds the lab
+served-like (`lab_support.served`), draws it, runs the queued work and reads the Bokeh
+models. Browser checks of the same are in tests/test_labs_browser.py.
+"""
+
+import numpy as np
+import pytest
+from bokeh.models import FactorRange
+from lab_support import (
+    bad_plots,
+    covers,
+    draw,
+    plot_report,
+    served,
+    unitless_axes,
+    widget_titles,
+)
+
+from snnlab.app import _lab_dynapse as ld
+from snnlab.app import _lab_event_clock as ec
+
+
+@pytest.fixture
+def flush(monkeypatch):
+    with served(monkeypatch) as f:
+        yield f
+
+
+def _by_title(doc, word):
+    rows = [r for r in plot_report(doc) if word in r["title"]]
+    assert rows, [r["title"] for r in plot_report(doc)]
+    return rows[0]
+
+
+@pytest.mark.skipif(not ec.event_available(), reason="the event engine is not registered")
+def test_event_clock_axes_follow_the_data_that_arrive_after_the_page(flush):
+    lab = ec.EventClockLab(duration=20.0, curve_methods=["euler"])
+    doc = draw(lab)
+    assert lab.runs == 0  # the page is built before the first run, as when served
+    flush()
+    assert lab.runs == 1 and lab.message == "", lab.message
+    report = plot_report(doc)
+    assert len(report) == 3 and all(r["has_data"] for r in report), report
+    assert bad_plots(doc) == []
+    for r in report:  # every sample in view, not just some
+        assert covers(r["x"], r["dx"]) and covers(r["y"], r["dy"]), r
+    traces = _by_title(doc, "membrane potential")
+    assert covers(traces["y"], (-70.0, -55.0))  # rest to the threshold line
+    # a later run with other data moves the axes again
+    lab.current = -500.0  # no spike: V falls below rest
+    flush()
+    traces = _by_title(doc, "membrane potential")
+    assert traces["dy"][0] < -80.0 and covers(traces["y"], traces["dy"])
+    assert covers(traces["y"], (traces["dy"][0], -55.0))  # the threshold stays in view
+    assert bad_plots(doc) == []
+
+
+def test_dynapse_log_axes_cover_currents_of_1e_13_to_1e_7_amperes(flush):
+    lab = ld.DynapseLab(size=8, duration=0.2, input_start=0.05, input_stop=0.15)
+    doc = draw(lab)
+    flush()
+    assert lab.message == "", lab.message
+    assert bad_plots(doc) == []
+    for word in ("imem", "synaptic", "AHP"):
+        r = _by_title(doc, word)
+        assert r["has_data"], r
+        assert covers(r["y"], r["dy"]), r  # every positive current in view
+        assert r["y"][0] > 0 and r["y"][1] < 1e-3, r  # amperes, not 0.01..1.2
+    assert _by_title(doc, "imem")["dy"][1] > 1e-9  # the spikes of imem are drawn
+
+
+def test_dynapse_zero_currents_are_drawn_at_a_floor_on_the_log_axes():
+    traces, ylim = ld.for_log_axis(np.array([0.0, 1e-12, 1e-9]), np.zeros(3))
+    assert np.all(traces[0] > 0) and np.all(traces[1] > 0)
+    assert traces[1][0] == pytest.approx(1e-13)  # a decade below the smallest positive
+    assert ylim[0] < 1e-13 and ylim[1] > 1e-9
+    (flat,), ylim = ld.for_log_axis(np.full(5, 5e-13))  # constant: half a decade each side
+    assert ylim[0] < 5e-13 < ylim[1]
+    (none,), ylim = ld.for_log_axis(np.zeros(4))
+    assert np.all(none == ld.CURRENT_FLOOR) and ylim[0] < ld.CURRENT_FLOOR < ylim[1]
+
+
+# ---- every lab: data inside the axes, units on every axis and slider -----------------------
+
+
+def _labs():
+    from snnlab.app._lab_inputs import InputsLab
+    from snnlab.app._lab_sensitivity import SensitivityLab
+
+    return {
+        "event_vs_clock": lambda: ec.EventClockLab(duration=20.0, curve_methods=["euler"]),
+        "sensitivity": SensitivityLab,
+        "dynapse_lab": lambda: ld.DynapseLab(size=8, duration=0.2),
+        "inputs_lab": lambda: InputsLab(duration=50.0, size=4),
+    }
+
+
+@pytest.mark.parametrize("name", list(_labs()))
+def test_every_lab_plot_shows_its_data_and_every_axis_and_slider_its_unit(flush, name):
+    lab = _labs()[name]()
+    doc = draw(lab)
+    flush()
+    assert lab.message == "", lab.message
+    assert bad_plots(doc) == []
+    assert any(r["has_data"] for r in plot_report(doc))
+    assert unitless_axes(doc) == []  # "t (ms)", "neuron (index)", "I (dimensionless)" ...
+    titles = widget_titles(lab)
+    assert titles and [t for t in titles if "(" not in t or "()" in t] == []
+
+
+def test_sensitivity_units_of_a_dimensionless_model_say_so(flush):
+    from snnlab.app._lab_sensitivity import SensitivityLab
+
+    lab = SensitivityLab()
+    doc = draw(lab)
+    flush()
+    lab.model = "SNNLIF"
+    flush()
+    assert lab.message == "", lab.message
+    assert lab.current_slider.label.startswith("I (dimensionless")
+    assert lab.current_slider.end <= 10  # a dimensionless input, not -100..2000 pA
+    labels = [label.object for label in lab.labels.values()]
+    assert labels and not any("/1" in t or t.endswith("/") for t in labels), labels
+    assert lab.labels["tau"].object.endswith("Hz/steps")
+    bars = [m for m in doc.select({"type": FactorRange})]
+    factors = [f for b in bars for f in b.factors]
+    assert factors and not any("()" in str(f) for f in factors), factors
+    assert "I (dimensionless)" in {f[0] for f in factors}
+    assert "Hz" in lab.readout.object and "Hz/1" not in lab.readout.object
+    lab.model = "LIF"  # back: pA again
+    flush()
+    assert lab.current_slider.label == "I (pA)" and lab.current_slider.end == 2000.0
+
+
+def test_eventprop_times_plot_keeps_its_targets_in_view():
+    from snnlab.app._lab_sensitivity import EventPropDemo
+
+    demo = EventPropDemo()
+    doc = draw(demo)
+    demo.target_2 = 25.0  # far above the outputs' first spike times
+    demo.train(3)
+    r = _by_title(doc, "output spike times")
+    assert covers(r["y"], (r["dy"][0], 25.0)), r
+    assert covers(r["y"], (6.0, 9.0))  # the other targets too
+    assert bad_plots(doc) == []
