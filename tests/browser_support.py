@@ -289,11 +289,16 @@ STATES_WALKED: list[str] = []
 """Every state the browser matrix checked (printed at the end of the test run)."""
 
 SET_WIDGET_JS = """([title, value]) => {
-  // set a widget's value as the user's click would (the change syncs to the server)
+  // set a widget's value as the user's click would (the change syncs to the server);
+  // "same" when it had that value already (nothing is sent), null when there is none
   for (const doc of Bokeh.documents) for (const m of doc.all_models)
     if (String(m.title ?? m.label).toLowerCase() === title.toLowerCase() && "value" in m
-        && !m.disabled) { m.value = value; return true; }
-  return false;
+        && !m.disabled) {
+      if (JSON.stringify(m.value) === JSON.stringify(value)) return "same";
+      m.value = value;
+      return "changed";
+    }
+  return null;
 }"""
 
 WIDGET_JS = """(title) => {
@@ -317,9 +322,11 @@ SLIDERS_JS = """() => {
 def set_widget(page, title: str, value) -> None:
     """Set the widget titled `title` to `value` in the page (fails if there is none)."""
     watch = getattr(page, "snnlab_watch", None)
-    if watch is not None:
-        watch.mark()
-    assert page.evaluate(SET_WIDGET_JS, [title, value]), f"no widget titled {title!r}"
+    frames = watch.frames if watch is not None else 0
+    outcome = page.evaluate(SET_WIDGET_JS, [title, value])
+    assert outcome, f"no widget titled {title!r}"
+    if watch is not None and outcome == "changed":
+        watch.marked = frames  # settle waits for the server's answer to this change
 
 
 def walk(page, watch: Watch, label: str, *, expect_message: bool = False) -> list[str]:
