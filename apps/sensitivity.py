@@ -2,7 +2,15 @@
 
 import snnlab
 from snnlab.app._lab_sensitivity import SensitivityLab
+from snnlab.app._page import framed
 
 snnlab.extension(warn=False, sizing_mode="stretch_width")
 
-SensitivityLab().servable(title="snnlab: sensitivities")
+INTRO = r"""
+Which parameter matters at this operating point? `jax.grad` differentiates the firing
+rate with respect to every parameter at once, $\partial r / \partial \theta$, and the
+bars rank them. Below, EventProp computes exact gradients of spike *times* of an
+event-based layer, $\partial t_k / \partial w$, and trains it live towards target times.
+"""
+
+framed(SensitivityLab(), "Sensitivities", INTRO).servable(title="snnlab: sensitivities")

@@ -28,6 +28,7 @@ import param
 from .. import params as sp
 from .. import viz as sv
 from . import _guard as guard
+from ._page import Busy
 from ._widgets import number_widget
 
 
@@ -44,6 +45,7 @@ class Lab(pn.viewable.Viewer):
     def __init__(self, **params):
         super().__init__(**params)
         self.alert = pn.pane.Alert("", alert_type="danger", visible=False, margin=(5, 10))
+        self.busy = Busy()  # shown by the app's page header (AppPage) during pool runs
         self.runs = 0
         self._dirty = False
         self._running = False
@@ -131,6 +133,7 @@ class Lab(pn.viewable.Viewer):
             self.show(str(err), "danger")
             return
         self._running = True
+        self.busy.start(doc)
 
         def done(future):  # on a pool thread
             guard.call_soon_in_session(doc, self._finish, doc, future)
@@ -139,6 +142,7 @@ class Lab(pn.viewable.Viewer):
 
     def _finish(self, doc, future) -> None:
         self._running = False
+        self.busy.stop()
         self._report(lambda: self.present(future.result()))
         if self._dirty:
             self._start(doc)

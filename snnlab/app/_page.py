@@ -99,15 +99,24 @@ class AppPage(pn.viewable.Viewer):
     - `intro`: one paragraph of Markdown saying what the app shows and how to use it.
     - `body`: the app's layout.
     - `index_url`: where the back link goes (the index of `snnlab serve`).
+    - `busy`: the `Busy` sign to show (an app's own; default a new one).
     """
 
     intro = param.String("", doc="the explanation under the title (Markdown with $$ math)")
 
-    def __init__(self, title: str, body, intro: str = "", index_url: str = "./", **params):
+    def __init__(
+        self,
+        title: str,
+        body,
+        intro: str = "",
+        index_url: str = "./",
+        busy: Busy | None = None,
+        **params,
+    ):
         super().__init__(intro=intro, **params)
         self.title = title
         self.body = body
-        self.busy = Busy()
+        self.busy = busy if busy is not None else Busy()
         self.back = pn.pane.HTML(
             f'<a href="{index_url}" title="all snnlab apps">&larr; all apps</a>',
             margin=(14, 10, 0, 5),
@@ -152,3 +161,8 @@ class AppPage(pn.viewable.Viewer):
             sizing_mode="stretch_width",
         )
         return pn.Column(header, self.intro_pane, self.body, sizing_mode="stretch_width")
+
+
+def framed(app, title: str, intro: str) -> AppPage:
+    """`app` (a lab or any Viewer) in the shared frame, with its own busy sign if it has one."""
+    return AppPage(title, body=app, intro=intro, busy=getattr(app, "busy", None))
