@@ -291,13 +291,16 @@ STATES_WALKED: list[str] = []
 SET_WIDGET_JS = """([title, value]) => {
   // set a widget's value as the user's click would (the change syncs to the server);
   // "same" when it had that value already (nothing is sent), null when there is none
-  for (const doc of Bokeh.documents) for (const m of doc.all_models)
-    if (String(m.title ?? m.label).toLowerCase() === title.toLowerCase() && "value" in m
-        && !m.disabled) {
-      if (JSON.stringify(m.value) === JSON.stringify(value)) return "same";
-      m.value = value;
-      return "changed";
-    }
+  for (const doc of Bokeh.documents) for (const m of doc.all_models) {
+    if (String(m.title ?? m.label).toLowerCase() !== title.toLowerCase() || m.disabled)
+      continue;
+    // a checkbox holds its state in `active`, every other widget in `value`
+    const key = "value" in m ? "value" : (typeof m.active === "boolean" ? "active" : null);
+    if (key === null) continue;
+    if (JSON.stringify(m[key]) === JSON.stringify(value)) return "same";
+    m[key] = value;
+    return "changed";
+  }
   return null;
 }"""
 
