@@ -224,3 +224,19 @@ def test_every_axis_and_slider_states_its_unit(model):
     assert unitless_axes(doc) == []  # "w (dimensionless)", not "w"
     titles = widget_titles(a)
     assert titles and [t for t in titles if "(" not in t] == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_every_control_works_at_both_ends_of_its_range():
+    from lab_support import sweep_ends
+
+    a = PhasePlaneApp(model="MorrisLecar", grid=40)
+    doc = Document()
+    doc.add_root(pn.panel(a).get_root(doc))
+    a.add_trajectory(-30.0, 0.3)  # re-run at every setting
+    skip = ("model", "x", "y", "xlim", "ylim", "sweep", "dt", "preset")
+    problems = sweep_ends(a, doc, a.params_of(), lambda: None, skip=("size", "method"))
+    problems += sweep_ends(a, doc, a, lambda: None, skip=skip)
+    assert problems == []
+    assert np.isfinite(a.add_trajectory(-30.0, 0.3)["V"]).all()  # (`others` cleared them)
