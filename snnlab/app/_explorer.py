@@ -209,6 +209,7 @@ class Explorer(pn.viewable.Viewer):
         self._stale_tabs: set[int] = set()
         self._live_cb = None
         self._live_state = None
+        self._live_final = None
         self._live_clock = 0.0
         self._live_chunks = 0
         self.result = None
@@ -732,7 +733,19 @@ class Explorer(pn.viewable.Viewer):
         return self._apply(res, job[0], t0)
 
     def _apply(self, res, model, t0: float):
-        """Show a finished run, or report why it is not shown (NaN, spike bound)."""
+        """Show a finished run, or report why it is not shown (NaN, spike bound, a solver
+        step that could not finish); notes of a shown run (e.g. a switch to float64)
+        appear as a warning."""
+        if getattr(res, "solver_failed", False):
+            when = res.failure_time
+            self._show(
+                "The solver could not finish a step"
+                + (f" at t = {when:g} ms" if when is not None else "")
+                + " (the adaptive method needed more sub-steps than its bound); the "
+                "previous plot stays. Use a smaller dt or another method.",
+                "warning",
+            )
+            return None
         if res.diverged:
             when = f" at t = {res.first_bad_time:g} ms" if res.first_bad_time is not None else ""
             self._show(
@@ -752,7 +765,8 @@ class Explorer(pn.viewable.Viewer):
         self.runs += 1
         self.result = res
         self._model = model
-        self._show(self._note, "warning")
+        notes = [self._note, *getattr(res, "messages", [])]
+        self._show(" ".join(n for n in notes if n), "warning")
         self._note = ""
         self._stale_tabs = set(range(len(TABS)))
         self._refresh(self._active_tab)
@@ -868,14 +882,20 @@ class Explorer(pn.viewable.Viewer):
         try:
             guard.check_run(self.size, self.chunk, self.dt)
             model, connections = self.build()
-            if self._live_state is not None:
-                try:
-                    model = sp.resume_from(model, self._live_state)
-                except ValueError:
-                    pass  # discrete-time models restart each chunk
             kw = self.simulate_kwargs()
             kw["duration"] = float(self.chunk)
-            kw["seed"] = int(self.seed) + self._live_chunks
+            if self.engine == "stepped":
+                # the engine's whole state (refractory counters and input generators too)
+                # carries over: the chunks are one long run, bit for bit
+                kw["initial_state"] = self._live_final
+            else:
+                # the event engine starts each chunk from the model's last sample
+                kw["seed"] = int(self.seed) + self._live_chunks
+                if self._live_state is not None:
+                    try:
+                        model = sp.resume_from(model, self._live_state)
+                    except ValueError:
+                        pass  # a model without a state to resume restarts each chunk
         except Exception as err:  # noqa: BLE001 - the oscilloscope keeps running
             self._show(str(err), "danger")
             return None
@@ -896,8 +916,11 @@ class Explorer(pn.viewable.Viewer):
         if res.diverged:
             self._show("the live run diverged; it restarts from the initial state.", "warning")
             self._live_state = None
-        elif all(n_ in res.state_names for n_ in model.state_names) and len(res.t):
-            self._live_state = np.stack([res[s][-1] for s in model.state_names], axis=1)
+            self._live_final = None
+        else:
+            self._live_final = getattr(res, "final_state", None)
+            if all(n_ in res.state_names for n_ in model.state_names) and len(res.t):
+                self._live_state = np.stack([res[s][-1] for s in model.state_names], axis=1)
         state = self.view_state if self.view_state in res.state_names else res.state_names[0]
         rows, marks = viz.scope_chunk(res, self._live_clock, state, 0, self._threshold())
         self.scope_trace.send(rows)
@@ -914,6 +937,7 @@ class Explorer(pn.viewable.Viewer):
     def reset_live(self) -> None:
         """Start the oscilloscope over from the model's initial state at t = 0."""
         self._live_state = None
+        self._live_final = None
         self._live_clock = 0.0
         self._live_chunks = 0
         # the scope shows the last SCOPE_WINDOW_MS: older samples scroll out, so the
@@ -1146,8 +1170,10 @@ class Explorer(pn.viewable.Viewer):
                     self._write_url()
                 self._fill_input_box()
         self._write_url()
-        if self.live and any(e.name == "dt" for e in events):
-            self.reset_live()
+        if self.live and any(
+            e.name in ("dt", "size", "engine", "method", "inputs", "seed") for e in events
+        ):
+            self.reset_live()  # another run's structure: the oscilloscope starts over
         if self.live and not any(e.name in ("size", "dt", "engine", "method") for e in events):
             return
         self.request_run()

@@ -65,10 +65,16 @@ QUANTITIES = {"rate": "Hz", "first spike": "ms"}
 
 
 def _exact_kind(model) -> str | None:
+    """ "LIF" or "ExpLIF" when the model offers its closed form (the exact gradient
+    applies), else None. Asks the model's `closed_form` hook: a subclass that changes the
+    dynamics loses it, whatever its module."""
     cls = type(model)
-    if lif_crossing is None or cls.__module__ != "snnlab.neurons._lif":
+    if lif_crossing is None or cls.__name__ not in ("LIF", "ExpLIF"):
         return None
-    return cls.__name__ if cls.__name__ in ("LIF", "ExpLIF") else None
+    hook = getattr(model, "closed_form", None)
+    if hook is None or hook(model.init_state(), {"I": jnp.zeros(model.size)}) is None:
+        return None
+    return cls.__name__
 
 
 def gradient_methods(model) -> tuple[str, ...]:

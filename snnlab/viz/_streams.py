@@ -81,7 +81,8 @@ def scope_chunk(
 
     **Arguments:**
 
-    - `res`: the chunk's `Result` (its times start at 0).
+    - `res`: the chunk's `Result` (its times start at 0, or where the run it continues
+      ended: `simulate(..., initial_state=...)`).
     - `t_offset`: the chunk's start on the running clock (ms); after the first chunk a
       sample at t = 0 (the state carried over) is dropped.
     - `state`, `neuron`: what to show.
@@ -89,12 +90,14 @@ def scope_chunk(
     """
     t = np.asarray(res.t, float)
     y = np.asarray(res[state][:, neuron], float) if state in res.state_names else np.zeros_like(t)
-    if t_offset > 0 and len(t) and t[0] <= 0:
+    start = float(t[0]) if len(t) else 0.0  # 0, or the clock a continued run resumed at
+    t = t - start
+    if t_offset > 0 and len(t):
         # the initial sample repeats the previous chunk's last one
         t, y = t[1:], y[1:]
     t = t + t_offset
     sel = res.spike_ids == neuron
-    st = np.asarray(res.spike_times, float)[sel] + t_offset
+    st = np.asarray(res.spike_times, float)[sel] - start + t_offset
     mark = level if level is not None else (float(np.nanmax(y)) if y.size else 0.0)
     return {"t": t, "y": y}, {"t": st, "y": np.full(st.shape, mark)}
 
