@@ -35,8 +35,9 @@ from .. import viz
 from ..core import ENGINES, METHODS, AbstractStepwiseModel, Connection, simulate
 from . import _guard as guard
 from ._demo import calibrate, drive_scale
+from ._lab_common import lab_slider
 from ._page import AppPage
-from ._widgets import fast, number_widget, validated_input
+from ._widgets import fast, validated_input
 
 log = logging.getLogger("snnlab.app")
 
@@ -1101,7 +1102,7 @@ class Explorer(pn.viewable.Viewer):
             spec = obj.spec_of(name)
             if unused(spec):
                 continue
-            row, slider = number_widget(obj, name, log=spec.log)
+            row, slider = lab_slider(obj, name, log=spec.log)  # "(dimensionless)" if unitless
             self.sliders[f"{type(obj).__name__}.{name}"] = slider
             col.append(row)
         if isinstance(obj, sp.GeneratorParameters) and "spike_times" in obj.param:
