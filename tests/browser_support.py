@@ -166,9 +166,15 @@ SIGNATURE_JS = """() => {
 }"""
 
 
+READY_JS = """() => !!(window.Bokeh && Bokeh.documents.some(
+  // the app's content, not only the document's configuration
+  (d) => d.roots().some((r) => r.type !== "DocumentConfig")))"""
+
+
 def bokeh_ready(page) -> bool:
-    """Whether BokehJS has rendered at least one document in the page."""
-    return bool(page.evaluate("() => !!(window.Bokeh && Bokeh.documents.length)"))
+    """Whether BokehJS has the app's content in the page (a session still being built on
+    the server shows an empty document first)."""
+    return bool(page.evaluate(READY_JS))
 
 
 def settle(page, timeout: float = 120.0, quiet: float = 1.2) -> None:
@@ -221,16 +227,25 @@ def plot_problems(plots: list[dict]) -> list[str]:
         name = p["title"] or "untitled plot"
         if p["glyphs"] and (p["width"] < 150 or p["height"] < 80):
             problems.append(f"{name}: drawn {p['width']:.0f} x {p['height']:.0f} px")
-        if any(v is None for v in (*p["xr"], *p["yr"])):
+        if any(v is None for v in (*p["xr"], *p["yr"])) or not p["glyphs"]:
             continue
         for g in p["glyphs"]:
-            fx = _shown_fraction(g["x"], p["xr"], p.get("logx", False))
-            fy = _shown_fraction(g["y"], p["yr"], p.get("logy", False))
-            if fx < MIN_SHOWN or fy < MIN_SHOWN:
+            inside_x = _shown_fraction(g["x"], p["xr"], p.get("logx", False)) > 0
+            inside_y = _shown_fraction(g["y"], p["yr"], p.get("logy", False)) > 0
+            if not (inside_x and inside_y):
                 problems.append(
-                    f"{name}: {g['type']} data x {g['x'][:2]}, y {g['y'][:2]} are not shown "
-                    f"by the axes x {p['xr']}, y {p['yr']}"
+                    f"{name}: {g['type']} data x {g['x'][:2]}, y {g['y'][:2]} lie outside "
+                    f"the axes x {p['xr']}, y {p['yr']}"
                 )
+        # all of the plot's data together must fill a visible part of the value axis: a
+        # flat line is fine, but not currents of 1e-7 A drawn on an axis from 0 to 1
+        lo = min(g["y"][0] for g in p["glyphs"])
+        hi = max(g["y"][1] for g in p["glyphs"])
+        if _shown_fraction([lo, hi], p["yr"], p.get("logy", False)) < MIN_SHOWN:
+            problems.append(
+                f"{name}: its data y {[lo, hi]} fill less than {MIN_SHOWN:.0%} of the "
+                f"axis y {p['yr']}"
+            )
     return problems
 
 
@@ -297,7 +312,9 @@ SET_WIDGET_JS = """([title, value]) => {
     // a checkbox holds its state in `active`, every other widget in `value`
     const key = "value" in m ? "value" : (typeof m.active === "boolean" ? "active" : null);
     if (key === null) continue;
-    if (JSON.stringify(m[key]) === JSON.stringify(value)) return "same";
+    let now;
+    try { now = m[key]; } catch (e) { continue; }  // an unset value (a file input)
+    if (JSON.stringify(now) === JSON.stringify(value)) return "same";
     m[key] = value;
     return "changed";
   }
@@ -306,8 +323,9 @@ SET_WIDGET_JS = """([title, value]) => {
 
 WIDGET_JS = """(title) => {
   for (const doc of Bokeh.documents) for (const m of doc.all_models)
-    if (String(m.title).toLowerCase() === title.toLowerCase() && "value" in m)
-      return {value: m.value, options: m.options || null};
+    if (String(m.title).toLowerCase() === title.toLowerCase() && "value" in m) {
+      try { return {value: m.value, options: m.options || null}; } catch (e) { continue; }
+    }
   return null;
 }"""
 

@@ -13,7 +13,7 @@ from bokeh.models import GlyphRenderer
 
 import snnlab
 from snnlab.app import Explorer
-from snnlab.cli import build_parser, index_html, serve_command
+from snnlab.cli import build_parser, find_apps, index_html, serve_command
 from snnlab.core import ENGINES, trace_count
 
 
@@ -197,3 +197,21 @@ def test_index_lists_the_apps_in_learning_order_with_descriptions():
     order = [html.index(f'href="./{n}"') for n in ("explorer", "phase_plane", "sensitivity")]
     assert order == sorted(order) and html.index('href="./zeta"') > order[-1]
     assert "<span>Any</span>" in html and "phase plane</a>" in html
+
+
+@pytest.mark.parametrize("app", [p.stem for p in find_apps()])
+def test_every_app_file_builds_a_page_in_a_bokeh_document(app, monkeypatch):
+    """Each app script runs and its page serialises (what `panel serve` does first)."""
+    import runpy
+
+    import panel as pn
+    from bokeh.document import Document
+
+    built = []
+    monkeypatch.setattr(pn.viewable.Viewable, "servable", lambda self, **kw: built.append(self))
+    monkeypatch.setattr(pn.viewable.Viewer, "servable", lambda self, **kw: built.append(self))
+    runpy.run_path(str(next(p for p in find_apps() if p.stem == app)))
+    assert built, f"{app} made nothing servable"
+    doc = Document()
+    doc.add_root(pn.panel(built[0]).get_root(doc))
+    assert doc.roots and doc.to_json()

@@ -165,4 +165,5 @@ class AppPage(pn.viewable.Viewer):
 
 def framed(app, title: str, intro: str) -> AppPage:
     """`app` (a lab or any Viewer) in the shared frame, with its own busy sign if it has one."""
-    return AppPage(title, body=app, intro=intro, busy=getattr(app, "busy", None))
+    busy = getattr(app, "busy", None)
+    return AppPage(title, body=app, intro=intro, busy=busy if isinstance(busy, Busy) else None)
