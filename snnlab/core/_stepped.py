@@ -120,7 +120,7 @@ def run_stepped(
                 spikes_in = spikes_in + c.route(s, matrices[i], n)
         return tuple(new_carries), current, (jnp.concatenate(counts) if counts else spikes_in)
 
-    def receive(y, spikes_in):
+    def receive(model, y, spikes_in):
         if per_spike and spike_conns:
             return deliver(model, y, spike_from, spikes_in, spike_rows)
         return model.input_jump(y, spikes_in)
@@ -147,6 +147,7 @@ def _scan_continuous(
 ):
     n = model.size
     integrate = STEPPERS[method]
+    packed, unpack = _pack_floats(model, dt.dtype)
     names = model.state_names
     clamp = jnp.array([name in model.refractory_clamped for name in names])
     ref_steps = jnp.broadcast_to(jnp.round(model.refractory_period() / dt), (n,)).astype(jnp.int32)
@@ -158,6 +159,8 @@ def _scan_continuous(
         return model.observe(y)[:, cols], spiked_prev
 
     def step(carry, k):
+        # (the barrier keeps XLA from hoisting the slices out of the loop again)
+        model = unpack(jax.lax.optimization_barrier(packed))
         state, first_bad, first_fail = carry
         y, refractory, c_prev, current, gen, spiked_prev = state
         kg = k0 + k
@@ -167,7 +170,7 @@ def _scan_continuous(
         first_fail = jnp.where((first_fail < 0) & ~ok, k + 1, first_fail).astype(jnp.int32)
         gen, next_current, spikes_in = inputs_at(gen, kg + 1)
         args = {"I": next_current}
-        y_new = receive(y_new, spikes_in)
+        y_new = receive(model, y_new, spikes_in)
         y_new = jnp.where(held[:, None] & clamp[None, :], y, y_new)
         c = model.spike_condition(t + dt, y_new, args)
         spiked = (c >= 0) & (c_prev < 0) & ~held
@@ -181,7 +184,7 @@ def _scan_continuous(
 
     if init is None:
         gen0, current0, spikes0 = inputs_at(carries0, k0)
-        y0 = receive(model.init_state(), spikes0)
+        y0 = receive(model, model.init_state(), spikes0)
         init = (
             y0,
             jnp.zeros(n, jnp.int32),
@@ -243,6 +246,29 @@ def _loop(step, emit, carry0, n_valid, n_buf):
     carry, bufs = jax.lax.fori_loop(0, (n_valid + _CHUNK - 1) // _CHUNK, chunk, (carry0, bufs))
     bufs = put(bufs, n_valid, emit(carry))
     return carry, jax.tree_util.tree_map(lambda b: b[:n_buf], bufs)
+
+
+def _pack_floats(tree, dtype):
+    """The `dtype` arrays of `tree` as one vector, and the function that rebuilds `tree`
+    from it (exactly: slices and reshapes). A loop body that rebuilds the model from the
+    vector passes one buffer to each of its kernels instead of one per parameter, which
+    makes an HH rk4 step about 20% faster in float64."""
+    leaves, treedef = jax.tree_util.tree_flatten(tree)
+    idx = [i for i, a in enumerate(leaves) if isinstance(a, jax.Array) and a.dtype == dtype]
+    if not idx:
+        return None, lambda packed: tree
+    shapes = [leaves[i].shape for i in idx]
+    packed = jnp.concatenate([jnp.ravel(leaves[i]) for i in idx])
+
+    def unpack(packed):
+        out, start = list(leaves), 0
+        for i, shape in zip(idx, shapes, strict=True):
+            size = math.prod(shape)
+            out[i] = packed[start : start + size].reshape(shape)
+            start += size
+        return jax.tree_util.tree_unflatten(treedef, out)
+
+    return packed, unpack
 
 
 def _first_bad(first_bad, y, k):
