@@ -57,6 +57,11 @@ TITLES = {
     "W6": "W6 f-I curve, 256 currents 0-1000 pA, 1000 ms, spike counts",
 }
 # Ratio to the floor that snnlab must stay within (same run, same precision).
+PARTIAL_NOTE = (
+    "Written by `bench/run.py --workloads ...`, which runs only snnlab and the floor for the "
+    "workloads named (no peers, no compilation-cache or other scripts) and replaces only this "
+    "section; the tables above are from the last full run."
+)
 FLOOR_TARGETS = {"W1": 1.5, "W2": 2.0, "W3": 1.3, "W6": 1.5}
 CACHE_TARGET_S = 1.5  # "a second process gets its first W3 result in about a second"
 
@@ -208,7 +213,7 @@ def jax_cases():
     ]
 
 
-def worker_jax(repeats: int) -> dict:
+def worker_jax(repeats: int, workloads=WORKLOADS) -> dict:
     t0 = time.perf_counter()
     import jax
 
@@ -217,7 +222,7 @@ def worker_jax(repeats: int) -> dict:
     import snnlab  # noqa: F401
 
     import_ms = {"jax": (t1 - t0) * 1e3, "snnlab": (time.perf_counter() - t1) * 1e3}
-    cases = jax_cases()
+    cases = [c for c in jax_cases() if c[0] in workloads]
     rows = {}
     failed = {}
     for w, impl, call, summary in cases:
@@ -235,7 +240,7 @@ def worker_jax(repeats: int) -> dict:
     # Warm runs one workload at a time (so that W3's large buffers being freed do not land
     # in W1's timings), alternating the rows of that workload (so that a change of load
     # hits the floor and snnlab alike).
-    by_workload = [[c for c in cases if c[0] == w] for w in WORKLOADS]
+    by_workload = [[c for c in cases if c[0] == w] for w in workloads]
     for group in by_workload:
         for _, (w, impl, call, _) in itertools.product(range(repeats), group):
             gc.collect()
@@ -463,6 +468,8 @@ def fmt(ms) -> str:
 
 
 def report(args, rows, cache, others, mach_before, mach_after, jax_meta, started) -> str:
+    ws = args.workloads
+    partial = ws != WORKLOADS
     floor = {(r["workload"], r["dtype"]): r["median_ms"] for r in rows if r["impl"] == "floor"}
     first_floor = {(r["workload"], r["dtype"]): r["first_ms"] for r in rows if r["impl"] == "floor"}
     get = {(r["workload"], r["impl"], r["dtype"]): r for r in rows}
@@ -470,11 +477,14 @@ def report(args, rows, cache, others, mach_before, mach_after, jax_meta, started
         (r["workload"], r["dtype"]): r["cpu_median_ms"] for r in rows if r["impl"] == "floor"
     }
     v = jax_meta["versions"]
+    if partial:
+        head = [f"## Partial run: {', '.join(ws)}", "", PARTIAL_NOTE, ""]
+    else:
+        head = ["# snnlab benchmark results", "", "Written by `bench/run.py`; do not edit by hand."]
+        head.append("")
+    h = "#" if partial else ""  # partial runs nest one heading level deeper
     lines = [
-        "# snnlab benchmark results",
-        "",
-        "Written by `bench/run.py`; do not edit by hand.",
-        "",
+        *head,
         f"- command: `{' '.join(['python bench/run.py', *sys.argv[1:]])}` "
         f"({args.repeats} warm runs per row, median)",
         f"- date: {started:%Y-%m-%d %H:%M} UTC",
@@ -496,10 +506,10 @@ def report(args, rows, cache, others, mach_before, mach_after, jax_meta, started
         "is less disturbed by other processes on a shared machine than the wall-clock median; "
         "the targets are judged on the wall-clock medians.",
         "",
-        "## Warm medians",
+        f"{h}## Warm medians",
         "",
-        "| implementation | dtype | " + " | ".join(WORKLOADS) + " |",
-        "|---|---|" + "---:|" * len(WORKLOADS),
+        "| implementation | dtype | " + " | ".join(ws) + " |",
+        "|---|---|" + "---:|" * len(ws),
     ]
     impls = []
     for r in rows:
@@ -507,7 +517,7 @@ def report(args, rows, cache, others, mach_before, mach_after, jax_meta, started
             impls.append((r["impl"], r["dtype"]))
     for impl, dtype in impls:
         cells = []
-        for w in WORKLOADS:
+        for w in ws:
             r = get.get((w, impl, dtype))
             if r is None:
                 cells.append("")
@@ -517,10 +527,10 @@ def report(args, rows, cache, others, mach_before, mach_after, jax_meta, started
                 ratio = r["median_ms"] / floor[(w, dtype)] if (w, dtype) in floor else None
                 cells.append(fmt(r["median_ms"]) + (f" ({ratio:.2f}x)" if ratio else ""))
         lines.append(f"| {impl} | {dtype} | " + " | ".join(cells) + " |")
-    lines += ["", "Cells: warm median (x floor).", "", "## Per workload", ""]
-    for w in WORKLOADS:
+    lines += ["", "Cells: warm median (x floor).", "", f"{h}## Per workload", ""]
+    for w in ws:
         lines += [
-            f"### {TITLES[w]}",
+            f"{h}### {TITLES[w]}",
             "",
             "| implementation | dtype | warm median | x floor | CPU median (x floor) | first call "
             "| x floor's first | result | runs |",
@@ -560,6 +570,12 @@ def report(args, rows, cache, others, mach_before, mach_after, jax_meta, started
         "into an empty cache); `setup` is building the network, outside the timed run. "
         "NEST's hh_psc_alpha integrates W2 with GSL's adaptive RKF45, not RK4; BrainPy's W3 "
         "applies its Expon synapse before the membrane update, so its spike count differs.",
+    ]
+    if partial:
+        lines += ["", f"{h}## Targets", ""]
+        lines += targets(rows, floor, first_floor, get, cache)
+        return "\n".join(lines).rstrip() + "\n"
+    lines += [
         "",
         "## Persistent compilation cache",
         "",
@@ -668,18 +684,28 @@ def main():
     parser.add_argument("--worker", choices=["jax", "cache"], help=argparse.SUPPRESS)
     parser.add_argument("--no-peers", action="store_true", help="snnlab and the floor only")
     parser.add_argument(
+        "--workloads",
+        nargs="+",
+        choices=WORKLOADS,
+        default=list(WORKLOADS),
+        help="run only these (snnlab and the floor, no peers, cache or other scripts); "
+        "their section of bench/results.md is written, the rest of the file is kept",
+    )
+    parser.add_argument(
         "--others-root",
         type=Path,
         default=ROOT,
         help="checkout whose bench/bench_*.py scripts to run (default: this one)",
     )
     args = parser.parse_args()
+    args.workloads = tuple(w for w in WORKLOADS if w in args.workloads)
+    partial = args.workloads != WORKLOADS
     if args.repeats is None:
         args.repeats = 5 if args.quick else 9
     if args.worker:
         # This checkout's snnlab and floor.py, whatever an installed snnlab points at.
         sys.path[:0] = [str(ROOT), str(BENCH)]
-        out = worker_jax(args.repeats) if args.worker == "jax" else worker_cache()
+        out = worker_jax(args.repeats, args.workloads) if args.worker == "jax" else worker_cache()
         print(json.dumps(out))
         return
 
@@ -692,9 +718,13 @@ def main():
     for dtype in dtypes:
         print(f"[bench] snnlab and floor, {dtype} ...", flush=True)
         env = {"JAX_ENABLE_X64": "1" if dtype == "float64" else "0"}
-        out = run_worker("jax", ["--repeats", str(args.repeats)], env)
+        worker_args = ["--repeats", str(args.repeats), "--workloads", *args.workloads]
+        out = run_worker("jax", worker_args, env)
         jax_meta = jax_meta or out
         rows += out["rows"]
+    if partial:
+        write_partial(args, rows, mach_before, jax_meta, started)
+        return
     print("[bench] persistent compilation cache ...", flush=True)
     shutil.rmtree(CACHE / "jax", ignore_errors=True)
     cache = []
@@ -717,6 +747,27 @@ def main():
         section = begin + old.split(begin, 1)[1].split(end, 1)[0] + end
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     results.write_text(text)
+    print(text)
+
+
+def write_partial(args, rows, mach_before, jax_meta, started) -> None:
+    """Put a run of selected workloads into its own marked section of bench/results.md (one
+    section per set of workloads, replaced by the next such run); the rest is kept."""
+    text = report(args, rows, [], [], mach_before, machine(), jax_meta, started)
+    results = BENCH / "results.md"
+    old = results.read_text() if results.exists() else "# snnlab benchmark results\n"
+    tag = " ".join(args.workloads)
+    begin, end = f"<!-- run.py partial {tag}: begin -->", f"<!-- run.py partial {tag}: end -->"
+    section = f"{begin}\n{text.rstrip()}\n{end}"
+    if begin in old and end in old:
+        before, rest = old.split(begin, 1)
+        new = before + section + rest.split(end, 1)[1]
+    else:
+        # before the load test's section, if there is one
+        mark = "<!-- load_test: begin"
+        before, sep, after = old.partition(mark)
+        new = before.rstrip("\n") + "\n\n" + section + "\n\n" + sep + after
+    results.write_text(new.rstrip("\n") + "\n")
     print(text)
 
 
