@@ -41,3 +41,29 @@ def pytest_terminal_summary(terminalreporter):
         return
     if STATES_WALKED:
         terminalreporter.write_line(f"browser matrix: {len(STATES_WALKED)} states walked")
+
+
+MAX_MAPS = 20_000
+"""Memory mappings a test process may hold before JAX's caches are dropped. Each compiled
+XLA executable keeps its own mappings; the suite compiles thousands (finite differences
+through un-jitted scans), and at Linux's default vm.max_map_count (65530) XLA's next
+compile crashed the run with a segmentation fault."""
+
+
+def _memory_maps() -> int:
+    try:
+        with open("/proc/self/maps") as f:
+            return sum(1 for _ in f)
+    except OSError:  # not Linux: no such limit to watch
+        return 0
+
+
+@pytest.fixture(autouse=True)
+def _bounded_jax_caches():
+    """After a test, drop JAX's compiled functions when the process holds many mappings."""
+    yield
+    if _memory_maps() > MAX_MAPS:
+        import gc
+
+        jax.clear_caches()
+        gc.collect()
