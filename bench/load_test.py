@@ -304,6 +304,12 @@ def decode_array(rep, buffers: dict[str, bytes]):
     return np.frombuffer(raw, dtype=rep.get("dtype", "float64")).reshape(rep.get("shape", [-1]))
 
 
+def _query_of(value) -> str:
+    """The query of the Explorer's numbered URL field ("N|?a=b" -> "?a=b")."""
+    value = value if isinstance(value, str) else ""
+    return value.split("|", 1)[1] if "|" in value else value
+
+
 class Session:
     """One app session over Bokeh's websocket protocol, as a browser opens it.
 
@@ -414,16 +420,17 @@ class Session:
                 attrs = m.get("attributes") or {}
                 if attrs.get("title") == self.slider_title and m.get("name", "").endswith("Slider"):
                     self.slider_id = mid
-                if m.get("name", "").endswith("Location"):
+                # the Explorer's URL state: a hidden field "N|?query" (snnlab/app/_explorer.py)
+                if attrs.get("title") == "url" and m.get("name", "").endswith("TextInput"):
                     self.location_id = mid
-                    self.search = attrs.get("search", "")
+                    self.search = _query_of(attrs.get("value", ""))
                 self._scan_data(attrs.get("data"), buffers)
             if not self._pulled.done():
                 self._pulled.set_result(True)
         elif msgtype == "PATCH-DOC":
             for ev in content.get("events", []):
-                if ev.get("attr") == "search" and ev.get("model", {}).get("id") == self.location_id:
-                    self.search = ev.get("new", "")
+                if ev.get("attr") == "value" and ev.get("model", {}).get("id") == self.location_id:
+                    self.search = _query_of(ev.get("new", ""))
                     self.searches.append(self.search)
                 if ev.get("kind") == "ColumnDataChanged" or ev.get("attr") == "data":
                     data = ev.get("data") if ev.get("kind") == "ColumnDataChanged" else None

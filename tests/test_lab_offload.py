@@ -38,6 +38,10 @@ def served(monkeypatch):
     queue = []
     monkeypatch.setattr(guard, "submit", lambda fn, *a: pool.submit(fn, *a))
     monkeypatch.setattr(guard, "call_soon_in_session", lambda doc, fn, *a: queue.append((fn, a)))
+    # a delayed callback (the busy sign after 0.3 s) runs with the loop's other callbacks
+    monkeypatch.setattr(
+        guard, "call_later_in_session", lambda doc, ms, fn, *a: queue.append((fn, a))
+    )
     doc = object()
     monkeypatch.setattr(_lab_common.Lab, "_session_doc", staticmethod(lambda: doc))
 
@@ -109,6 +113,10 @@ def test_the_explorer_runs_a_new_variant_on_the_pool_then_small_runs_inline(monk
 
     monkeypatch.setattr(guard, "submit", submit)
     monkeypatch.setattr(guard, "call_soon_in_session", lambda doc, fn, *a: queue.append((fn, a)))
+    # a delayed callback (the busy sign after 0.3 s) runs with the loop's other callbacks
+    monkeypatch.setattr(
+        guard, "call_later_in_session", lambda doc, ms, fn, *a: queue.append((fn, a))
+    )
     monkeypatch.setattr(guard, "call_later_in_session", lambda doc, ms, fn, *a: None)
     ex = Explorer(sync_url=False, duration=50.0)
     ex._doc = object()  # as if served
