@@ -47,6 +47,8 @@ def served(monkeypatch):
 
     doc = _FakeDoc()
     monkeypatch.setattr(guard, "call_soon_in_session", lambda d, fn, *a: queue.append((fn, a)))
+    # a delayed callback (the busy sign after 0.3 s) joins the queue too
+    monkeypatch.setattr(guard, "call_later_in_session", lambda d, ms, fn, *a: queue.append((fn, a)))
     monkeypatch.setattr(guard, "submit", submit)
     monkeypatch.setattr(_lab_common.Lab, "_session_doc", staticmethod(lambda: doc))
 
