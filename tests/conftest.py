@@ -43,7 +43,7 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"browser matrix: {len(STATES_WALKED)} states walked")
 
 
-MAX_MAPS = 20_000
+MAX_MAPS = 15_000
 """Memory mappings a test process may hold before JAX's caches are dropped. Each compiled
 XLA executable keeps its own mappings; the suite compiles thousands (finite differences
 through un-jitted scans), and at Linux's default vm.max_map_count (65530) XLA's next
