@@ -70,7 +70,7 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         if cmd is None:
-            cmd = [sys.executable, "-m", "snnlab.cli", "serve", "--address", "127.0.0.1"]
+            cmd = [sys.executable, "-m", "snnlab", "serve", "--address", "127.0.0.1"]
         self.cmd = [*cmd, "--port", str(self.port), *extra]
         self.timeout = timeout
         self.proc: subprocess.Popen | None = None

@@ -1,243 +1,29 @@
-"""`snnlab serve`: serve every app in apps/ with an index page, ready for a class.
+"""The `snnlab` command's former home, kept so that `snnlab.cli:main` and
+`python -m snnlab.cli` keep working; the command lives in `snnlab.serve`."""
 
-    snnlab serve                                   # http://localhost:5006, this machine only
-    snnlab serve --address 0.0.0.0 --port 8080 --num-procs 2 \
-        --allow-websocket-origin lab.example.org --max-sessions 40 --prefix /snn
-
-The server binds to localhost unless `--address` says otherwise. The resource caps
-(`--max-cells`, `--max-upload-bytes`, `--max-run-seconds`, ...) are exported as
-`SNNLAB_*` environment variables to every server process, where `snnlab.app._guard`
-enforces them before any work starts; a `--setup` script installs the session limit.
-Sessions of browsers that left are destroyed after `--session-lifetime` ms.
-"""
-
-from __future__ import annotations
-
-import argparse
-import html
-import os
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
-
-from .app._guard import SETUP_SCRIPT, Limits
-
-_LIMIT_OPTIONS = {
-    "max_sessions": "live sessions per server process; past it a new browser is refused",
-    "max_cells": "largest neurons x time steps of one run",
-    "max_neurons": "largest population of one run",
-    "max_steps": "largest number of time steps of one run",
-    "max_upload_bytes": "largest uploaded file (bytes)",
-    "max_run_seconds": "wall-clock seconds after which a run is stopped",
-    "workers": "simulation threads per server process",
-    "recycle_growth": "with --num-procs, replace a worker whose memory once idle is this "
-    "fraction above its first idle size",
-}
-
-
-def find_apps(apps_dir: str | None = None) -> list[Path]:
-    """The app files to serve: `apps_dir`, else ./apps, else the checkout's apps/."""
-    candidates = [Path(apps_dir)] if apps_dir else [Path.cwd() / "apps"]
-    candidates.append(Path(__file__).resolve().parent.parent / "apps")
-    for folder in candidates:
-        files = sorted(p for p in folder.glob("*.py") if not p.name.startswith("_"))
-        if files:
-            return files
-    raise SystemExit(f"snnlab serve: no apps found in {', '.join(map(str, candidates))}.")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="snnlab", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve the apps with an index page")
-    serve.add_argument("--address", default="localhost", help="address to bind (default localhost)")
-    serve.add_argument("--port", type=int, default=5006, help="port (default 5006)")
-    serve.add_argument("--apps-dir", default=None, help="folder of app files (default: apps/)")
-    serve.add_argument(
-        "--num-procs", type=_positive(int), default=1, help="server processes (default 1)"
-    )
-    serve.add_argument(
-        "--allow-websocket-origin",
-        action="append",
-        default=None,
-        help="host[:port] browsers may connect from (repeat; default: the address itself)",
-    )
-    serve.add_argument("--prefix", default=None, help="URL prefix behind a reverse proxy")
-    serve.add_argument(
-        "--session-lifetime",
-        type=_positive(int),
-        default=15_000,
-        help="ms after which the session of a browser that left is destroyed (default 15000)",
-    )
-    defaults = Limits()
-    for name, text in _LIMIT_OPTIONS.items():
-        default = getattr(defaults, name)
-        serve.add_argument(
-            "--" + name.replace("_", "-"),
-            type=_positive(type(default)),
-            default=default,
-            help=f"{text} (default {default})",
-        )
-    serve.add_argument(
-        "--jax-cache",
-        default=str(Path.home() / ".cache" / "snnlab" / "jax"),
-        help="folder of JAX's persistent compilation cache, shared by the server processes "
-        "and later starts ('' turns it off; default ~/.cache/snnlab/jax)",
-    )
-    serve.add_argument(
-        "--precision",
-        choices=("float64", "float32"),
-        default="float64",
-        help="floating point of the simulations (default float64: a class compares the "
-        "numbers with NEST and Brian2, which compute in float64; float32 is faster for "
-        "large classes)",
-    )
-    serve.add_argument("--show", action="store_true", help="open a browser")
-    return parser
-
-
-def _positive(kind):
-    def convert(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not value > 0 or value != value or value == float("inf"):
-            raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
-        return value
-
-    convert.__name__ = kind.__name__
-    return convert
-
-
-def limits_of(args: argparse.Namespace) -> Limits:
-    """The resource caps given on the command line."""
-    return Limits(**{name: getattr(args, name) for name in _LIMIT_OPTIONS})
-
-
-def _title(path: Path) -> str:
-    doc = ""
-    try:
-        import ast
-
-        doc = ast.get_docstring(ast.parse(path.read_text())) or ""
-    except (OSError, SyntaxError):
-        pass
-    return doc.strip().splitlines()[0] if doc.strip() else path.stem
-
-
-LEARNING_ORDER = (
-    "explorer",
-    "phase_plane",
-    "inputs_lab",
-    "event_vs_clock",
-    "sensitivity",
-    "dynapse_lab",
+from .apps import LEARNING_ORDER, index_html, learning_order
+from .serve._cli import (
+    build_parser,
+    find_apps,
+    limits_of,
+    main,
+    serve_command,
+    server_environment,
+    write_index,
 )
-"""The apps in the order a learner meets them: one neuron first, then its dynamics, its
-inputs, how it is simulated, how it learns, and finally the chip. Other apps follow."""
 
-
-def learning_order(names: list[str]) -> list[str]:
-    """`names` sorted by `LEARNING_ORDER` (unknown apps last, alphabetically)."""
-    rank = {n: i for i, n in enumerate(LEARNING_ORDER)}
-    return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
-
-
-def index_html(names: list[str], titles: dict[str, str] | None = None) -> str:
-    """The index page: a link to each app in learning order, with the first line of its
-    docstring as its description."""
-    titles = titles or {}
-    items = "\n".join(
-        f'<li><a href="./{html.escape(n)}">{html.escape(n.replace("_", " "))}</a> '
-        f"<span>{html.escape(titles.get(n, ''))}</span></li>"
-        for n in learning_order(names)
-    )
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>snnlab</title>
-<style>body{{font-family:sans-serif;margin:2em auto;max-width:48em}}
-li{{margin:.6em 0}} span{{color:#555}}</style></head>
-<body><h1>snnlab</h1><p>See spiking neuron models work. The apps below go from one
-neuron to a chip; start at the top. Each app has a link back here.</p>
-<ol id="apps">
-{items}
-</ol></body></html>
-"""
-
-
-def write_index(apps: list[Path]) -> Path:
-    """Write the index page for `apps` (and the `--setup` script beside it) to a temporary
-    folder and return the index page's path."""
-    folder = Path(tempfile.mkdtemp(prefix="snnlab-index-"))
-    path = folder / "index.html"
-    path.write_text(index_html([a.stem for a in apps], {a.stem: _title(a) for a in apps}))
-    (folder / "snnlab_setup.py").write_text(SETUP_SCRIPT)
-    # run by its path, so that Tornado's parent process does not import snnlab (and JAX)
-    (folder / "snnlab_serve_main.py").write_text(
-        (Path(__file__).parent / "_serve_main.py").read_text()
-    )
-    return path
-
-
-def serve_command(args: argparse.Namespace) -> list[str]:
-    """The `panel serve` command line for `args` (apps, index page, address, port), run
-    through `snnlab/_serve_main.py` (copied beside the index page)."""
-    apps = find_apps(args.apps_dir)
-    index = write_index(apps)
-    cmd = [sys.executable, str(index.parent / "snnlab_serve_main.py"), "serve", *map(str, apps)]
-    cmd += ["--index", str(index), "--disable-index-redirect"]
-    cmd += ["--setup", str(index.parent / "snnlab_setup.py")]
-    cmd += ["--address", args.address, "--port", str(args.port), "--num-procs", str(args.num_procs)]
-    lifetime = getattr(args, "session_lifetime", 15_000)
-    cmd += ["--check-unused-sessions", str(max(500, min(lifetime // 3, 5000)))]
-    cmd += ["--unused-session-lifetime", str(lifetime)]
-    caps = limits_of(args) if hasattr(args, "max_cells") else Limits()
-    # an upload travels in one websocket message: let it through, and not much more
-    size = max(4 * 1024 * 1024, 2 * caps.max_upload_bytes)
-    cmd += ["--websocket-max-message-size", str(size)]
-    origins = args.allow_websocket_origin or [f"{args.address}:{args.port}"]
-    if args.address in ("localhost", "127.0.0.1"):
-        origins = [*origins, f"localhost:{args.port}", f"127.0.0.1:{args.port}"]
-    for origin in dict.fromkeys(origins):
-        cmd += ["--allow-websocket-origin", origin]
-    if args.prefix:
-        cmd += ["--prefix", args.prefix]
-    if args.show:
-        cmd.append("--show")
-    return cmd
-
-
-def server_environment(args: argparse.Namespace) -> dict[str, str]:
-    """Environment variables every server process starts with: the caps, the precision
-    (`JAX_ENABLE_X64` from `--precision`), and JAX's persistent compilation cache (so a
-    second process, or the next start, loads the compiled simulation instead of
-    compiling it while a student waits). JAX variables the user has set already are left
-    as they are."""
-    env = limits_of(args).env()
-    if "JAX_ENABLE_X64" not in os.environ:
-        x64 = getattr(args, "precision", "float64") == "float64"
-        env["JAX_ENABLE_X64"] = "1" if x64 else "0"
-    cache = getattr(args, "jax_cache", "")
-    if cache and "JAX_COMPILATION_CACHE_DIR" not in os.environ:
-        env["JAX_COMPILATION_CACHE_DIR"] = str(Path(cache).expanduser())
-        env.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
-    return env
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `snnlab` console command."""
-    args = build_parser().parse_args(argv)
-    if args.command == "serve":
-        cmd = serve_command(args)
-        # every server process (also those forked by --num-procs) reads its caps from here
-        os.environ.update(server_environment(args))
-        if os.name == "posix":
-            # become the server, so that stopping `snnlab serve` stops it too
-            os.execv(cmd[0], cmd)
-        return subprocess.call(cmd)
-    return 2
-
+__all__ = [
+    "LEARNING_ORDER",
+    "build_parser",
+    "find_apps",
+    "index_html",
+    "learning_order",
+    "limits_of",
+    "main",
+    "serve_command",
+    "server_environment",
+    "write_index",
+]
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -1,4 +1,4 @@
-"""How `snnlab serve` forks its workers (snnlab/_serve_main.py): the least-loaded
+"""How `snnlab serve` forks its workers (snnlab/serve/_main.py): the least-loaded
 accepting, in one process with real sockets."""
 
 import asyncio
@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from snnlab import _serve_main as sm
+from snnlab.serve import _main as sm
 
 
 @pytest.fixture

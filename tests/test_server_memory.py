@@ -1,10 +1,10 @@
-"""The memory policy of a served process (snnlab.app._server_memory)."""
+"""The memory policy of a served process (snnlab.serve._memory)."""
 
 import gc
 
 import pytest
 
-from snnlab.app._server_memory import GcPolicy, Recycler, rss_mib
+from snnlab.serve._memory import GcPolicy, Recycler, rss_mib
 
 
 @pytest.fixture

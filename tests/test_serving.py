@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from snnlab.app._guard import SETUP_SCRIPT, Limits
-from snnlab.cli import build_parser, limits_of, serve_command, server_environment
+from snnlab.app import Limits
+from snnlab.serve import SETUP_SCRIPT
+from snnlab.serve._cli import build_parser, limits_of, serve_command, server_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("load_test", ROOT / "bench" / "load_test.py")

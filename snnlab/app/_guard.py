@@ -10,30 +10,21 @@ This module holds what every app needs for that, without panel-specific layout:
   validation that raises `ValueError` with a message fit for the page, before any work.
 - `submit`: run a function on a small shared thread pool, so that a JAX run never blocks
   the server's event loop (XLA releases the GIL, so other sessions keep being served).
-- `install_server_guards`: process-wide hooks for `panel serve --setup`: a session limit
-  and a logging exception handler.
 
-Nothing here holds per-session data. The only process-wide objects are the thread pool
-and the live-session counter of the session limit (server bookkeeping, no user data).
+Nothing here holds per-session data. The only process-wide object is the thread pool;
+the process-wide hooks of a server (session limit, memory) are in `snnlab.serve`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import gc
 import html
 import json
-import logging
 import math
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
-
-from ._server_memory import GcPolicy, Recycler, rss_mib, trim_heap, warm_up
-
-log = logging.getLogger("snnlab.serve")
-_GC_POLICY: GcPolicy | None = None
 
 _ENV = {
     "max_cells": ("SNNLAB_MAX_CELLS", int),
@@ -70,7 +61,7 @@ class Limits:
       the pool.
     - `recycle_growth`: under `--num-procs`, a worker whose resident memory, once all
       its sessions have gone, is more than this fraction above its warm, empty size is
-      replaced by a fresh one (see `snnlab.app._server_memory.Recycler`).
+      replaced by a fresh one (see `snnlab.serve`).
     """
 
     max_cells: int = 20_000_000
@@ -364,115 +355,8 @@ def call_later_in_session(doc, ms: int, fn, /, *args) -> None:
     doc.add_timeout_callback(in_session(doc, fn, *args), ms)
 
 
-# ---- process-wide server hooks ------------------------------------------------------------
-
-
-class SessionGate:
-    """Counts the live sessions of a server process and refuses new ones past the limit."""
-
-    def __init__(self, max_sessions: int, recycler: Recycler | None = None):
-        self.max_sessions = max_sessions
-        self.recycler = recycler
-        self.live = 0
-        self._lock = threading.Lock()
-
-    def created(self, session_context) -> None:
-        """Bokeh hook: a session was created (count it, uncount it when destroyed)."""
-        with self._lock:
-            self.live += 1
-        session_context._document.on_session_destroyed(self.destroyed)
-
-    def destroyed(self, session_context) -> None:
-        """Bokeh hook: a session was destroyed (a browser left, or it expired).
-
-        When the last session is gone, collect garbage and hand freed heap pages back to
-        the system, so that the server's memory returns to where it started.
-        """
-        with self._lock:
-            self.live = max(0, self.live - 1)
-            idle = self.live == 0
-        if idle:
-            release_memory()
-            if self.recycler is not None:
-                from tornado.ioloop import IOLoop
-
-                IOLoop.current().add_callback(self.recycler.idle, lambda: self.live)
-
-    def authorize(self, user_info, path) -> bool:
-        """Panel's `authorize_callback`: False (a 403 page) when the server is full."""
-        if self.live >= self.max_sessions:
-            log.warning(
-                "session refused: %d live sessions (limit %d)", self.live, self.max_sessions
-            )
-            return False
-        return True
-
-
-def release_memory() -> None:
-    """Collect all garbage (frozen objects included, see `_server_memory.GcPolicy`) and
-    return freed heap memory to the OS (glibc only)."""
-    if _GC_POLICY is not None:
-        _GC_POLICY.complete()
-    else:
-        gc.collect()
-    trim_heap()
-
-
-def _log_exception(exc: BaseException) -> None:
-    log.error("error in a callback: %s: %s", type(exc).__name__, exc, exc_info=exc)
-
-
-def install_server_guards(caps: Limits | None = None) -> SessionGate:
-    """Install the process-wide hooks of a served snnlab (called by the `--setup` script).
-
-    - a session limit (`Limits.max_sessions` live sessions per process; past it a new
-      browser gets Panel's "not authorized" page saying the server is full);
-    - an exception handler that logs every exception raised in a callback, for apps that
-      do not show their own (the Explorer also shows it in the page);
-    - the memory policy of `_server_memory`: the app modules are imported once here, and
-      what is alive then is frozen out of the collector's full passes (`GcPolicy`);
-      under `--num-procs` a worker that stays large after its sessions left is replaced
-      (`Recycler`).
-
-    **Returns:** the `SessionGate` (its `live` attribute counts the live sessions).
-    """
-    global _GC_POLICY
-    import panel as pn
-    import tornado.process
-
-    import snnlab.app  # noqa: F401 - imported before the first student, then frozen
-
-    logging.basicConfig(level=logging.INFO)  # a no-op where the server configured logging
-    logging.getLogger("snnlab").setLevel(logging.INFO)
-    caps = caps or limits()
-    forked = tornado.process.task_id() is not None
-    recycler = None
-    if forked:
-        took = warm_up()
-        release_memory()
-        recycler = Recycler(caps.recycle_growth, baseline_mib=rss_mib())
-        log.info("worker %d: warm in %.1f s, %.0f MiB", os.getpid(), took, recycler.baseline_mib)
-    gate = SessionGate(caps.max_sessions, recycler)
-    pn.state.on_session_created(gate.created)
-    pn.config.authorize_callback = gate.authorize
-    pn.config.exception_handler = _log_exception
-    if _GC_POLICY is None:
-        _GC_POLICY = GcPolicy().install()
-    return gate
-
-
-SETUP_SCRIPT = """# written by `snnlab serve`: process-wide guards (session limit, error logging)
-from snnlab.app._guard import install_server_guards
-
-install_server_guards()
-"""
-"""The `panel serve --setup` script that `snnlab serve` writes next to its index page."""
-
-
 __all__ = [
-    "SETUP_SCRIPT",
     "Limits",
-    "SessionGate",
     "apply_values",
     "call_later_in_session",
     "call_soon_in_session",
@@ -483,10 +367,8 @@ __all__ = [
     "finite_number",
     "in_server",
     "in_session",
-    "install_server_guards",
     "limits",
     "read_json_upload",
     "read_query_value",
-    "release_memory",
     "submit",
 ]

@@ -19,7 +19,7 @@ Two things a CPython server holding a class of sessions runs into, and what is d
    (the way gunicorn's `max_requests` or uWSGI's `reload-on-rss` bound a Python
    server's memory).
 
-Both are installed by `install_server_guards` in every server process.
+Both are installed by `snnlab.serve.install_server_guards` in every server process.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ import os
 import time
 import warnings
 from pathlib import Path
+
+from . import _private
 
 log = logging.getLogger("snnlab.serve")
 
@@ -228,20 +230,18 @@ def warm_up() -> float:
     import panel as pn
     from bokeh.document import Document
 
-    from ._explorer import Explorer
+    from snnlab.app import Explorer
 
     t0 = time.perf_counter()
-    before = set(pn.state._views)
+    before = _private.live_views()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # HoloViews on the empty raster image
         explorer = Explorer(sync_url=False)
         explorer.run()
         view = pn.panel(explorer)
         root = view.get_root(Document())
-    view._cleanup(root)
+    _private.drop_views(before, view, root)
     explorer.close()
-    for ref in set(pn.state._views) - before:
-        pn.state._views.pop(ref, None)
     return time.perf_counter() - t0
 
 

@@ -1,5 +1,6 @@
 """Panel's `serve` command as `snnlab serve` runs it (this file is copied beside the index
-page and run by its path: the parent process then never imports snnlab or JAX).
+page as `snnlab_serve_main.py`, with `_private.py` as `snnlab_serve_private.py`, and run by
+its path: the parent process then never imports snnlab or JAX).
 
 Three changes to how Tornado forks the `--num-procs` workers:
 
@@ -13,7 +14,7 @@ Three changes to how Tornado forks the `--num-procs` workers:
   tries, so the least loaded worker gets the next student unless it is busy.
 - **More restarts.** Tornado's parent restarts a worker that exits with a non-zero status
   but gives the whole server up after 100 restarts. A worker replaced for its memory
-  (`snnlab.app._server_memory.Recycler`) is such a restart, a few a day on a classroom
+  (`snnlab.serve._memory.Recycler`) is such a restart, a few a day on a classroom
   server, so the limit is `MAX_RESTARTS`; a worker that crashes at every start still
   ends the server, later.
 - **Workers die with the parent.** Stopping `snnlab serve` (SIGTERM to its process)
@@ -29,6 +30,11 @@ import signal
 import socket
 import struct
 import sys
+
+if __package__:
+    from . import _private
+else:  # run by its path, beside its copy of _private.py
+    import snnlab_serve_private as _private
 
 MAX_RESTARTS = 1000
 """Worker restarts after which Tornado's parent gives the server up (Tornado's own: 100)."""
@@ -132,28 +138,27 @@ def balanced_accept_handler(sock: socket.socket, callback):
 
 def main() -> int:
     """Run `panel` with the arguments of this process, with the changes above."""
-    import tornado.process
-    import tornado.tcpserver
-
     global _BALANCER
-    fork_processes = tornado.process.fork_processes
     workers = _num_procs(sys.argv) or os.cpu_count() or 1
     if workers != 1:
         _BALANCER = Balancer(workers)
-        tornado.tcpserver.add_accept_handler = balanced_accept_handler
+        _private.patch_accept_handler(balanced_accept_handler)
 
-    def fork_workers(num_processes, max_restarts=None):
-        if max_restarts is None:
-            max_restarts = MAX_RESTARTS
-        parent = os.getpid()
-        task_id = fork_processes(num_processes, max_restarts=max_restarts)
-        # only workers get here (the parent waits on them, then exits)
-        die_with_parent(parent)
-        if _BALANCER is not None:
-            _BALANCER.start(task_id)
-        return task_id
+    def wrap(fork_processes):
+        def fork_workers(num_processes, max_restarts=None):
+            if max_restarts is None:
+                max_restarts = MAX_RESTARTS
+            parent = os.getpid()
+            task_id = fork_processes(num_processes, max_restarts=max_restarts)
+            # only workers get here (the parent waits on them, then exits)
+            die_with_parent(parent)
+            if _BALANCER is not None:
+                _BALANCER.start(task_id)
+            return task_id
 
-    tornado.process.fork_processes = fork_workers
+        return fork_workers
+
+    _private.wrap_fork_processes(wrap)
     from panel.command import main as panel_main
 
     return panel_main() or 0

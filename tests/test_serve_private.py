@@ -1,0 +1,88 @@
+"""The private Panel, Bokeh and Tornado APIs that serving relies on (snnlab/serve/_private.py).
+
+Each test checks one assumption of `_private` against the installed versions, by using
+it: when an upgrade of Panel, Bokeh or Tornado breaks one, the test named after the
+function fails, instead of a class losing its session limit or its even spread over
+workers without a word.
+"""
+
+import inspect
+import socket
+
+import panel as pn
+import pytest
+import tornado.netutil
+import tornado.process
+import tornado.tcpserver
+from bokeh.document import Document
+from bokeh.server.contexts import BokehSessionContext
+
+from snnlab.serve import _private
+
+
+@pytest.fixture
+def restore_tornado(monkeypatch):
+    # monkeypatch puts back what _private replaces
+    monkeypatch.setattr(tornado.tcpserver, "add_accept_handler", tornado.netutil.add_accept_handler)
+    monkeypatch.setattr(tornado.process, "fork_processes", tornado.process.fork_processes)
+
+
+def test_patch_accept_handler_reaches_tcpserver_add_sockets(restore_tornado):
+    calls = []
+
+    def handler(sock, callback):
+        calls.append(sock)
+        return lambda: None
+
+    _private.patch_accept_handler(handler)
+    server = tornado.tcpserver.TCPServer()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    try:
+        server.add_sockets([listener])
+        assert calls == [listener], "TCPServer.add_sockets no longer uses add_accept_handler"
+    finally:
+        server.stop()
+
+
+def test_wrap_fork_processes_reaches_httpserver_start(restore_tornado):
+    calls = []
+
+    def wrap(original):
+        assert callable(original)
+
+        def fork(num_processes, max_restarts=None):
+            calls.append((num_processes, max_restarts))
+            return 0  # as in a worker: no fork here
+
+        return fork
+
+    _private.wrap_fork_processes(wrap)
+    server = tornado.tcpserver.TCPServer()
+    server.bind(0, "127.0.0.1")
+    try:
+        server.start(2)
+    finally:
+        server.stop()
+    assert calls == [(2, None)], "TCPServer.start no longer forks through the module attribute"
+    # and Bokeh's server forks its --num-procs workers through that start
+    import bokeh.server.server
+
+    assert "http_server.start(opts.num_procs)" in inspect.getsource(bokeh.server.server)
+
+
+def test_session_document_is_the_session_contexts_document():
+    doc = Document()
+    context = BokehSessionContext("a-session", None, doc)
+    assert _private.session_document(context) is doc
+
+
+def test_drop_views_forgets_a_view_rendered_outside_a_session():
+    before = _private.live_views()
+    view = pn.Column(pn.pane.Markdown("x"), pn.widgets.FloatSlider())
+    root = view.get_root(Document())
+    assert root.ref["id"] in _private.live_views() - before, "panel.state._views changed"
+    assert view._models  # what _cleanup must empty
+    _private.drop_views(before, view, root)
+    assert _private.live_views() == before and not view._models
