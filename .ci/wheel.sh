@@ -15,7 +15,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-python -m pip wheel -q --no-deps -w "$work/dist" .
+# from a copy of the tracked and new files: no stale build/ or egg-info of the checkout
+mkdir "$work/src"
+git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$work/src" 2>/dev/null || true
+python -m pip wheel -q --no-deps -w "$work/dist" "$work/src"
 wheel=$(ls "$work"/dist/snnlab-*.whl)
 python -m venv --system-site-packages "$work/venv"
 "$work/venv/bin/python" -m pip install -q --no-deps "$wheel"

@@ -18,7 +18,10 @@ Three changes to how Tornado forks the `--num-procs` workers:
   server, so the limit is `MAX_RESTARTS`; a worker that crashes at every start still
   ends the server, later.
 - **Workers die with the parent.** Stopping `snnlab serve` (SIGTERM to its process)
-  otherwise left the workers running and holding the port.
+  otherwise left the workers running and holding the port. They get SIGKILL: Bokeh
+  handles SIGTERM on the worker's event loop, which a worker busy warming up or
+  compiling reaches only seconds later (measured: more than 15 s on a loaded machine),
+  and a worker without its parent has nothing left to finish.
 """
 
 from __future__ import annotations
@@ -174,13 +177,13 @@ def _num_procs(argv: list[str]) -> int:
 
 
 def die_with_parent(parent: int) -> None:
-    """Have Linux send this process SIGTERM when `parent` dies (at once if it has)."""
+    """Have Linux kill this process (SIGKILL) when `parent` dies (at once if it has)."""
     try:
-        ctypes.CDLL("libc.so.6").prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6").prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux with glibc: workers may outlive the server
         return
     if os.getppid() != parent:
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 if __name__ == "__main__":
