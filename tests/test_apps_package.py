@@ -136,3 +136,16 @@ def test_open_when_up_waits_for_an_answer():
             proc.kill()
             proc.wait()
             server.shutdown()
+
+
+def test_an_entry_point_makes_its_app_servable_once(monkeypatch):
+    """`panel serve apps/dynapse_lab.py` runs the file under a module name of its own."""
+    import runpy
+
+    import panel as pn
+
+    built = []
+    monkeypatch.setattr(pn.viewable.Viewable, "servable", lambda self, **kw: built.append(kw))
+    monkeypatch.setattr(pn.viewable.Viewer, "servable", lambda self, **kw: built.append(kw))
+    runpy.run_path(str(ROOT / "apps" / "dynapse_lab.py"), run_name="bokeh_app_0123")
+    assert built == [{"title": "snnlab: Dynap-SE emulator"}]
