@@ -13,6 +13,9 @@ Build (offline, warnings as errors), as `.ci/docs.sh` does:
 - Math: Sphinx's default MathJax renderer. The build needs no network; a reader's
   browser loads MathJax from its CDN to typeset equations (offline, the TeX source is
   shown). Nothing is vendored.
+- The lessons' interactive plots are the notebooks' own Bokeh/Panel output: as the
+  notebooks emit it today, a reader's browser loads BokehJS and Panel's bundle from
+  their CDNs (the build itself fetches nothing).
 - No intersphinx: nothing is fetched at build time.
 """
 
@@ -100,5 +103,11 @@ def _serving_link(app, docname, source):
         )
 
 
+def _always_reread(app, env, added, changed, removed):
+    """The class guide depends on whether docs/serving.md exists: read it every time."""
+    return ["serve-a-class"]
+
+
 def setup(app):
     app.connect("source-read", _serving_link)
+    app.connect("env-get-outdated", _always_reread)
