@@ -10,9 +10,10 @@ Build (offline, warnings as errors), as `.ci/docs.sh` does:
   math (`$...$`, `$$...$$`) and fenced code are turned into reST by `_ext/mddoc.py`.
 - The app screenshots are taken at build time by `_ext/app_screenshots.py` (Playwright
   and Debian's chromium), or copied from the browser tests' $SNNLAB_TEST_ARTIFACTS.
-- Math: Sphinx's default MathJax renderer. The build needs no network; a reader's
-  browser loads MathJax from its CDN to typeset equations (offline, the TeX source is
-  shown). Nothing is vendored.
+- Math: typeset in the reader's browser by KaTeX, copied at build time from Panel's
+  installed bundle (panel/dist/bundled/katex; Panel is a dependency), so the pages need
+  no network either; nothing is vendored in the repository. That bundle has no KaTeX
+  fonts, so the browser's own serif fonts draw the symbols.
 - The lessons' interactive plots are the notebooks' own Bokeh/Panel output: as the
   notebooks emit it today, a reader's browser loads BokehJS and Panel's bundle from
   their CDNs (the build itself fetches nothing).
@@ -92,6 +93,27 @@ def _copy_lessons() -> None:
 
 
 _copy_lessons()
+
+
+def _katex_static() -> Path:
+    """KaTeX's script, auto-render and style from Panel's installed bundle, in a
+    generated static folder (the `mathjax_path` script then typesets with them)."""
+    import panel
+
+    bundles = sorted(Path(panel.__file__).parent.glob("dist/bundled/katex/katex@*/dist"))
+    if not bundles:
+        raise RuntimeError("Panel's KaTeX bundle (panel/dist/bundled/katex) was not found")
+    folder = HERE / "_generated" / "katex"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js"):
+        shutil.copyfile(bundles[-1] / name, folder / Path(name).name)
+    return folder
+
+
+html_static_path = ["_static", str(_katex_static())]
+html_css_files = ["katex.min.css"]
+html_js_files = ["katex.min.js", "auto-render.min.js"]
+mathjax_path = "katex-render.js"  # on pages with math, in place of MathJax from a CDN
 
 
 def _serving_link(app, docname, source):
