@@ -25,6 +25,7 @@ from ._build import (
     parameterized_class,
     registry,
 )
+from ._json import dumps, loads
 from ._log import LogNumber, ModelNumber
 from ._resume import resume_from
 
@@ -38,8 +39,10 @@ __all__ = [
     "construct",
     "device_models",
     "discover_model_classes",
+    "dumps",
     "for_model",
     "generator_models",
+    "loads",
     "neuron_models",
     "parameterized_class",
     "registry",

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
-import json
 import math
 from typing import Any, ClassVar
 
@@ -35,6 +34,7 @@ from ..core import (
     ParamSpec,
     param_specs,
 )
+from ._json import dumps
 from ._log import LogNumber, ModelNumber
 
 MODEL_PACKAGES = ("snnlab.neurons", "snnlab.generators", "snnlab.dynapse")
@@ -151,8 +151,10 @@ class ModelParameters(param.Parameterized):
         self.param.update(**update)
 
     def to_json(self) -> str:
-        """The model name and values as JSON text."""
-        return json.dumps({"model": self.model_class.__name__, "values": self.values()}, indent=2)
+        """The model name and values as standard JSON text (`snnlab.params.dumps`: an
+        infinite value such as a generator's `stop` is written as the string
+        `"Infinity"`, which `snnlab.params.loads` reads back as a float)."""
+        return dumps({"model": self.model_class.__name__, "values": self.values()}, indent=2)
 
     @classmethod
     def from_model(cls, model) -> ModelParameters:
