@@ -36,6 +36,16 @@
 # When $V$ reaches $V_{th}$ the neuron emits a spike, $V$ jumps to $V_{reset}$ and stays
 # there for $\tau_{ref}$. Everything between spikes is a linear ODE, so it has a closed form.
 
+# %% [markdown]
+# **Precision.** The lessons compute in double precision (float64), as NEST and Brian2 do:
+# a class compares their numbers with those simulators'. JAX computes in single precision
+# (float32, about 7 significant digits) unless told otherwise, and over thousands of steps
+# its rounding errors add up to spike times that differ visibly from a float64 run. The
+# first code cell therefore calls `snnlab.core.set_precision("float64")` for the whole
+# notebook, before any model is built. A single run can still ask for float32 (faster on
+# large populations) with `snnlab.simulate(..., precision="float32")`; `res.precision` says
+# which one a result was computed in.
+
 # %%
 import holoviews as hv
 import numpy as np
@@ -45,6 +55,7 @@ import snnlab.viz as sv
 from snnlab.generators import DCGenerator
 from snnlab.neurons import LIF
 
+snnlab.core.set_precision("float64")  # why: see the paragraph above
 snnlab.extension()
 I_AXIS = hv.Dimension("I", label="input current", unit="pA")
 RATE_AXIS = hv.Dimension("rate", label="firing rate", unit="Hz")

@@ -46,6 +46,8 @@ import snnlab.viz as sv
 from snnlab.generators import StepCurrentGenerator
 from snnlab.neurons import IZHIKEVICH_PATTERNS, Izhikevich
 
+# float64, as NEST and Brian2 compute, so that our numbers compare with theirs (lesson 01)
+snnlab.core.set_precision("float64")
 snnlab.extension()
 pd.DataFrame(IZHIKEVICH_PATTERNS).transpose()
 

@@ -46,6 +46,8 @@ from snnlab.neurons import (
     MorrisLecar,
 )
 
+# float64, as NEST and Brian2 compute, so that our numbers compare with theirs (lesson 01)
+snnlab.core.set_precision("float64")
 snnlab.extension()
 CURRENT = hv.Dimension("I", label="input current", unit="pA")
 RATE = hv.Dimension("rate", label="firing rate", unit="Hz")

@@ -46,6 +46,8 @@ import snnlab.viz as sv
 from snnlab.generators import InputTransmitter, StepCurrentGenerator
 from snnlab.neurons import HH
 
+# float64, as NEST and Brian2 compute, so that our numbers compare with theirs (lesson 01)
+snnlab.core.set_precision("float64")
 snnlab.extension()
 hh = HH()
 p = {k: float(getattr(hh, k)) for k in ("c_m", "g_Na", "g_K", "g_L", "E_Na", "E_K", "E_L")}

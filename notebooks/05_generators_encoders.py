@@ -43,6 +43,8 @@ from snnlab import encode
 from snnlab import generators as gen
 from snnlab.neurons import LIF, ExpLIF
 
+# float64, as NEST and Brian2 compute, so that our numbers compare with theirs (lesson 01)
+snnlab.core.set_precision("float64")
 snnlab.extension()
 TIME = hv.Dimension("t", label="time", unit="ms")
 CURRENT = hv.Dimension("I", label="current", unit="pA")

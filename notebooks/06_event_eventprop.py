@@ -24,24 +24,22 @@
 # (LIF, ExpLIF), and finds each crossing by root finding: spike times are exact to the
 # solver tolerance (`rtol`, `atol`), and `dt` only sets how often the traces are sampled.
 #
-# We compute in double precision (as the event-vs-clock lab does): exact spike times are
-# only worth it if the arithmetic keeps their digits.
+# We compute in double precision (as every lesson does, and as the event-vs-clock lab does):
+# exact spike times are only worth it if the arithmetic keeps their digits.
 
 # %%
+import holoviews as hv
 import jax
+import jax.numpy as jnp
+import numpy as np
 
-jax.config.update("jax_enable_x64", True)
+import snnlab
+import snnlab.viz as sv
+from snnlab import eventprop
+from snnlab.generators import SpikeGenerator
+from snnlab.neurons import ADEX_PATTERNS, LIF, AdEx, ExpLIF
 
-import holoviews as hv  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-import numpy as np  # noqa: E402
-
-import snnlab  # noqa: E402
-import snnlab.viz as sv  # noqa: E402
-from snnlab import eventprop  # noqa: E402
-from snnlab.generators import SpikeGenerator  # noqa: E402
-from snnlab.neurons import ADEX_PATTERNS, LIF, AdEx, ExpLIF  # noqa: E402
-
+snnlab.core.set_precision("float64")
 snnlab.extension()
 print("engines:", ["stepped", *snnlab.core.ENGINES])
 TIME = hv.Dimension("t", label="time", unit="ms")

@@ -53,6 +53,8 @@ import pandas as pd
 import snnlab
 import snnlab.dynapse as dyn
 
+# float64, as NEST and Brian2 compute, so that our numbers compare with theirs (lesson 01)
+snnlab.core.set_precision("float64")
 snnlab.extension()
 TIME = hv.Dimension("t", label="time", unit="ms")
 AMP = hv.Dimension("I", label="current", unit="A")

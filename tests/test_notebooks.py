@@ -1,6 +1,6 @@
 """The lesson notebooks in notebooks/: each NN_name.ipynb is generated from its percent
 script NN_name.py by jupytext (and must equal what jupytext makes of it), is stored without
-outputs, and executes top to bottom (each within a time limit).
+outputs, computes in float64, and executes top to bottom (each within a time limit).
 
 `python -m pytest tests/test_notebooks.py` runs them with nbclient; `pytest --nbmake
 notebooks/` runs them the nbmake way.
@@ -96,6 +96,17 @@ def test_script_is_a_paired_percent_script(path):
     assert text.count("\n# %%") == len(nb.cells), f"{path.name}: not in percent format"
     assert jupytext.writes(nb, fmt="py:percent", config=_config()) == text, (
         f"{path.name} is not as jupytext writes it (run jupytext --to py:percent on its notebook)"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_lesson_computes_in_float64(path):
+    """The lessons' numbers are compared with NEST and Brian2, which compute in float64: the
+    first code cell sets float64 for the whole notebook, before it builds any model."""
+    nb = nbformat.read(path, as_version=4)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    assert 'snnlab.core.set_precision("float64")' in first.source, (
+        f"{path.name}: its first code cell does not call snnlab.core.set_precision('float64')"
     )
 
 
