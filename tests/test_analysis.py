@@ -119,6 +119,21 @@ def test_lif_fi_equals_the_closed_form():
     assert np.all(err >= -1e-3) and np.all(err < dt + 1e-3)
 
 
+def test_lif_fi_and_bifurcation_scan_in_float64(x64):
+    # the lessons and the served apps compute in float64: the sweeps must run there too
+    model = LIF()
+    currents = np.linspace(0.0, 1500.0, 16)
+    fi = fi_curve(model, currents, duration=500.0, dt=0.1)
+    closed = lif_fi_curve(model, currents)
+    fires = closed > 0
+    assert fi.rate.dtype == np.float64 and np.array_equal(fi.rate > 0, fires)
+    err = 1000.0 / fi.rate[fires] - 1000.0 / closed[fires]
+    assert np.all(err >= -1e-9) and np.all(err < 0.1 + 1e-9)  # the grid's rounding, as above
+    scan = bifurcation(FitzHughNagumo(), "I", np.linspace(0.0, 1.6, 5), dt=0.1, **FHN_BOX)
+    # FHN rests at I = 0 and fires on its limit cycle at I = 0.8 (between its Hopf points)
+    assert np.all(np.isfinite(scan.rate)) and scan.rate[0] == 0 and scan.rate[2] > 0
+
+
 def test_fhn_nullclines_point_by_point_without_spurious_joins():
     current = 0.2
     # The window cuts the cubic into three pieces (its local extrema 2/3 + I and -2/3 + I lie

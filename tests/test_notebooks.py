@@ -1,5 +1,6 @@
-"""The lesson notebooks in notebooks/: stored without outputs, equal to what
-notebooks/_build.py writes, and executed top to bottom (each within a time limit).
+"""The lesson notebooks in notebooks/: each NN_name.ipynb is generated from its percent
+script NN_name.py by jupytext (and must equal what jupytext makes of it), is stored without
+outputs, computes in float64, and executes top to bottom (each within a time limit).
 
 `python -m pytest tests/test_notebooks.py` runs them with nbclient; `pytest --nbmake
 notebooks/` runs them the nbmake way.
@@ -7,17 +8,18 @@ notebooks/` runs them the nbmake way.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import time
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+SCRIPTS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.py"))
 
 # Each notebook is written to run in about 40 s on a 2-core laptop; the limit per cell
 # leaves room for a loaded CI machine and the first JIT compilations.
@@ -41,6 +43,7 @@ LESSONS = (
 
 def test_every_lesson_is_there():
     assert tuple(p.stem for p in NOTEBOOKS) == LESSONS
+    assert tuple(p.stem for p in SCRIPTS) == LESSONS, "each lesson is a script and a notebook"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
@@ -62,19 +65,48 @@ def test_notebook_structure(path):
     assert any(c.cell_type == "markdown" and "Try it" in c.source for c in nb.cells)
 
 
-def _build_module():
-    spec = importlib.util.spec_from_file_location("_nb_build", NOTEBOOK_DIR / "_build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _cells(nb) -> list[tuple]:
+    # what a reader sees of each cell (ids are jupytext's bookkeeping, not content)
+    return [(c.cell_type, c.source, dict(c.metadata)) for c in nb.cells]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
-def test_notebook_matches_its_source(path):
-    build = _build_module()
-    assert path.stem in build.LESSONS, f"{path.name} has no source in notebooks/_build.py"
-    assert path.read_text(encoding="utf-8") == build.render(path.stem), (
-        f"{path.name} differs from notebooks/_build.py; run `python notebooks/_build.py`"
+def test_notebook_matches_its_script(path):
+    """The .ipynb holds exactly the cells jupytext makes of the script: they cannot drift."""
+    script = path.with_suffix(".py")
+    regenerated = jupytext.read(script)
+    stored = nbformat.read(path, as_version=4)
+    hint = f"regenerate it: jupytext --update --to ipynb notebooks/{script.name}"
+    assert _cells(stored) == _cells(regenerated), f"{path.name} differs from {script.name}; {hint}"
+    assert stored.metadata.get("kernelspec") == regenerated.metadata.get("kernelspec"), hint
+
+
+def _config():
+    from jupytext.config import load_jupytext_configuration_file
+
+    return load_jupytext_configuration_file(str(NOTEBOOK_DIR / "jupytext.toml"))
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=_ids(SCRIPTS))
+def test_script_is_a_paired_percent_script(path):
+    """Each script is in jupytext's percent format (one `# %%` line per cell), so that the
+    jupytext.toml beside it pairs it with its notebook in Jupyter."""
+    text = path.read_text(encoding="utf-8")
+    nb = jupytext.reads(text, fmt="py:percent")
+    assert text.count("\n# %%") == len(nb.cells), f"{path.name}: not in percent format"
+    assert jupytext.writes(nb, fmt="py:percent", config=_config()) == text, (
+        f"{path.name} is not as jupytext writes it (run jupytext --to py:percent on its notebook)"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_lesson_computes_in_float64(path):
+    """The lessons' numbers are compared with NEST and Brian2, which compute in float64: the
+    first code cell sets float64 for the whole notebook, before it builds any model."""
+    nb = nbformat.read(path, as_version=4)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    assert 'snnlab.core.set_precision("float64")' in first.source, (
+        f"{path.name}: its first code cell does not call snnlab.core.set_precision('float64')"
     )
 
 

@@ -59,7 +59,9 @@ def _run_stats(model, param, values, currents, dt, n_steps, n_skip, method):
             )
             return (carry, stats), None
 
-        (_, stats), _ = jax.lax.scan(body, (carry0, stats0), jnp.arange(n_steps))
+        # int32 step indices, as the stats hold them (arange is int64 under jax_enable_x64)
+        steps = jnp.arange(n_steps, dtype=jnp.int32)
+        (_, stats), _ = jax.lax.scan(body, (carry0, stats0), steps)
         return stats
 
     return jax.vmap(one)(values, currents)
