@@ -17,6 +17,7 @@ from ._projection import (
     check_model,
     field_at,
     grid,
+    limits,
     pad_rows,
     plane_rhs,
     projection,
@@ -232,3 +233,51 @@ def nullclines(
             lines = refine(model, proj, lines, comp, xs, ys, current)
         result.append(lines)
     return Nullclines(result[0], result[1], proj, VectorField(xs, ys, dx, dy, proj))
+
+
+@dataclasses.dataclass(frozen=True)
+class PhaseLine:
+    """The field of a 1-state model (or of one state, the others filled in) along its axis.
+
+    **Attributes:** `x` (n,) grid in the state's unit, `dx` (n,) dx/dt in its unit per ms,
+    `projection`.
+    """
+
+    x: np.ndarray
+    dx: np.ndarray
+    projection: Projection
+
+
+def phase_line(
+    model: AbstractNeuronModel,
+    x: str | None = None,
+    *,
+    xlim=None,
+    n: int = 200,
+    current: float = 0.0,
+    others: str = "steady",
+    held=None,
+) -> PhaseLine:
+    """dx/dt against x on `n` points of `xlim` (padded batch: no recompile for new values).
+
+    **Arguments:** as `vector_field`, for one state `x` (default the first; the others are
+    filled in as `others` says).
+
+    **Returns:** a `PhaseLine`.
+    """
+    check_model(model)
+    names = tuple(model.state_names)
+    x = names[0] if x is None else x
+    if x not in names:
+        raise ValueError(f"x={x!r} is not a state of {type(model).__name__}: {names}.")
+    rest = {n_: v for n_, v in (held or {}).items() if n_ != x}
+    base = projection(model, x, next((s for s in names if s != x), None), others=others)
+    held_all = dict(zip(base.others, base.held, strict=True)) | rest
+    if base.y is not None:
+        # the other states, including the one `projection` put on the y axis, are filled in
+        init = np.asarray(model.init_state(1))[0]
+        held_all.setdefault(base.y, float(init[names.index(base.y)]))
+    proj = Projection(x, None, tuple(held_all), others, tuple(held_all.values()), base.note)
+    xs = np.linspace(*limits(model, x, xlim), n)
+    dx = field_at(model, proj, xs[:, None], current)[:, 0]
+    return PhaseLine(xs, dx, proj)

@@ -6,7 +6,15 @@
                -> trajectory, reset_map
 """
 
-from ._field import Nullclines, VectorField, nullclines, vector_field, zero_lines
+from ._field import (
+    Nullclines,
+    PhaseLine,
+    VectorField,
+    nullclines,
+    phase_line,
+    vector_field,
+    zero_lines,
+)
 from ._fixed import KINDS, FixedPoints, classify, fixed_points
 from ._fixed import dedupe as _dedupe
 from ._fixed import finish as _finish
@@ -23,6 +31,7 @@ __all__ = [
     "KINDS",
     "FixedPoints",
     "Nullclines",
+    "PhaseLine",
     "Projection",
     "ResetMap",
     "Trajectory",
@@ -37,6 +46,7 @@ __all__ = [
     "classify",
     "fixed_points",
     "nullclines",
+    "phase_line",
     "projection",
     "reset_map",
     "step_fn",

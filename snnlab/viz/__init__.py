@@ -18,7 +18,16 @@ if _hv.Store.current_backend not in _hv.Store.renderers:
     _hv.Store.set_current_backend("bokeh")
 
 from ._patch import SourcePipe
-from ._phase import classify, fixed_points, nullcline_paths, phase_plane
+from ._phase import (
+    KIND_COLORS,
+    arrow_data,
+    arrows,
+    classify,
+    fixed_point_data,
+    fixed_points_element,
+    lines,
+    phase_plane,
+)
 from ._plots import (
     MAX_RASTER_POINTS,
     MAX_TRACE_POINTS,
@@ -34,18 +43,22 @@ from ._plots import (
 from ._streams import empty_result, live, oscilloscope, scope_buffers, scope_chunk
 
 __all__ = [
+    "KIND_COLORS",
     "MAX_RASTER_POINTS",
     "MAX_TRACES",
     "MAX_TRACE_POINTS",
     "SourcePipe",
+    "arrow_data",
+    "arrows",
     "classify",
     "decimate",
     "empty_result",
-    "fixed_points",
+    "fixed_point_data",
+    "fixed_points_element",
     "inter_spike_intervals",
     "isi_histogram",
     "live",
-    "nullcline_paths",
+    "lines",
     "oscilloscope",
     "phase_plane",
     "rate_histogram",
