@@ -201,16 +201,26 @@ def test_the_equations_are_math_panes_not_code_blocks():
 
 
 def test_a_served_click_shows_the_busy_sign_until_its_trajectory_is_drawn(monkeypatch):
-    a = PhasePlaneApp(model="MorrisLecar", grid=30)
-    a.__panel__()
-    queue = []
-    monkeypatch.setattr(PhasePlaneApp, "_in_server", staticmethod(lambda: True))
-    monkeypatch.setattr(pn.state, "execute", lambda fn, schedule=False: queue.append(fn))
-    a._on_tap(x=-30.0, y=0.2)
-    a._on_tap(x=-20.0, y=0.3)  # a second click while the first waits: one batch
-    assert a.busy.visible and a.busy.value and len(queue) == 1 and a.trajectories == []
-    queue.pop(0)()
-    assert len(a.trajectories) == 2 and not a.busy.visible
+    # served, runs go through the shared scheduler: two clicks while the first waits make
+    # one run; a run of a variant not yet measured goes to the pool behind the page's sign
+    from lab_support import served
+
+    with served(monkeypatch) as flush:
+        monkeypatch.setattr(PhasePlaneApp, "_session_doc", staticmethod(lambda: object()))
+        a = PhasePlaneApp(model="MorrisLecar", grid=30)
+        a.__panel__()
+        flush()  # the first plane and its slow layers
+        assert a.fixed is not None and a.served() and a.message == ""
+        shown = []
+        a.busy.spinner.param.watch(lambda e: shown.append(e.new), "visible")
+        runs = a.slow_runs.pool_runs + a.slow_runs.inline_runs
+        a._on_tap(x=-30.0, y=0.2)
+        a._on_tap(x=-20.0, y=0.3)  # a second click while the first waits: one batch
+        assert a.trajectories == [] and a.slow_runs.pending
+        flush()
+        assert len(a.trajectories) == 2
+        assert a.slow_runs.pool_runs + a.slow_runs.inline_runs == runs + 1
+        assert shown == [True, False] and not a.busy.spinner.visible
 
 
 @pytest.mark.parametrize("model", ["MorrisLecar", "FitzHughNagumo"])

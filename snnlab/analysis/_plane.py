@@ -20,7 +20,7 @@ from ._fixed import dedupe as _dedupe
 from ._fixed import finish as _finish
 from ._fixed import solve_from as _solve_from
 from ._fixed import starts as _starts
-from ._projection import Projection, projection
+from ._projection import Projection, bucket, projection
 from ._projection import check_model as _check_model
 from ._projection import field_on as _field_on
 from ._projection import limits as _limits
@@ -37,6 +37,7 @@ __all__ = [
     "Trajectory",
     "VectorField",
     "_check_model",
+    "bucket",
     "_dedupe",
     "_field_on",
     "_finish",
