@@ -112,15 +112,21 @@ def _solve_jit(model, key, held, p0, current):
         q = newton_root(lambda z: plane_rhs(model, key, z, current, held), p)
         res = plane_rhs(model, key, q, current, held)
         state = full_state(model, key, q, current, held)
-        return q, jnp.abs(res), jnp.all(jnp.isfinite(q) & jnp.isfinite(res)), state
+        full = jax.jacfwd(lambda z: one_rhs(model, z, current))(state)
+        plane = jax.jacfwd(lambda z: plane_rhs(model, key, z, current, held))(q)
+        ok = jnp.all(jnp.isfinite(q) & jnp.isfinite(res))
+        return q, jnp.abs(res), ok, (state, full, plane)
 
     return jax.vmap(one)(p0)
 
 
-def solve_from(model, proj: Projection, p0, current):
-    """Newton from every row of `p0` (P, D): (roots, |residual|, finite flag, full states)."""
+def solve_from(model, proj: Projection, p0, current, jacobians: bool = False):
+    """Newton from every row of `p0` (P, D): (roots, |residual|, finite flag, full states),
+    and with `jacobians` the full and the plane Jacobians at the roots too; one compiled
+    program per P either way."""
     key, held = split(proj)
-    return _solve_jit(model, key, held, p0, current)
+    q, res, ok, (state, full, plane) = _solve_jit(model, key, held, p0, current)
+    return (q, res, ok, state, full, plane) if jacobians else (q, res, ok, state)
 
 
 @eqx.filter_jit
@@ -141,36 +147,37 @@ def dedupe(points, lims, rel_tol: float) -> list[np.ndarray]:
     return kept
 
 
+def _classified(model, proj, states, full, plane) -> FixedPoints:
+    names = tuple(model.state_names)
+    eigs = np.full((len(states), len(names)), np.nan + 0j)
+    kinds = []
+    for k in range(len(states)):
+        jac = full[k] if proj.mode == "steady" or not proj.others else plane[k]
+        ev = np.linalg.eigvals(jac)
+        eigs[k, : len(ev)] = ev
+        kinds.append(classify(ev))
+    return FixedPoints(np.asarray(states, float), eigs, kinds, names, proj)
+
+
 def finish(model, proj: Projection, kept, cur) -> FixedPoints:
     """`FixedPoints` for the plane points `kept` (K, D): full states, eigenvalues, classes.
 
     The Jacobians are computed in a batch padded to 16 rows (more in steps of 16), so the
     number of fixed points never changes a compiled shape."""
     dtype = jnp.result_type(float)
-    names = tuple(model.state_names)
-    s = len(names)
-    kept = np.asarray(kept, float)
-    if len(kept) == 0:
-        return FixedPoints(np.zeros((0, s)), np.zeros((0, s), complex), [], names, proj)
-    size = 16 * -(-len(kept) // 16)
+    kept = np.asarray(kept, float).reshape(-1, 2 if proj.y else 1)
+    size = 16 * max(1, -(-len(kept) // 16))
     key, held = split(proj)
     pts = jnp.asarray(pad_rows(kept, size), dtype)
     states, full, plane = (
         np.asarray(a, float)[: len(kept)]
         for a in _jacobians_jit(model, key, held, pts, jnp.asarray(cur, dtype))
     )
-    eigs = np.full((len(kept), s), np.nan + 0j)
-    kinds = []
-    for k in range(len(kept)):
-        jac = full[k] if proj.mode == "steady" or not proj.others else plane[k]
-        ev = np.linalg.eigvals(jac)
-        eigs[k, : len(ev)] = ev
-        kinds.append(classify(ev))
-    return FixedPoints(states, eigs, kinds, names, proj)
+    return _classified(model, proj, states, full, plane)
 
 
 def select_roots(pts, res, ok, field_scale, lims, rel_tol: float) -> np.ndarray:
-    """The converged roots inside the window, each once, sorted by x (K, D).
+    """Indices of the converged roots inside the window, each root once, sorted by x.
 
     Converged means a residual below 1e-4 times the field's median size in the window
     (float32 roundoff bounds the attainable residual, so a relative test is needed)."""
@@ -178,9 +185,14 @@ def select_roots(pts, res, ok, field_scale, lims, rel_tol: float) -> np.ndarray:
     lo = np.array([lo for lo, _ in lims])
     hi = np.array([hi for _, hi in lims])
     inside = np.all((pts >= lo) & (pts <= hi), axis=1)
-    good = pts[ok & inside & small]
-    kept = dedupe(good[np.argsort(good[:, 0], kind="stable")], lims, rel_tol)
-    return np.array(kept).reshape(-1, pts.shape[1])
+    good = np.flatnonzero(ok & inside & small)
+    good = good[np.argsort(pts[good, 0], kind="stable")]
+    span = np.array([hi - lo for lo, hi in lims])
+    kept: list[int] = []
+    for i in good:
+        if all(np.max(np.abs(pts[i] - pts[j]) / span) > rel_tol for j in kept):
+            kept.append(int(i))
+    return np.array(kept, int)
 
 
 def fixed_points(
@@ -216,7 +228,9 @@ def fixed_points(
     dtype = jnp.result_type(float)
     cur = jnp.asarray(current, dtype)
     p0 = starts(lims, n_starts)
-    pts, res, ok, _ = (np.asarray(a) for a in solve_from(model, proj, jnp.asarray(p0, dtype), cur))
+    sol = solve_from(model, proj, jnp.asarray(p0, dtype), cur, jacobians=True)
+    pts, res, ok = (np.asarray(a) for a in sol[:3])
     scale = np.median(np.abs(field_at(model, proj, p0, current)), axis=0)
-    kept = select_roots(pts.astype(float), res, ok, scale, lims, rel_tol)
-    return finish(model, proj, kept, cur)
+    idx = select_roots(pts.astype(float), res, ok, scale, lims, rel_tol)
+    states, full, plane = (np.asarray(a, float)[idx] for a in sol[3:])
+    return _classified(model, proj, states, full, plane)
