@@ -250,3 +250,22 @@ def test_every_control_works_at_both_ends_of_its_range():
     problems += sweep_ends(a, doc, a, lambda: None, skip=skip)
     assert problems == []
     assert np.isfinite(a.add_trajectory(-30.0, 0.3)["V"]).all()  # (`others` cleared them)
+
+
+def test_slider_moves_and_window_edits_never_recompile():
+    from test_analysis import _count_compiles
+
+    a = PhasePlaneApp(model="MorrisLecar", grid=40)
+    a.root = pn.panel(a).get_root(Document())
+    p = a.params_of()
+    a.add_trajectory(-40.0, 0.2)
+    p.I_e = 10.0  # every layer once: plane, fixed points, reset map, trajectories
+    p.phi = 0.05
+    with _count_compiles() as compiles:
+        for value in (25.0, 47.5, 80.0):
+            p.I_e = value
+        p.phi = 0.07
+        a.xlim = (-75.0, 45.0)
+        a.add_trajectory(-20.0, 0.4)
+    assert a.message == "" and len(a.trajectories) == 2
+    assert compiles == []
