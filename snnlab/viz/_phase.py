@@ -22,7 +22,9 @@ KIND_COLORS = {
 """Colour of each fixed-point class (`snnlab.analysis.KINDS`)."""
 
 X_NULLCLINE_COLOR = "#1f77b4"
+"""Colour of the x-nullcline (dx/dt = 0)."""
 Y_NULLCLINE_COLOR = "#ff7f0e"
+"""Colour of the y-nullcline (dy/dt = 0)."""
 
 classify = an.classify
 
@@ -54,8 +56,9 @@ def arrows(data, xdim, ydim) -> hv.VectorField:
 
 
 def lines(paths, xdim, ydim, *, color, label="", dash="solid", width=2) -> hv.Path:
-    """Separate polylines (each (K, 2)), e.g. a nullcline's branches, as one `hv.Path`."""
-    return hv.Path(list(paths) or [np.zeros((0, 2))], [xdim, ydim], label=label).opts(
+    """Separate polylines (each (K, 2)), e.g. a nullcline's branches, as one `hv.Path`.
+    None is an empty list (a path of no points breaks BokehJS' WebGL lines)."""
+    return hv.Path([p for p in paths if len(p) > 1], [xdim, ydim], label=label).opts(
         color=color, line_width=width, line_dash=dash
     )
 
