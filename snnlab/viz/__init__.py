@@ -20,6 +20,8 @@ if _hv.Store.current_backend not in _hv.Store.renderers:
 from ._patch import SourcePipe
 from ._phase import (
     KIND_COLORS,
+    X_NULLCLINE_COLOR,
+    Y_NULLCLINE_COLOR,
     arrow_data,
     arrows,
     classify,
@@ -48,6 +50,8 @@ __all__ = [
     "MAX_TRACES",
     "MAX_TRACE_POINTS",
     "SourcePipe",
+    "X_NULLCLINE_COLOR",
+    "Y_NULLCLINE_COLOR",
     "arrow_data",
     "arrows",
     "classify",
