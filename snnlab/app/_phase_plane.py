@@ -20,6 +20,7 @@ import param
 
 from .. import analysis as an
 from .. import params as sp
+from . import _guard as guard
 from ._lab_common import DIMENSIONLESS, TextField, format_range, lab_slider, parse_range
 from ._page import Busy
 from ._phase_catalog import (  # noqa: F401
@@ -43,7 +44,11 @@ from ._phase_views import PlaneView
 from ._scheduler import RunScheduler, SessionLoop
 from ._widgets import fast
 
-__all__ = ["PhasePlaneApp"]  # the other names are re-exported for scripts and tests
+__all__ = ["PhasePlaneApp"]
+
+FIRST_RUN_S = 120.0
+"""Deadline of a run (s), at least: long enough for the compilations of a model's first
+redraw on a busy machine."""  # the other names are re-exported for scripts and tests
 
 
 class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
@@ -111,12 +116,13 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
         self.busy = Busy()
         super().__init__(**params)
         doc = self._session_doc()
-        loop = SessionLoop(doc) if doc is not None else None
-        self.runs = RunScheduler(
-            self._prepare_plane, self._present_plane, self.show_message, loop=loop, busy=self.busy
-        )
+        # the first run of a model compiles Newton, the nullcline refinement and the
+        # trajectories: tens of seconds on a loaded 2-core server, past the default deadline
+        kw = dict(loop=SessionLoop(doc) if doc is not None else None, busy=self.busy)
+        kw["deadline_s"] = max(guard.limits().max_run_seconds, FIRST_RUN_S)
+        self.runs = RunScheduler(self._prepare_plane, self._present_plane, self.show_message, **kw)
         self.slow_runs = RunScheduler(
-            self._prepare_slow, self._present_slow, self.show_message, loop=loop, busy=self.busy
+            self._prepare_slow, self._present_slow, self.show_message, **kw
         )
         self._build_widgets()
         self._model_changed(rebuild=False)
