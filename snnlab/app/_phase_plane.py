@@ -14,12 +14,14 @@ from the page), `_phase_views` (the figures), `_phase_sweep` (the on-demand swee
 
 from __future__ import annotations
 
+import holoviews as hv
 import numpy as np
 import panel as pn
 import param
 
 from .. import analysis as an
 from .. import params as sp
+from ..viz import state_dimension
 from . import _guard as guard
 from ._lab_common import DIMENSIONLESS, TextField, format_range, lab_slider, parse_range
 from ._page import Busy
@@ -72,7 +74,7 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
     **Attributes for scripts and tests:** `neuron_params[model]` (the `snnlab.params`
     object of each model), `nullclines`, `fixed`, `field`, `reset` (`snnlab.analysis`
     results of the latest redraw), `starts` (kept starts, plane points), `trajectories`
-    (list of `snnlab.analysis.Trajectory`, one per start), `tap` (clicks on the plane),
+    (list of `snnlab.analysis.Trajectory`, one per start), `tap` (the `hv.streams.Tap`),
     `runs`, `slow_runs` (the `RunScheduler`s), `busy` (the page's busy sign), `redraws`,
     `last_redraw_ms`, `message`, `sweep_result`.
     """
@@ -293,14 +295,14 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
 
     def _rebuild_plot(self) -> None:
         """A new figure for new axes (names, units, window); values then flow as data."""
+        xd = state_dimension(self.x, self.unit_of(self.x))
+        yd = state_dimension(self.y, self.unit_of(self.y))
         model = self._safe_model()
         note = an.projection(model, self.x, self.y, others=self.others).note if model else ""
         title = f"{self.model}: {self.x}-{self.y} plane" + (f" ({note})" if note else "")
         v = (model.state_names if model else ("V",))[0]
-        labels = [f"{n} ({self.unit_of(n)})" for n in (self.x, self.y, v)]
-        self.view = PlaneView(
-            title, self.x, self.y, *labels[:2], self.xlim, self.ylim, self.arrows, labels[2]
-        )
+        vd = state_dimension(v, self.unit_of(v))
+        self.view = PlaneView(title, xd, yd, tuple(self.xlim), tuple(self.ylim), vd)
         self.view.tap.add_subscriber(self._on_tap)
         self._plane_key = None
         self.plane_pane.object = self.view.plane
@@ -347,9 +349,12 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
         self.clear_button = pn.widgets.Button(label="clear trajectories", color="warning")
         self.clear_button.on_click(lambda e: self.clear_trajectories())
         self._sweep = SweepPanel(self)
-        # plain Bokeh figures (PlaneView): no axis linking between the plane and the trace
-        self.plane_pane = pn.pane.Bokeh(None, sizing_mode="stretch_width")
-        self.trace_pane = pn.pane.Bokeh(None, sizing_mode="stretch_width")
+        # linked_axes=False: Panel links the axes of every plot in a page that share a
+        # dimension, whatever their orientation, so the trace's framewise V axis (and the
+        # bifurcation plot's) would re-zoom the plane's V axis at every trajectory
+        unlinked = dict(sizing_mode="stretch_width", linked_axes=False)
+        self.plane_pane = pn.pane.HoloViews(hv.Curve([]), **unlinked)
+        self.trace_pane = pn.pane.HoloViews(hv.Curve([]), **unlinked)
 
     def show_message(self, text: str, kind: str = "warning") -> None:
         """Show `text` in the page's alert (`kind`: "danger" or "warning"); "" hides it."""

@@ -46,28 +46,6 @@ def arrow_data(vf: an.VectorField, xlim=None, ylim=None) -> dict[str, np.ndarray
     return {"x": gx.ravel(), "y": gy.ravel(), "angle": angle.ravel(), "magnitude": mag.ravel()}
 
 
-def arrow_segments(data: dict, xlim, ylim, n: int, head: float = 0.3) -> dict:
-    """Line segments drawing the arrows of `arrow_data` in plain Bokeh: columns `x0`, `y0`,
-    `x1`, `y1` (data units), a shaft and two head strokes per arrow. The longest arrow is
-    0.9 of the grid spacing of an `n` x `n` grid; `head` is the head's length as a
-    fraction of its arrow."""
-    sx, sy = xlim[1] - xlim[0], ylim[1] - ylim[0]
-    length = np.asarray(data["magnitude"], float) * 0.9 / max(n - 1, 1)
-    a = np.asarray(data["angle"], float)
-    x0, y0 = np.asarray(data["x"], float), np.asarray(data["y"], float)
-    x1, y1 = x0 + np.cos(a) * length * sx, y0 + np.sin(a) * length * sy
-    hx, hy = [], []
-    for turn in (np.pi - 0.45, np.pi + 0.45):
-        hx.append(x1 + np.cos(a + turn) * head * length * sx)
-        hy.append(y1 + np.sin(a + turn) * head * length * sy)
-    return {
-        "x0": np.concatenate([x0, x1, x1]),
-        "y0": np.concatenate([y0, y1, y1]),
-        "x1": np.concatenate([x1, *hx]),
-        "y1": np.concatenate([y1, *hy]),
-    }
-
-
 def arrows(data, xdim, ydim) -> hv.VectorField:
     """The arrows of `arrow_data` (or a tuple of its four columns) as an `hv.VectorField`."""
     if isinstance(data, dict):
