@@ -19,7 +19,7 @@ from snnlab.analysis import (
     trajectory,
     vector_field,
 )
-from snnlab.neurons import HH, LIF
+from snnlab.neurons import HH, LIF, Izhikevich
 from snnlab.neurons._adex import AdEx
 from snnlab.neurons._fhn import FitzHughNagumo
 from snnlab.neurons._morris_lecar import MORRIS_LECAR_PRESETS, MorrisLecar
@@ -52,6 +52,79 @@ def test_fhn_fixed_points_and_classes_by_hand(a, b, current):
     np.testing.assert_allclose(fp.states[:, 1], (v + a) / b, atol=1e-4)
     assert fp.kinds == [fhn_jacobian_class(x, b, tau) for x in v]
     assert len(v) == (3 if b == 2.0 else 1)
+    # eigenvalues of J = [[1 - v^2, -1], [1/tau, -b/tau]] from trace and determinant; an
+    # error of 1e-5 in V moves 1 - v^2 by < 1e-4 (|v| < 2.5), float32 jacfwd adds ~1e-7
+    tr, det = 1 - v**2 - b / tau, (1 - (1 - v**2) * b) / tau
+    disc = np.sqrt((tr / 2 + 0j) ** 2 - det)
+    by_hand = np.sort_complex(np.stack([tr / 2 - disc, tr / 2 + disc], 1))
+    found = np.sort_complex(fp.eigenvalues)
+    np.testing.assert_allclose(found, by_hand, atol=2e-4)
+
+
+@pytest.mark.parametrize("current", [0.0, 3.0])
+def test_izhikevich_fixed_points_and_eigenvalues_by_hand(current):
+    # v' = 0.04 v^2 + 5 v + 140 - u + I, u' = a (b v - u): on u = b v the fixed points solve
+    # 0.04 v^2 + (5 - b) v + 140 + I = 0; J = [[0.08 v + 5, -1], [a b, -a]]
+    model = Izhikevich()
+    a, b = 0.02, 0.2
+    v = np.sort(np.roots([0.04, 5.0 - b, 140.0 + current]).real)
+    fp = fixed_points(model, current=current, xlim=(-90.0, 0.0), ylim=(-20.0, 5.0))
+    # float32 Newton on a residual of size ~100 (140 + ...): roundoff ~1e-5, and
+    # |f'(v)| = |0.08 v + 4.8| >= 0.8 at these roots, so |dV| ~ 1e-4 mV; 1e-3 is safe
+    np.testing.assert_allclose(fp.states[:, 0], v, atol=1e-3)
+    np.testing.assert_allclose(fp.states[:, 1], b * v, atol=1e-3)
+    for k, vk in enumerate(v):
+        by_hand = np.linalg.eigvals(np.array([[0.08 * vk + 5.0, -1.0], [a * b, -a]]))
+        # dJ11 = 0.08 dV ~ 1e-5 against eigenvalues of size >= 0.02
+        np.testing.assert_allclose(
+            np.sort_complex(fp.eigenvalues[k]), np.sort_complex(by_hand), atol=1e-4
+        )
+    # the resting state is a stable node (tr^2 > 4 det at v ~ -70), the other a saddle
+    assert fp.kinds == ["stable node", "saddle"]
+
+
+def _count_compiles():
+    """A context that counts XLA backend compilations (every jitted or op-by-op program)."""
+    import contextlib
+
+    import jax.monitoring as monitoring
+
+    @contextlib.contextmanager
+    def counting():
+        seen = []
+
+        def listener(name, *_, **__):
+            if name.endswith("backend_compile_duration"):
+                seen.append(name)
+
+        monitoring.register_event_duration_secs_listener(listener)
+        try:
+            yield seen
+        finally:
+            monitoring.unregister_event_duration_listener(listener)
+
+    return counting()
+
+
+def test_a_parameter_change_never_recompiles_the_phase_plane():
+    def plane(model, current, box, n=40):
+        vector_field(model, n=20, current=current, **box)
+        nullclines(model, n=n, current=current, **box)
+        fixed_points(model, current=current, n_starts=8, **box)
+
+    plane(FitzHughNagumo(), 0.0, FHN_BOX)  # compile
+    rm_box = dict(xlim=(-80.0, 10.0), ylim=(-50.0, 150.0))
+    reset_map(AdEx(), n=60, **rm_box)
+    trajectory(FitzHughNagumo(), np.zeros((4, 2)), duration=50.0, current=0.0)
+    with _count_compiles() as compiles:
+        for k, (a, b, current) in enumerate([(0.5, 0.8, 0.3), (0.9, 1.5, -0.4), (0.0, 2.0, 1.0)]):
+            box = dict(xlim=(-2.0 - k, 2.0 + k), ylim=(-1.5, 1.5 + k))  # a new window too
+            plane(FitzHughNagumo(a=a, b=b, tau=10.0 + k), current, box, n=35 + k)
+            trajectory(FitzHughNagumo(a=a), np.ones((4, 2)) * k, duration=50.0, current=current)
+        reset_map(AdEx(b=20.0, V_r=-60.0), n=60, current=100.0, **rm_box)
+    # a grid of 35..40 points per axis stays inside one padded batch (2048 points); the
+    # number of nullcline points and of fixed points changes, and is padded too
+    assert compiles == []
 
 
 def test_classify_covers_every_class():

@@ -201,16 +201,26 @@ def test_the_equations_are_math_panes_not_code_blocks():
 
 
 def test_a_served_click_shows_the_busy_sign_until_its_trajectory_is_drawn(monkeypatch):
-    a = PhasePlaneApp(model="MorrisLecar", grid=30)
-    a.__panel__()
-    queue = []
-    monkeypatch.setattr(PhasePlaneApp, "_in_server", staticmethod(lambda: True))
-    monkeypatch.setattr(pn.state, "execute", lambda fn, schedule=False: queue.append(fn))
-    a._on_tap(x=-30.0, y=0.2)
-    a._on_tap(x=-20.0, y=0.3)  # a second click while the first waits: one batch
-    assert a.busy.visible and a.busy.value and len(queue) == 1 and a.trajectories == []
-    queue.pop(0)()
-    assert len(a.trajectories) == 2 and not a.busy.visible
+    # served, runs go through the shared scheduler: two clicks while the first waits make
+    # one run; a run of a variant not yet measured goes to the pool behind the page's sign
+    from lab_support import served
+
+    with served(monkeypatch) as flush:
+        monkeypatch.setattr(PhasePlaneApp, "_session_doc", staticmethod(lambda: object()))
+        a = PhasePlaneApp(model="MorrisLecar", grid=30)
+        a.__panel__()
+        flush()  # the first plane and its slow layers
+        assert a.fixed is not None and a.served() and a.message == ""
+        shown = []
+        a.busy.spinner.param.watch(lambda e: shown.append(e.new), "visible")
+        runs = a.slow_runs.pool_runs + a.slow_runs.inline_runs
+        a._on_tap(x=-30.0, y=0.2)
+        a._on_tap(x=-20.0, y=0.3)  # a second click while the first waits: one batch
+        assert a.trajectories == [] and a.slow_runs.pending
+        flush()
+        assert len(a.trajectories) == 2
+        assert a.slow_runs.pool_runs + a.slow_runs.inline_runs == runs + 1
+        assert shown == [True, False] and not a.busy.spinner.visible
 
 
 @pytest.mark.parametrize("model", ["MorrisLecar", "FitzHughNagumo"])
@@ -240,3 +250,22 @@ def test_every_control_works_at_both_ends_of_its_range():
     problems += sweep_ends(a, doc, a, lambda: None, skip=skip)
     assert problems == []
     assert np.isfinite(a.add_trajectory(-30.0, 0.3)["V"]).all()  # (`others` cleared them)
+
+
+def test_slider_moves_and_window_edits_never_recompile():
+    from test_analysis import _count_compiles
+
+    a = PhasePlaneApp(model="MorrisLecar", grid=40)
+    a.root = pn.panel(a).get_root(Document())
+    p = a.params_of()
+    a.add_trajectory(-40.0, 0.2)
+    p.I_e = 10.0  # every layer once: plane, fixed points, reset map, trajectories
+    p.phi = 0.05
+    with _count_compiles() as compiles:
+        for value in (25.0, 47.5, 80.0):
+            p.I_e = value
+        p.phi = 0.07
+        a.xlim = (-75.0, 45.0)
+        a.add_trajectory(-20.0, 0.4)
+    assert a.message == "" and len(a.trajectories) == 2
+    assert compiles == []

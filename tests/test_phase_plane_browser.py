@@ -135,7 +135,8 @@ def test_clicking_the_plane_draws_a_trajectory_from_the_clicked_point(page):
     # re-zoomed the axes, losing the nullcline overview), each path is decimated
     for fx2, fy2 in ((0.8, 0.1), (0.1, 0.9), (0.6, 0.6)):
         n = len(page.evaluate(SOURCES_JS)["starts"])
-        page.mouse.click(f["left"] + fx2 * f["width"], f["top"] + fy2 * f["height"])
+        g = page.evaluate(FRAME_JS)  # where the frame is now (the page may have reflowed)
+        page.mouse.click(g["left"] + fx2 * g["width"], g["top"] + fy2 * g["height"])
         _until(page, lambda n=n: len(page.evaluate(SOURCES_JS)["starts"]) > n, timeout=60)
     page.wait_for_timeout(1500)
     g = page.evaluate(FRAME_JS)

@@ -87,12 +87,28 @@ def test_phase_plane_fixed_points_match_closed_form():
     # 0.04 v^2 + 4.8 v + 140 = 0, i.e. v = -70 (stable) and v = -50 (saddle), u = b v.
     model = Izhikevich()
     pp = sv.phase_plane(model, "V", "u", xlim=(-90.0, 40.0), ylim=(-20.0, 20.0))
+    # J = [[0.08 v + 5, -1], [a b, -a]]: at -70 trace -0.62, det 0.016, trace^2 > 4 det (node)
     pts = pp.Points.Fixed_points
-    found = sorted(zip(pts.dimension_values("V"), pts.dimension_values("stability"), strict=False))
-    assert [s for _, s in found] == ["stable", "saddle"]
+    found = sorted(zip(pts.dimension_values("V"), pts.dimension_values("kind"), strict=False))
+    assert [s for _, s in found] == ["stable node", "saddle"]
     np.testing.assert_allclose([v for v, _ in found], [-70.0, -50.0], atol=1e-3)
     fig = hv.render(pp)
     assert fig.xaxis[0].axis_label == "V (mV)"
+
+
+def test_phase_plane_draws_what_analysis_returns():
+    from snnlab import analysis
+
+    model = Izhikevich()
+    box = dict(xlim=(-90.0, 40.0), ylim=(-20.0, 20.0))
+    pp = sv.phase_plane(model, "V", "u", resolution=60, **box)
+    nc = analysis.nullclines(model, "V", "u", n=60, others="fixed", **box)
+    v_null = [e for e in pp if isinstance(e, hv.Path) and e.label == "dV/dt = 0"]
+    drawn = v_null[0].split()  # the V-nullcline's branches
+    assert len(drawn) == len(nc.x)
+    for path, line in zip(drawn, nc.x, strict=True):
+        np.testing.assert_array_equal(path.array([0, 1]), line)
+    assert sv.classify is analysis.classify
 
 
 def test_phase_plane_one_state_and_trajectory(lif_res):

@@ -18,40 +18,65 @@ if _hv.Store.current_backend not in _hv.Store.renderers:
     _hv.Store.set_current_backend("bokeh")
 
 from ._patch import SourcePipe
-from ._phase import classify, fixed_points, nullcline_paths, phase_plane
+from ._phase import (
+    KIND_COLORS,
+    X_NULLCLINE_COLOR,
+    Y_NULLCLINE_COLOR,
+    arrow_data,
+    arrows,
+    classify,
+    fixed_point_data,
+    fixed_points_element,
+    lines,
+    phase_plane,
+)
 from ._plots import (
     MAX_RASTER_POINTS,
     MAX_TRACE_POINTS,
     MAX_TRACES,
     decimate,
     inter_spike_intervals,
+    isi_columns,
     isi_histogram,
     raster,
+    raster_columns,
+    rate_columns,
     rate_histogram,
     state_dimension,
+    trace_columns,
     voltage,
 )
 from ._streams import empty_result, live, oscilloscope, scope_buffers, scope_chunk
 
 __all__ = [
+    "KIND_COLORS",
     "MAX_RASTER_POINTS",
     "MAX_TRACES",
     "MAX_TRACE_POINTS",
     "SourcePipe",
+    "X_NULLCLINE_COLOR",
+    "Y_NULLCLINE_COLOR",
+    "arrow_data",
+    "arrows",
     "classify",
     "decimate",
     "empty_result",
-    "fixed_points",
+    "fixed_point_data",
+    "fixed_points_element",
     "inter_spike_intervals",
+    "isi_columns",
     "isi_histogram",
     "live",
-    "nullcline_paths",
+    "lines",
     "oscilloscope",
     "phase_plane",
     "rate_histogram",
     "raster",
+    "raster_columns",
+    "rate_columns",
     "scope_buffers",
     "scope_chunk",
     "state_dimension",
+    "trace_columns",
     "voltage",
 ]

@@ -1,144 +1,88 @@
-"""Phase plane of any two state variables: vector field, nullclines, fixed points.
-
-The model is only called through its vector field `model.dynamics(t, y, args)` on a
-grid of states (the other state variables held at a reference state), so any
-continuous-time model works without code here.
-"""
+"""Phase plane drawing: the vector field, nullclines, fixed points and trajectories that
+`snnlab.analysis` computes, as HoloViews elements. No mathematics here."""
 
 from __future__ import annotations
 
-import functools
-
-import contourpy
 import holoviews as hv
 import numpy as np
 
+from .. import analysis as an
 from ..core import Result
 from ._plots import state_dimension
 
-_STABILITY_COLORS = {
-    "stable": "#2ca02c",
-    "unstable": "#d62728",
+KIND_COLORS = {
+    "stable node": "#2ca02c",
+    "stable focus": "#98df8a",
+    "unstable node": "#d62728",
+    "unstable focus": "#ff9896",
     "saddle": "#ff7f0e",
     "center": "#9467bd",
+    "non-hyperbolic": "#7f7f7f",
 }
+"""Colour of each fixed-point class (`snnlab.analysis.KINDS`)."""
+
+X_NULLCLINE_COLOR = "#1f77b4"
+"""Colour of the x-nullcline (dx/dt = 0)."""
+Y_NULLCLINE_COLOR = "#ff7f0e"
+"""Colour of the y-nullcline (dy/dt = 0)."""
+
+classify = an.classify
 
 
-@functools.cache
-def _jitted_dynamics():
-    import equinox as eqx  # the models' own pytree library (below core)
-
-    @eqx.filter_jit
-    def dyn(model, states, current):
-        return model.dynamics(0.0, states, {"I": current})
-
-    return dyn
-
-
-def _field_fn(model, ref: np.ndarray, ix: int, iy: int, current: float):
-    import jax.numpy as jnp
-
-    dyn = _jitted_dynamics()
-    dtype = jnp.result_type(float)
-
-    def f(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        shape = np.shape(x)
-        xs, ys = np.ravel(x), np.ravel(y)
-        states = np.repeat(ref[None, :], len(xs), axis=0)
-        states[:, ix] = xs
-        if iy is not None:
-            states[:, iy] = ys
-        d = np.asarray(
-            dyn(model, jnp.asarray(states, dtype), jnp.full(len(xs), current, dtype=dtype))
-        )
-        dx = d[:, ix].reshape(shape)
-        dy = d[:, iy].reshape(shape) if iy is not None else np.zeros(shape)
-        return dx.astype(float), dy.astype(float)
-
-    return f
+def arrow_data(vf: an.VectorField, xlim=None, ylim=None) -> dict[str, np.ndarray]:
+    """Arrows of a `VectorField` for `hv.VectorField`: columns `x`, `y`, `angle` (rad, in
+    screen space: each component divided by its window's span) and `magnitude` (0..1, log
+    of the speed relative to its median, so slow and fast regions both show)."""
+    xlim = (vf.x[0], vf.x[-1]) if xlim is None else xlim
+    ylim = (vf.y[0], vf.y[-1]) if ylim is None else ylim
+    gx, gy = np.meshgrid(vf.x, vf.y)
+    nx = vf.dx / (xlim[1] - xlim[0])
+    ny = vf.dy / (ylim[1] - ylim[0])
+    speed = np.nan_to_num(np.hypot(nx, ny))
+    ref = np.median(speed[speed > 0]) if np.any(speed > 0) else 1.0
+    mag = np.log1p(speed / ref)
+    mag = mag / (mag.max() if mag.max() > 0 else 1.0)
+    angle = np.nan_to_num(np.arctan2(ny, nx))
+    return {"x": gx.ravel(), "y": gy.ravel(), "angle": angle.ravel(), "magnitude": mag.ravel()}
 
 
-def nullcline_paths(xs, ys, z) -> list[np.ndarray]:
-    """Zero-level lines of `z` (shape `(len(ys), len(xs))`) as a list of `(k, 2)` arrays."""
-    z = np.where(np.isfinite(z), z, np.nan)
-    gen = contourpy.contour_generator(xs, ys, z, line_type="Separate")
-    return [np.asarray(p) for p in gen.lines(0.0) if len(p) > 1]
-
-
-def _segment_intersections(a: list[np.ndarray], b: list[np.ndarray]) -> np.ndarray:
-    if not a or not b:
-        return np.zeros((0, 2))
-    sa = np.concatenate([np.stack([p[:-1], p[1:]], axis=1) for p in a])
-    sb = np.concatenate([np.stack([p[:-1], p[1:]], axis=1) for p in b])
-    p, r = sa[:, None, 0], sa[:, None, 1] - sa[:, None, 0]
-    q, s = sb[None, :, 0], sb[None, :, 1] - sb[None, :, 0]
-    denom = r[..., 0] * s[..., 1] - r[..., 1] * s[..., 0]
-    qp = q - p
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = (qp[..., 0] * s[..., 1] - qp[..., 1] * s[..., 0]) / denom
-        u = (qp[..., 0] * r[..., 1] - qp[..., 1] * r[..., 0]) / denom
-    hit = (denom != 0) & (t >= 0) & (t <= 1) & (u >= 0) & (u <= 1)
-    i, j = np.nonzero(hit)
-    return p[i, 0] + t[i, j][:, None] * r[i, 0]
-
-
-def _value_and_jacobian(f, x, y, hx, hy):
-    """f at (x, y) and its finite-difference Jacobian, from one batched call of 5 points."""
-    fx, fy = f(np.array([x, x + hx, x - hx, x, x]), np.array([y, y, y, y + hy, y - hy]))
-    jac = np.array(
-        [
-            [(fx[1] - fx[2]) / (2 * hx), (fx[3] - fx[4]) / (2 * hy)],
-            [(fy[1] - fy[2]) / (2 * hx), (fy[3] - fy[4]) / (2 * hy)],
-        ]
+def arrows(data, xdim, ydim) -> hv.VectorField:
+    """The arrows of `arrow_data` (or a tuple of its four columns) as an `hv.VectorField`."""
+    if isinstance(data, dict):
+        data = (data["x"], data["y"], data["angle"], data["magnitude"])
+    return hv.VectorField(data, [xdim, ydim], ["angle", "magnitude"]).opts(
+        magnitude="magnitude", color="#bbbbbb", pivot="tail", line_width=1, rescale_lengths=True
     )
-    return np.array([fx[0], fy[0]]), jac
 
 
-def classify(jac: np.ndarray) -> str:
-    """ "stable", "unstable", "saddle" or "center" from the eigenvalues of a Jacobian."""
-    ev = np.linalg.eigvals(jac)
-    re = ev.real
-    tol = 1e-9 * max(1.0, float(np.max(np.abs(ev))))
-    if np.all(re < -tol):
-        return "stable"
-    if np.all(re > tol):
-        return "unstable"
-    if np.any(re > tol) and np.any(re < -tol):
-        return "saddle"
-    return "center"
+def lines(paths, xdim, ydim, *, color, label="", dash="solid", width=2) -> hv.Path:
+    """Separate polylines (each (K, 2)), e.g. a nullcline's branches, as one `hv.Path`.
+    None is an empty list (a path of no points breaks BokehJS' WebGL lines)."""
+    return hv.Path([p for p in paths if len(p) > 1], [xdim, ydim], label=label).opts(
+        color=color, line_width=width, line_dash=dash
+    )
 
 
-def fixed_points(f, xlim, ylim, x_null, y_null, *, newton_steps: int = 20):
-    """Fixed points of the 2-D field `f` inside the box, with their stability.
+def fixed_point_data(fp: an.FixedPoints, x: str, y: str | None = None) -> dict:
+    """Columns `x`, `y` (0 on a phase line) and `kind` of the fixed points, by state name."""
+    names = list(fp.state_names)
+    xs = fp.states[:, names.index(x)] if len(fp) else np.zeros(0)
+    ys = fp.states[:, names.index(y)] if y is not None and len(fp) else np.zeros(len(xs))
+    return {x: xs, y or "rate": ys, "kind": np.asarray(fp.kinds, dtype=object)}
 
-    Candidates are intersections of the two nullclines, refined by Newton's method with a
-    finite-difference Jacobian. Returns a list of `(x, y, stability)`.
-    """
-    hx = (xlim[1] - xlim[0]) * 1e-5
-    hy = (ylim[1] - ylim[0]) * 1e-5
-    found: list[tuple[float, float, str]] = []
-    for x, y in _segment_intersections(x_null, y_null):
-        for _ in range(newton_steps):
-            value, jac = _value_and_jacobian(f, x, y, hx, hy)
-            try:
-                step = np.linalg.solve(jac, -value)
-            except np.linalg.LinAlgError:
-                break
-            x, y = x + step[0], y + step[1]
-            if abs(step[0]) < hx * 1e-3 and abs(step[1]) < hy * 1e-3:
-                break
-        if (
-            not (xlim[0] <= x <= xlim[1] and ylim[0] <= y <= ylim[1])
-            or not np.isfinite([x, y]).all()
-        ):
-            continue
-        if any(
-            abs(x - a) < 1e-3 * (xlim[1] - xlim[0]) and abs(y - b) < 1e-3 * (ylim[1] - ylim[0])
-            for a, b, _ in found
-        ):
-            continue
-        found.append((float(x), float(y), classify(_value_and_jacobian(f, x, y, hx, hy)[1])))
-    return found
+
+def fixed_points_element(data: dict, xdim, ydim, *, size: int = 11) -> hv.Points:
+    """Fixed points coloured by class (`KIND_COLORS`), with hover. No per-class legend: when
+    the number of points falls, BokehJS draws a colour-mapped legend item past the end of
+    its colours."""
+    return hv.Points(data, [xdim, ydim], ["kind"], label="fixed points").opts(
+        color="kind",
+        cmap=KIND_COLORS,
+        size=size,
+        line_color="black",
+        show_legend=False,
+        tools=["hover"],
+    )
 
 
 def _limits(values: np.ndarray, fallback: tuple[float, float]) -> tuple[float, float]:
@@ -169,23 +113,24 @@ def phase_plane(
 
     **Arguments:**
 
-    - `model`: a continuous-time neuron model (it needs `dynamics`, `state_names`,
-      `init_state`).
+    - `model`: a continuous-time neuron model.
     - `x`, `y`: state names (default: the first two). A model with one state variable
       gets `x` against `dx/dt` instead.
     - `res`: a `Result` whose trajectory (of `neuron`) is drawn and sets the default
       ranges and the values of the other state variables (its last sample).
-    - `current`: the external input current held during the field evaluation (pA).
+    - `current`: the external input current held during the field evaluation (the model's
+      current unit, pA for most).
     - `xlim`, `ylim`: the box (state units); by default from the trajectory.
-    - `reference`: the full state `(S,)` for the variables not on the axes (default:
-      the trajectory's last sample, else `model.init_state(1)`).
+    - `reference`: the full state `(S,)` whose values hold the variables not on the axes
+      (default: the trajectory's last sample, else `model.init_state(1)`).
     - `grid`: arrows per axis; `resolution`: grid per axis for nullclines.
 
     **Returns:**
 
     `hv.Overlay` of a `VectorField` (direction of flow, length ~ log speed), the
     x-nullcline and y-nullcline (`Path`), the trajectory (`Curve`) and the fixed points
-    (`Points` with a `stability` value: stable, unstable, saddle, center).
+    (`Points` with a `kind` value from `snnlab.analysis.KINDS`), all computed by
+    `snnlab.analysis`.
     """
     names = tuple(model.state_names)
     units = dict(zip(names, getattr(model, "state_units", ("",) * len(names)), strict=False))
@@ -196,40 +141,30 @@ def phase_plane(
     for name in (x,) if one_d else (x, y):
         if name not in names:
             raise ValueError(f"phase_plane: {name!r} is not a state of this model; use {names}.")
-    ix = names.index(x)
-    iy = None if one_d else names.index(y)
     if reference is None:
         if res is not None and all(n in res.state_names for n in names) and len(res.t):
             reference = np.array([res[n][-1, neuron] for n in names], dtype=float)
         else:
             reference = np.asarray(model.init_state(1), dtype=float)[0]
-    reference = np.asarray(reference, dtype=float).copy()
-    f = _field_fn(model, reference, ix, iy, current)
+    reference = np.asarray(reference, dtype=float)
+    ref = dict(zip(names, reference, strict=True))
     traj_x = (
         np.asarray(res[x][:, neuron], float) if res is not None and x in res.state_names else None
     )
-    traj_y = None
-    if res is not None and not one_d and y in res.state_names:
-        traj_y = np.asarray(res[y][:, neuron], float)
     xlim = xlim or _limits(
-        traj_x if traj_x is not None else np.array([reference[ix]]),
-        (reference[ix] - 20, reference[ix] + 20),
+        traj_x if traj_x is not None else np.array([ref[x]]), (ref[x] - 20, ref[x] + 20)
     )
     xdim = state_dimension(x, units.get(x, ""))
     if one_d:
-        xs = np.linspace(*xlim, resolution)
-        dx, _ = f(xs, np.zeros_like(xs))
+        pl = an.phase_line(model, x, xlim=xlim, n=resolution, current=current)
         unit = units.get(x, "")
         ydim = hv.Dimension(f"d{x}/dt", unit=f"{unit}/ms" if unit else "1/ms")
-        zeros = np.nonzero(np.diff(np.sign(dx)) != 0)[0]
-        fps = []
-        for k in zeros:
-            x0 = xs[k] - dx[k] * (xs[k + 1] - xs[k]) / (dx[k + 1] - dx[k])
-            slope = (dx[k + 1] - dx[k]) / (xs[k + 1] - xs[k])
-            fps.append((x0, 0.0, "stable" if slope < 0 else "unstable"))
+        fp = an.fixed_points(model, x, xlim=xlim, current=current, n_starts=resolution // 4)
+        data = fixed_point_data(fp, x)
+        data = {xdim.name: data[x], ydim.name: np.zeros(len(fp)), "kind": data["kind"]}
         traj = (traj_x[:-1], np.diff(traj_x) / np.diff(res.t)) if traj_x is not None else ([], [])
-        field = hv.Curve((xs, dx), xdim, ydim).opts(
-            color="#1f77b4",
+        field = hv.Curve((pl.x, pl.dx), xdim, ydim).opts(
+            color=X_NULLCLINE_COLOR,
             line_width=2,
             responsive=True,
             height=height,
@@ -238,45 +173,25 @@ def phase_plane(
         )
         zero = hv.HLine(0.0).opts(color="gray", line_dash="dashed")
         trajectory = hv.Curve(traj, xdim, ydim).opts(color="black", alpha=0.6)
-        points = _fp_points(fps, xdim, ydim)
-        return field * zero * trajectory * points
+        return field * zero * trajectory * fixed_points_element(data, xdim, ydim)
+    traj_y = (
+        np.asarray(res[y][:, neuron], float) if res is not None and y in res.state_names else None
+    )
     ylim = ylim or _limits(
-        traj_y if traj_y is not None else np.array([reference[iy]]),
-        (reference[iy] - 1, reference[iy] + 1),
+        traj_y if traj_y is not None else np.array([ref[y]]), (ref[y] - 1, ref[y] + 1)
     )
     ydim = state_dimension(y, units.get(y, ""))
-    xs = np.linspace(*xlim, resolution)
-    ys = np.linspace(*ylim, resolution)
-    gx, gy = np.meshgrid(xs, ys)
-    fx, fy = f(gx, gy)
-    x_null = nullcline_paths(xs, ys, fx)
-    y_null = nullcline_paths(xs, ys, fy)
-    ax = np.linspace(*xlim, grid)
-    ay = np.linspace(*ylim, grid)
-    vx, vy = np.meshgrid(ax, ay)
-    ux, uy = f(vx, vy)
-    nx = ux / (xlim[1] - xlim[0])
-    ny = uy / (ylim[1] - ylim[0])
-    speed = np.hypot(nx, ny)
-    mag = np.log1p(speed / (np.nanmedian(speed[speed > 0]) if np.any(speed > 0) else 1.0))
-    mag = np.nan_to_num(mag / (np.nanmax(mag) if np.nanmax(mag) > 0 else 1.0))
-    # arrows are drawn in screen space: the angle uses the normalised components
-    vectors = hv.VectorField(
-        (vx.ravel(), vy.ravel(), np.arctan2(ny, nx).ravel(), mag.ravel()),
-        [xdim, ydim],
-        ["angle", "magnitude"],
-    ).opts(magnitude="magnitude", color="#bbbbbb", pivot="tail", line_width=1, rescale_lengths=True)
-    fps = fixed_points(f, xlim, ylim, x_null, y_null)
-    xn = hv.Path(
-        [p for p in x_null] or [np.zeros((0, 2))], [xdim, ydim], label=f"d{x}/dt = 0"
-    ).opts(color="#1f77b4", line_width=2)
-    yn = hv.Path(
-        [p for p in y_null] or [np.zeros((0, 2))], [xdim, ydim], label=f"d{y}/dt = 0"
-    ).opts(color="#ff7f0e", line_width=2)
+    held = {n: v for n, v in ref.items() if n not in (x, y)}
+    kw = dict(xlim=xlim, ylim=ylim, current=current, others="fixed", held=held)
+    nc = an.nullclines(model, x, y, n=resolution, **kw)
+    vf = an.vector_field(model, x, y, n=grid, **kw)
+    fp = an.fixed_points(model, x, y, n_starts=8, **kw)
+    xn = lines(nc.x, xdim, ydim, color=X_NULLCLINE_COLOR, label=f"d{x}/dt = 0")
+    yn = lines(nc.y, xdim, ydim, color=Y_NULLCLINE_COLOR, label=f"d{y}/dt = 0")
     traj = (traj_x, traj_y) if traj_x is not None and traj_y is not None else ([], [])
     trajectory = hv.Curve(traj, xdim, ydim, label="trajectory").opts(color="black", alpha=0.7)
-    points = _fp_points(fps, xdim, ydim)
-    vectors = vectors.opts(
+    points = fixed_points_element(fixed_point_data(fp, x, y), xdim, ydim)
+    vectors = arrows(arrow_data(vf, xlim, ylim), xdim, ydim).opts(
         responsive=True,
         height=height,
         framewise=True,
@@ -286,18 +201,3 @@ def phase_plane(
         show_legend=True,
     )
     return vectors * xn * yn * trajectory * points
-
-
-def _fp_points(fps, xdim, ydim) -> hv.Points:
-    data = {
-        xdim.name: np.array([p[0] for p in fps], dtype=float),
-        ydim.name: np.array([p[1] for p in fps], dtype=float),
-        "stability": np.array([p[2] for p in fps], dtype=object),
-    }
-    return hv.Points(data, [xdim, ydim], ["stability"], label="fixed points").opts(
-        color="stability",
-        cmap=_STABILITY_COLORS,
-        size=11,
-        line_color="black",
-        tools=["hover"],
-    )
