@@ -121,7 +121,9 @@ def run_stepped(
         return tuple(new_carries), current, (jnp.concatenate(counts) if counts else spikes_in)
 
     def receive(model, y, spikes_in):
-        if per_spike and spike_conns:
+        if not spike_conns:  # no spike inputs: nothing to deliver
+            return y
+        if per_spike:
             return deliver(model, y, spike_from, spikes_in, spike_rows)
         return model.input_jump(y, spikes_in)
 
@@ -211,28 +213,43 @@ neurons: ~25% slower)."""
 
 
 def _loop(step, emit, carry0, n_valid, n_buf):
-    """Steps 0 .. n_valid - 1, each emitting its sample before it advances, then the
-    sample n_valid: outputs in buffers of `n_buf` (static) rows, rows past n_valid unset,
-    and the carry at sample n_valid (to continue from). A loop with a traced trip count
-    keeps the final state exact without recompiling for each duration and without a
-    per-step copy of the state.
+    """Sample 0, then steps 0 .. n_valid - 1, each emitting the sample it ends at: outputs
+    in buffers of `n_buf` (static) rows, rows past n_valid unset, and the carry at sample
+    n_valid (to continue from). A loop with a traced trip count keeps the final state
+    exact without recompiling for each duration and without a per-step copy of the state.
 
     The steps run in chunks of `_CHUNK`: an inner loop (traced trip count, so no step past
     n_valid is taken) writes its samples into a small buffer, which the outer loop copies
     into the large one. Writing each sample straight into the large buffer costs about as
-    much as an HH rk4 step in float64. The step itself is the same in every chunk, so
-    results do not depend on where a run is cut."""
+    much as an HH rk4 step in float64. A sample is emitted from the carry the step has
+    just made (reading the previous carry after it is replaced would make XLA copy it in
+    every step). The step itself is the same in every chunk, so results do not depend on
+    where a run is cut."""
     shapes = jax.eval_shape(emit, carry0)
-    if sum(math.prod(a.shape) for a in jax.tree_util.tree_leaves(shapes)) > _CHUNK_MAX_SAMPLE:
+    leaves, treedef = jax.tree_util.tree_flatten(shapes)
+    if sum(math.prod(a.shape) for a in leaves) > _CHUNK_MAX_SAMPLE:
         return _loop_direct(step, emit, carry0, n_valid, n_buf)
-    n_chunks = -(-n_buf // _CHUNK)
-    bufs = jax.tree_util.tree_map(
-        lambda a: jnp.zeros((n_chunks * _CHUNK, *a.shape), a.dtype), shapes
-    )
-    small0 = jax.tree_util.tree_map(lambda a: jnp.zeros((_CHUNK, *a.shape), a.dtype), shapes)
+    floats = [a.dtype for a in leaves if jnp.issubdtype(a.dtype, jnp.floating)]
+    if len(leaves) > 1 and floats and all(a.dtype in (floats[0], jnp.bool_) for a in leaves):
+        # one row per sample for all outputs (bools as 0/1): one buffer update per step
+        def flat(carry):
+            out = jax.tree_util.tree_leaves(emit(carry))
+            return jnp.concatenate([a.astype(floats[0]).reshape(-1) for a in out])
 
-    def put(bufs, k, out):
-        return jax.tree_util.tree_map(lambda b, o: b.at[k].set(o), bufs, out)
+        carry, buf = _loop(step, flat, carry0, n_valid, n_buf)
+        outs, start = [], 0
+        for a in leaves:
+            size = math.prod(a.shape)
+            part = buf[:, start : start + size].reshape(n_buf, *a.shape)
+            outs.append(part != 0 if a.dtype == jnp.bool_ else part)
+            start += size
+        return carry, jax.tree_util.tree_unflatten(treedef, outs)
+    n_chunks = -(-(n_buf - 1) // _CHUNK)
+    bufs = jax.tree_util.tree_map(
+        lambda a: jnp.zeros((1 + n_chunks * _CHUNK, *a.shape), a.dtype), shapes
+    )
+    bufs = _put(bufs, 0, emit(carry0))
+    small0 = jax.tree_util.tree_map(lambda a: jnp.zeros((_CHUNK, *a.shape), a.dtype), shapes)
 
     def chunk(c, loop_carry):
         carry, bufs = loop_carry
@@ -240,35 +257,40 @@ def _loop(step, emit, carry0, n_valid, n_buf):
 
         def body(j, inner_carry):
             carry, small = inner_carry
-            return step(carry, start + j), put(small, j, emit(carry))
+            carry = step(carry, start + j)
+            return carry, _put(small, j, emit(carry))
 
         m = jnp.minimum(_CHUNK, n_valid - start)
         carry, small = jax.lax.fori_loop(0, m, body, (carry, small0))
-        # start + _CHUNK <= n_chunks * _CHUNK: the slice is never shifted back by clamping
+        # 1 + start + _CHUNK <= 1 + n_chunks * _CHUNK: the slice is never shifted back
         bufs = jax.tree_util.tree_map(
-            lambda b, s: jax.lax.dynamic_update_slice_in_dim(b, s, start, 0), bufs, small
+            lambda b, s: jax.lax.dynamic_update_slice_in_dim(b, s, start + 1, 0), bufs, small
         )
         return carry, bufs
 
     carry, bufs = jax.lax.fori_loop(0, (n_valid + _CHUNK - 1) // _CHUNK, chunk, (carry0, bufs))
-    bufs = put(bufs, n_valid, emit(carry))
     return carry, jax.tree_util.tree_map(lambda b: b[:n_buf], bufs)
+
+
+def _put(bufs, k, out):
+    """`bufs` with row `k` set to `out` (a dynamic update, no bounds-checking scatter)."""
+    return jax.tree_util.tree_map(
+        lambda b, o: jax.lax.dynamic_update_index_in_dim(b, o.astype(b.dtype), k, 0), bufs, out
+    )
 
 
 def _loop_direct(step, emit, carry0, n_valid, n_buf):
     """`_loop` writing every sample straight into the run's buffer (for large samples)."""
     shapes = jax.eval_shape(emit, carry0)
     bufs = jax.tree_util.tree_map(lambda a: jnp.zeros((n_buf, *a.shape), a.dtype), shapes)
-
-    def put(bufs, k, out):
-        return jax.tree_util.tree_map(lambda b, o: b.at[k].set(o), bufs, out)
+    bufs = _put(bufs, 0, emit(carry0))
 
     def body(k, loop_carry):
         carry, bufs = loop_carry
-        return step(carry, k), put(bufs, k, emit(carry))
+        carry = step(carry, k)
+        return carry, _put(bufs, k + 1, emit(carry))
 
-    carry, bufs = jax.lax.fori_loop(0, n_valid, body, (carry0, bufs))
-    return carry, put(bufs, n_valid, emit(carry))
+    return jax.lax.fori_loop(0, n_valid, body, (carry0, bufs))
 
 
 def _pack_floats(tree, dtype):
