@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -110,7 +111,8 @@ def simulate(
         key = _plan_key(model, inputs, duration, dt, method, record, max_spikes, precision, raster)
         entry = _PLANS.get(key) if key is not None else None
         if entry is not None and all(a is b for a, b in zip(entry[0], key[1], strict=True)):
-            _PLANS.move_to_end(key)
+            with contextlib.suppress(KeyError):  # evicted meanwhile by another thread
+                _PLANS.move_to_end(key)
             _check_seed(seed)
             with precision_scope(precision):
                 return entry[1](int(seed))
@@ -152,7 +154,8 @@ def simulate(
     if plans:
         _PLANS[key] = (key[1], plans[0])
         while len(_PLANS) > _MAX_PLANS:
-            _PLANS.popitem(last=False)
+            with contextlib.suppress(KeyError):
+                _PLANS.popitem(last=False)
     return res
 
 

@@ -26,6 +26,7 @@ gives the same numbers, bit for bit, as one long run.
 from __future__ import annotations
 
 import collections
+import contextlib
 import math
 
 import equinox as eqx
@@ -99,9 +100,11 @@ def stepped_runner(
 
         run = _RUNNERS[key] = jax.jit(run)
         while len(_RUNNERS) > _MAX_RUNNERS:
-            _RUNNERS.popitem(last=False)
+            with contextlib.suppress(KeyError):
+                _RUNNERS.popitem(last=False)
     else:
-        _RUNNERS.move_to_end(key)
+        with contextlib.suppress(KeyError):  # evicted meanwhile by another thread
+            _RUNNERS.move_to_end(key)
     return run, arrays
 
 
