@@ -501,8 +501,8 @@ def report(args, rows, cache, others, mach_before, mach_after, jax_meta, started
     v = jax_meta["versions"]
     if partial:
         head = [f"## Partial run: {', '.join(ws)}", "", PARTIAL_NOTE, ""]
-        if args.section and not args.no_peers:
-            head[-1:] = ["Peers are not run in this mode; see the full run above for them.", ""]
+        if args.peers and not args.no_peers:
+            head += [f"Peers run here too (`--peers`): {', '.join(args.peers)}.", ""]
     else:
         head = ["# snnlab benchmark results", "", "Written by `bench/run.py`; do not edit by hand."]
         head.append("")
@@ -717,7 +717,8 @@ def main():
         "--peers",
         nargs="+",
         choices=[p[0] for p in PEERS],
-        help="run only these peers (default: all)",
+        help="run only these peers (default: all; with --workloads or --section, none unless "
+        "named here)",
     )
     parser.add_argument(
         "--section",
@@ -768,6 +769,10 @@ def main():
         jax_meta = jax_meta or out
         rows += out["rows"]
     if partial:
+        if args.peers and not args.no_peers:
+            rows += run_peers(max(args.repeats, 5), args.quick, args.peers)
+            order = {w: i for i, w in enumerate(WORKLOADS)}
+            rows.sort(key=lambda r: (order[r["workload"]], bool(r.get("peer"))))
         write_partial(args, rows, mach_before, jax_meta, started)
         return
     print("[bench] persistent compilation cache ...", flush=True)
