@@ -331,7 +331,8 @@ class SteppedPlan:
     def __call__(self, seed: int) -> Result:
         dt_arr, n_valid, k0_arr = self.scalars
         out = self.run(self.arrays, dt_arr, np.asarray(seed, np.uint32), n_valid, k0_arr)
-        rec, spikes, first_bad, first_fail, saved = out
+        # one transfer of everything (each separate read would wait for the device again)
+        rec, spikes, first_bad, first_fail, saved = jax.device_get(out)
         n_steps, k0, dt = self.n_steps, self.k0, self.dt
         rec = np.asarray(rec)[: n_steps + 1]
         stats = None
