@@ -4,6 +4,7 @@ Imports only jax, equinox, diffrax, optimistix and numpy, so it runs from a plai
 script, a test or a GPU job.
 """
 
+from ._cache import default_cache_dir, enable_compilation_cache
 from ._connection import Connection
 from ._event import (
     MaxSpikesWarning,
@@ -73,6 +74,8 @@ __all__ = [
     "lif_crossing",
     "lif_u",
     "make_result",
+    "enable_compilation_cache",
+    "default_cache_dir",
     "missing_interface",
     "normalise_inputs",
     "param_specs",

@@ -11,6 +11,7 @@ leaves (never static fields), so a new parameter value never retraces.
 from __future__ import annotations
 
 import abc
+import math
 from typing import ClassVar, NamedTuple
 
 import equinox as eqx
@@ -216,11 +217,32 @@ class AbstractNeuronModel(eqx.Module):
         return param_specs(cls)
 
 
+@jax.custom_jvp
 def phi1(z: jax.Array) -> jax.Array:
-    """(exp(z) - 1) / z, continuous at z = 0."""
-    small = jnp.abs(z) < 1e-6
-    safe = jnp.where(small, 1.0, z)
-    return jnp.where(small, 1.0 + 0.5 * z, jnp.expm1(safe) / safe)
+    """(exp(z) - 1) / z, continuous at z = 0 (value 1), with an accurate derivative."""
+    # expm1(z) / z is accurate to an ulp or two down to the smallest z; only z = 0 needs
+    # its own value. (A test |z| < eps here made an HH rk4 step 35% slower in float64.)
+    zero = z == 0
+    return jnp.where(zero, 1.0, jnp.expm1(z) / jnp.where(zero, 1.0, z))
+
+
+_PHI1_SERIES = 0.1
+"""Below this |z|, phi1's derivative is summed from its Taylor series (the closed form
+(e^z - phi1(z)) / z loses digits to cancellation near 0)."""
+
+
+@phi1.defjvp
+def _phi1_jvp(primals, tangents):
+    (z,), (dz,) = primals, tangents
+    f = phi1(z)
+    small = jnp.abs(z) < _PHI1_SERIES
+    zs = jnp.where(small, 1.0, z)
+    closed = (jnp.exp(zs) - jnp.where(small, 1.0, f)) / zs
+    # phi1'(z) = sum_k k z^(k-1) / (k + 1)!, to k = 9 (remainder < 1e-16 for |z| < 0.1)
+    series = jnp.zeros_like(z)
+    for k in range(9, 0, -1):
+        series = series * z + k / math.factorial(k + 1)
+    return f, dz * jnp.where(small, series, closed)
 
 
 def _concrete_false(ok) -> bool:

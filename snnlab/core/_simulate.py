@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -17,7 +19,7 @@ from ._interface import as_neuron_model
 from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel
 from ._precision import cast_floats, check_precision, precision_scope
 from ._result import Result, SimState
-from ._stepped import bucket_steps, run_stepped
+from ._stepped import bucket_steps, stepped_runner
 
 ENGINES: dict[str, Callable[..., Result]] = {}
 """Engine name -> function(model, connections, duration, dt, seed, record, method,
@@ -46,6 +48,7 @@ def simulate(
     max_spikes: int | None = None,
     initial_state: SimState | None = None,
     precision: str | None = None,
+    raster: bool = True,
     **options,
 ) -> Result:
     """Simulate a neuron population driven by inputs.
@@ -82,6 +85,9 @@ def simulate(
       Izhikevich FS spike times after 16 spikes at dt = 0.1 ms) and is about twice as
       fast. `Result.precision` says which was used. See also
       `snnlab.core.set_precision` for applications.
+    - `raster`: False keeps, per neuron, the spike count and the first and last spike
+      times (`Result.spike_counts`, `first_spike_time`, `last_spike_time`) instead of the
+      `(T, N)` raster (stepped engine): for sweeps and f-I curves, faster and smaller.
 
     **Returns:**
 
@@ -96,8 +102,23 @@ def simulate(
 
     `ValueError` naming the argument and its allowed range for invalid input.
     """
+    key = None
+    if not isinstance(raster, bool):
+        raise ValueError(f"raster={raster!r} must be True or False.")
+    if not raster and engine != "stepped":
+        raise ValueError("raster=False is supported by engine='stepped' only.")
+    if engine == "stepped" and initial_state is None and not options:
+        key = _plan_key(model, inputs, duration, dt, method, record, max_spikes, precision, raster)
+        entry = _PLANS.get(key) if key is not None else None
+        if entry is not None and all(a is b for a, b in zip(entry[0], key[1], strict=True)):
+            with contextlib.suppress(KeyError):  # evicted meanwhile by another thread
+                _PLANS.move_to_end(key)
+            _check_seed(seed)
+            with precision_scope(precision):
+                return entry[1](int(seed))
+    plans = [] if key is not None else None
     if precision is None:
-        return _simulate(
+        res = _simulate(
             model,
             inputs,
             duration,
@@ -109,22 +130,79 @@ def simulate(
             max_spikes,
             initial_state,
             options,
+            plans,
+            raster,
         )
-    check_precision(precision)
-    with precision_scope(precision):
-        return _simulate(
-            cast_floats(model, precision),
-            cast_floats(inputs, precision),
-            duration,
-            dt,
-            engine,
-            method,
-            seed,
-            record,
-            max_spikes,
-            initial_state,
-            options,
-        )
+    else:
+        check_precision(precision)
+        with precision_scope(precision):
+            res = _simulate(
+                cast_floats(model, precision),
+                cast_floats(inputs, precision),
+                duration,
+                dt,
+                engine,
+                method,
+                seed,
+                record,
+                max_spikes,
+                initial_state,
+                options,
+                plans,
+                raster,
+            )
+    if plans:
+        _PLANS[key] = (key[1], plans[0])
+        while len(_PLANS) > _MAX_PLANS:
+            with contextlib.suppress(KeyError):
+                _PLANS.popitem(last=False)
+    return res
+
+
+_PLANS: collections.OrderedDict = collections.OrderedDict()
+"""`simulate`'s latest stepped plans: key -> (the model and input objects, `SteppedPlan`)."""
+_MAX_PLANS = 16
+
+
+def _plan_key(model, inputs, duration, dt, method, record, max_spikes, precision, raster):
+    """What identifies a stepped call apart from its seed: the model and input objects
+    themselves (immutable modules, compared by identity; the cache entry holds them, so
+    an id is not reused while it lives), the other arguments and the precision in force.
+    None where an argument cannot be a key (then the call is checked as usual)."""
+    items = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
+    rec = record if record is None or isinstance(record, str) else tuple(record)
+    key = (
+        (id(model), *map(id, items)),
+        (model, *items),
+        duration,
+        dt,
+        method,
+        rec,
+        max_spikes,
+        precision,
+        raster,
+        jnp.result_type(float),
+    )
+    try:
+        hash(key[2:])
+    except TypeError:
+        return None
+    return _PlanKey(key)
+
+
+class _PlanKey(tuple):
+    """A plan key hashed and compared on object ids, not on the objects themselves."""
+
+    def __hash__(self):
+        return hash((self[0], *self[2:]))
+
+    def __eq__(self, other):
+        return self[0] == other[0] and self[2:] == other[2:]
+
+
+def _check_seed(seed) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed={seed!r} must be an integer.")
 
 
 def _simulate(
@@ -139,6 +217,8 @@ def _simulate(
     max_spikes,
     initial_state,
     options,
+    plans=None,
+    raster=True,
 ) -> Result:
     if not isinstance(model, (AbstractNeuronModel, AbstractStepwiseModel)):
         # a module implementing the eventax interface without subclassing, or a clear error
@@ -154,8 +234,7 @@ def _simulate(
         method = getattr(model, "method", "euler")
     if method not in METHODS:
         raise ValueError(f"method={method!r} is unknown; use one of {METHODS}.")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed={seed!r} must be an integer.")
+    _check_seed(seed)
     if max_spikes is not None and (not isinstance(max_spikes, (int, np.integer)) or max_spikes < 1):
         raise ValueError(f"max_spikes={max_spikes!r} must be an integer >= 1.")
     connections = normalise_inputs(inputs, model.size)
@@ -175,9 +254,12 @@ def _simulate(
         )
     if options:
         raise ValueError(f"unknown options for the stepped engine: {sorted(options)}.")
-    return _simulate_stepped(
-        model, connections, duration, dt, int(seed), record, method, initial_state
+    plan = SteppedPlan(
+        model, connections, duration, dt, record, method, initial_state, raster=raster
     )
+    if plans is not None:
+        plans.append(plan)
+    return plan(int(seed))
 
 
 def _check_initial_state(state, model, dt, engine, connections) -> None:
@@ -200,76 +282,107 @@ def _check_initial_state(state, model, dt, engine, connections) -> None:
         raise ValueError("initial_state cannot continue this run: " + "; ".join(problems) + ".")
 
 
-def _simulate_stepped(
-    model, connections, duration, dt, seed, record, method, initial_state=None
-) -> Result:
-    names = recorded_names(model)
-    n_steps = int(round(duration / dt))
-    dtype = jnp.result_type(float)
-    k0, init = 0, None
-    if initial_state is not None:
-        k0 = int(initial_state.step)
-        init = jax.tree_util.tree_map(
-            lambda a: np.asarray(a, dtype) if np.asarray(a).dtype.kind == "f" else np.asarray(a),
-            initial_state.carry,
+class SteppedPlan:
+    """A checked stepped run, ready to be called with a seed: `plan(seed) -> Result`.
+
+    Everything that does not depend on the seed is done once here: the inputs placed on
+    the grid, the jitted engine looked up and its arrays collected. `simulate` keeps the
+    plans of its latest calls, so calling it again with the same model and input objects
+    costs little more than the run itself.
+    """
+
+    def __init__(
+        self, model, connections, duration, dt, record, method, initial_state=None, raster=True
+    ):
+        self.raster = raster
+        names = recorded_names(model)
+        self.model_name, self.size = type(model).__name__, model.size
+        self.n_steps = n_steps = int(round(duration / dt))
+        self.duration, self.dt, self.method, self.record = duration, dt, method, record
+        units = model_state_units(model)
+        self.units = {name: units.get(name, "") for name in record}
+        dtype = jnp.result_type(float)
+        self.k0, init = 0, None
+        if initial_state is not None:
+            self.k0 = int(initial_state.step)
+            init = jax.tree_util.tree_map(
+                lambda a: (
+                    np.asarray(a, dtype) if np.asarray(a).dtype.kind == "f" else np.asarray(a)
+                ),
+                initial_state.carry,
+            )
+        connections, windows = plan_on_grid(connections, dt)
+        self.run, arrays = stepped_runner(
+            model,
+            connections,
+            bucket_steps(n_steps),
+            method,
+            tuple(names.index(r) for r in record),
+            windows,
+            init,
+            count=not raster,
         )
-    # numpy scalars are traced by filter_jit (a new dt or seed never recompiles) and cost
-    # less to pass than device arrays.
-    connections, windows = plan_on_grid(connections, dt)
-    rec, spikes, first_bad, first_fail, saved = run_stepped(
-        model,
-        connections,
-        bucket_steps(n_steps),
-        np.asarray(dt, dtype),
-        np.asarray(seed, np.uint32),
-        method,
-        tuple(names.index(r) for r in record),
-        windows,
-        np.asarray(n_steps, np.int32),
-        np.asarray(k0, np.int32),
-        init,
-    )
-    rec = np.asarray(rec)[: n_steps + 1]
-    spikes = np.asarray(spikes)[: n_steps + 1]
-    first_bad, first_fail = int(first_bad), int(first_fail)
-    if 0 <= first_fail <= n_steps:
-        failed_at = float((k0 + first_fail) * dt)
-        # The failed step's state is NaN by construction: that is not a divergence.
-        if first_bad >= first_fail:
-            first_bad = -1
-    else:
-        failed_at = None
-    finite = np.arange(n_steps + 1) < (first_bad if first_bad >= 0 else n_steps + 1)
-    # global step indices (exact in the float dtype), so chunks share one time axis
-    t = (np.arange(n_steps + 1) + k0).astype(rec.dtype) * dt
-    res = make_result(
-        t,
-        spikes,
-        rec,
-        record,
-        finite,
-        model,
-        dt,
-        duration,
-        engine="stepped",
-        method=method,
-        failure_time=failed_at,
-        failure=f"the {method} integrator could not complete the step ending at "
-        f"t = {failed_at:g} ms (more than its sub-step bound); later samples are NaN. Try "
-        "a smaller dt."
-        if failed_at is not None
-        else None,
-    )
-    res.final_state = SimState(
-        engine="stepped",
-        model=type(model).__name__,
-        size=model.size,
-        dt=dt,
-        step=k0 + n_steps,
-        t=float((k0 + n_steps) * dt),
-        carry=jax.tree_util.tree_map(np.asarray, saved),
-    )
-    return res
+        # device arrays: no host-to-device copy per call
+        self.arrays = jax.device_put(arrays)
+        self.scalars = jax.device_put(
+            (np.asarray(dt, dtype), np.asarray(n_steps, np.int32), np.asarray(self.k0, np.int32))
+        )
+
+    def __call__(self, seed: int) -> Result:
+        dt_arr, n_valid, k0_arr = self.scalars
+        out = self.run(self.arrays, dt_arr, np.asarray(seed, np.uint32), n_valid, k0_arr)
+        # one transfer of everything (each separate read would wait for the device again)
+        rec, spikes, first_bad, first_fail, saved = jax.device_get(out)
+        n_steps, k0, dt = self.n_steps, self.k0, self.dt
+        rec = np.asarray(rec)[: n_steps + 1]
+        stats = None
+        if self.raster:
+            spikes = np.asarray(spikes)[: n_steps + 1]
+        else:
+            stats, spikes = [np.asarray(a) for a in spikes], None
+        first_bad, first_fail = int(first_bad), int(first_fail)
+        failed_at = failure = None
+        if 0 <= first_fail <= n_steps:
+            failed_at = float((k0 + first_fail) * dt)
+            # The failed step's state is NaN by construction: that is not a divergence.
+            if first_bad >= first_fail:
+                first_bad = -1
+            failure = (
+                f"the {self.method} integrator could not complete the step ending at "
+                f"t = {failed_at:g} ms (more than its sub-step bound); later samples are "
+                "NaN. Try a smaller dt."
+            )
+        # global step indices (exact in the float dtype), so chunks share one time axis
+        t = (np.arange(n_steps + 1) + k0).astype(rec.dtype) * dt
+        res = _assemble(
+            t,
+            spikes,
+            rec,
+            self.record,
+            self.units,
+            first_bad if 0 <= first_bad <= n_steps else None,
+            dt,
+            self.duration,
+            engine="stepped",
+            method=self.method,
+            failure_time=failed_at,
+            failure=failure,
+        )
+        if stats is not None:
+            count, first, last = stats
+            res.spike_counts = count.astype(np.int64)
+            res.first_spike_time = np.where(first >= 0, (first + k0).astype(rec.dtype) * dt, np.nan)
+            res.last_spike_time = np.where(last >= 0, (last + k0).astype(rec.dtype) * dt, np.nan)
+        res.final_state = SimState(
+            engine="stepped",
+            model=self.model_name,
+            size=self.size,
+            dt=dt,
+            step=k0 + n_steps,
+            t=float((k0 + n_steps) * dt),
+            carry=jax.tree_util.tree_map(np.asarray, saved),
+        )
+        return res
 
 
 def make_result(
@@ -292,34 +405,66 @@ def make_result(
     `failure_time` (ms) and `failure` (a message) mark a step or segment the solver could
     not complete: the result gets `solver_failed=True` and a `SolverFailureWarning`.
     """
-    # flatnonzero + divmod gives np.nonzero's (time-major) order ~15x faster on rasters
-    steps, ids = np.divmod(np.flatnonzero(spikes), spikes.shape[1])
     units = model_state_units(model)
+    first_bad = None if np.all(finite) else int(np.argmin(finite))
+    return _assemble(
+        t,
+        spikes,
+        rec,
+        record,
+        {name: units.get(name, "") for name in record},
+        first_bad,
+        dt,
+        duration,
+        engine=engine,
+        method=method,
+        failure_time=failure_time,
+        failure=failure,
+    )
+
+
+def _assemble(
+    t,
+    spikes,
+    rec,
+    record,
+    units,
+    first_bad,
+    dt,
+    duration,
+    *,
+    engine,
+    method,
+    failure_time=None,
+    failure=None,
+) -> Result:
+    """`make_result` given the first non-finite sample's index (or None); spike times
+    and ids are left for `Result` to find when first read."""
     traces = {name: rec[:, :, i] for i, name in enumerate(record)}
-    diverged = not bool(np.all(finite))
-    first_bad = None
+    diverged = first_bad is not None
+    first_bad_time = None
     messages = []
     if diverged:
-        first_bad = float(t[int(np.argmin(finite))])
+        first_bad_time = float(t[first_bad])
         messages.append(
-            f"the simulation diverged (NaN or inf) first at t = {first_bad:g} ms; "
+            f"the simulation diverged (NaN or inf) first at t = {first_bad_time:g} ms; "
             "try a smaller dt, another method, or check the parameters."
         )
-        warnings.warn(messages[-1], DivergenceWarning, stacklevel=4)
+        warnings.warn(messages[-1], DivergenceWarning, stacklevel=5)
     if failure is not None:
         messages.append(failure)
-        warnings.warn(failure, SolverFailureWarning, stacklevel=4)
+        warnings.warn(failure, SolverFailureWarning, stacklevel=5)
     return Result(
         t=t,
         spikes=spikes,
-        spike_times=t[steps],
-        spike_ids=ids.astype(np.int64),
+        spike_times=None,
+        spike_ids=None,
         traces=traces,
-        units={name: units.get(name, "") for name in record},
+        units=units,
         dt=dt,
         duration=duration,
         diverged=diverged,
-        first_bad_time=first_bad,
+        first_bad_time=first_bad_time,
         precision="float64" if rec.dtype == np.float64 else "float32",
         engine=engine,
         method=method,

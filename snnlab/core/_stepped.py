@@ -25,6 +25,8 @@ gives the same numbers, bit for bit, as one long run.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import math
 
 import equinox as eqx
@@ -53,7 +55,59 @@ def bucket_steps(n_steps: int) -> int:
     return int(math.ceil(n_steps / grain) * grain)
 
 
-@eqx.filter_jit
+_RUNNERS: collections.OrderedDict = collections.OrderedDict()
+_MAX_RUNNERS = 256
+
+
+def stepped_runner(
+    model, connections, n_steps, method, record_cols, windows, init=None, count=False
+):
+    """The jitted stepped engine for this structure, and the arrays to call it with.
+
+    **Returns:** `(run, arrays)`: `run(arrays, dt, seed, n_valid, k0)` is
+    `run_stepped(model, connections, n_steps, dt, seed, method, record_cols, windows,
+    n_valid, k0, init, count)`. Every array of the model, the connections, the windows and
+    `init` is an argument of `run` (traced: new values never recompile); everything
+    else is part of its cache key. `run` is a plain `jax.jit` function, so a caller
+    that keeps `run` and `arrays` pays only JAX's own dispatch per call.
+    """
+    leaves, treedef = jax.tree_util.tree_flatten((model, connections, windows, init))
+    traced = tuple(eqx.is_array(leaf) for leaf in leaves)
+    arrays = [leaf for leaf, t in zip(leaves, traced, strict=True) if t]
+    static = tuple(None if t else leaf for leaf, t in zip(leaves, traced, strict=True))
+    key = (treedef, traced, static, n_steps, method, record_cols, count)
+    run = _RUNNERS.get(key)
+    if run is None:
+
+        def run(arrays, dt, seed, n_valid, k0):
+            given = iter(arrays)
+            full = [next(given) if t else leaf for leaf, t in zip(static, traced, strict=True)]
+            model, connections, windows, init = jax.tree_util.tree_unflatten(treedef, full)
+            return _run_stepped(
+                model,
+                connections,
+                n_steps,
+                dt,
+                seed,
+                method,
+                record_cols,
+                windows,
+                n_valid,
+                k0,
+                init,
+                count,
+            )
+
+        run = _RUNNERS[key] = jax.jit(run)
+        while len(_RUNNERS) > _MAX_RUNNERS:
+            with contextlib.suppress(KeyError):
+                _RUNNERS.popitem(last=False)
+    else:
+        with contextlib.suppress(KeyError):  # evicted meanwhile by another thread
+            _RUNNERS.move_to_end(key)
+    return run, arrays
+
+
 def run_stepped(
     model,
     connections: tuple[Connection, ...],
@@ -66,17 +120,44 @@ def run_stepped(
     n_valid: jax.Array,
     k0: jax.Array,
     init=None,
+    count: bool = False,
 ):
     """Simulate `n_steps` steps (of which the first `n_valid` are wanted) from global step
     `k0`, from the model's initial state or from `init` (a carry returned before).
+
+    Compiled once per structure (`n_steps`, `method`, `record_cols` and the static parts
+    of the model, connections and `init`); arrays, `dt`, `seed`, `n_valid` and `k0` are
+    traced. See `stepped_runner` to keep the compiled function between calls.
 
     `windows` holds, per connection, `(delay_steps, start_step, stop_step)` from the
     source's `on_grid` (exact, computed on the host: `snnlab.core.plan_on_grid`).
 
     **Returns:** recorded `(n+1, N, R)`, spikes `(n+1, N)`, the first non-finite sample
     (or -1), the first sample whose step the integrator could not complete (or -1), and
-    the carry at sample `n_valid` (to continue from).
+    the carry at sample `n_valid` (to continue from). With `count=True` no raster is
+    kept: spikes is `(count, first, last)`, int32 `(N,)` each: per neuron the number of
+    samples 0..n_valid with a spike and the first and last of them (-1 for none).
     """
+    run, arrays = stepped_runner(
+        model, connections, n_steps, method, record_cols, windows, init, count
+    )
+    return run(arrays, dt, seed, n_valid, k0)
+
+
+def _run_stepped(
+    model,
+    connections: tuple[Connection, ...],
+    n_steps: int,
+    dt: jax.Array,
+    seed: jax.Array,
+    method: str,
+    record_cols: tuple[int, ...],
+    windows: tuple,
+    n_valid: jax.Array,
+    k0: jax.Array,
+    init=None,
+    count: bool = False,
+):
     global _trace_count
     _trace_count += 1
 
@@ -100,6 +181,19 @@ def run_stepped(
             [connections[i].rows(matrices[i], n).astype(float_dtype) for i in spike_conns]
         )
 
+    # The key of source step k_src is fold_in(gen_key, k_src), as a function of the global
+    # step only (chunked runs equal one run). The keys of every step of this run are made
+    # here in one vectorised call: hashing one key per step inside the loop costs about as
+    # much as drawing the numbers themselves. step_keys[i][k - k0] is the key of step k.
+    first_src = [k0 - windows[i][0] for i in range(len(connections))]
+    span = jnp.arange(n_steps + 2)
+    step_keys = [
+        jax.vmap(lambda j, i=i: jax.random.fold_in(gen_keys[i], first_src[i] + j))(span)
+        if c.source.random
+        else None
+        for i, c in enumerate(connections)
+    ]
+
     def inputs_at(carries, k):
         current = jnp.zeros(n, float_dtype)
         spikes_in = jnp.zeros(n, float_dtype)
@@ -108,7 +202,7 @@ def run_stepped(
         for i, c in enumerate(connections):
             delay, first, stop = windows[i]
             k_src = k - delay
-            key_k = jax.random.fold_in(gen_keys[i], k_src) if c.source.random else gen_keys[i]
+            key_k = step_keys[i][k - k0] if c.source.random else gen_keys[i]
             carry, s = c.source.raw_advance(carries[i], key_k, k_src, dt)
             s = jnp.where((k_src >= first) & (k_src < stop) & (k_src >= 0), s, 0)
             new_carries.append(carry)
@@ -121,14 +215,27 @@ def run_stepped(
         return tuple(new_carries), current, (jnp.concatenate(counts) if counts else spikes_in)
 
     def receive(model, y, spikes_in):
-        if per_spike and spike_conns:
+        if not spike_conns:  # no spike inputs: nothing to deliver
+            return y
+        if per_spike:
             return deliver(model, y, spike_from, spikes_in, spike_rows)
         return model.input_jump(y, spikes_in)
 
     carries0 = tuple(c.source.init_carry(keys[3 * i + 2], dt) for i, c in enumerate(connections))
     scan = _scan_stepwise if isinstance(model, AbstractStepwiseModel) else _scan_continuous
     return scan(
-        model, inputs_at, receive, carries0, n_steps, dt, method, record_cols, n_valid, k0, init
+        model,
+        inputs_at,
+        receive,
+        carries0,
+        n_steps,
+        dt,
+        method,
+        record_cols,
+        n_valid,
+        k0,
+        init,
+        count,
     )
 
 
@@ -144,6 +251,7 @@ def _scan_continuous(
     n_valid,
     k0,
     init,
+    count=False,
 ):
     n = model.size
     integrate = STEPPERS[method]
@@ -175,7 +283,7 @@ def _scan_continuous(
         c = model.spike_condition(t + dt, y_new, args)
         spiked = (c >= 0) & (c_prev < 0) & ~held
         # Checked before the reset, which could otherwise hide a blow-up behind a "spike".
-        first_bad = _first_bad(first_bad, y_new, k + 1)
+        first_bad = _first_bad_rows(first_bad, y_new, k + 1)
         y_new = model.reset_spiked(y_new, spiked)
         refractory = jnp.where(spiked, ref_steps, jnp.maximum(refractory - 1, 0))
         c_prev = model.spike_condition(t + dt, y_new, args)
@@ -193,9 +301,12 @@ def _scan_continuous(
             gen0,
             jnp.zeros(n, bool),
         )
-    carry0 = (init, _first_bad(jnp.asarray(-1), init[0], 0), jnp.asarray(-1, jnp.int32))
-    final, (rec, spikes) = _loop(step, emit, carry0, n_valid, n_steps + 1)
+    first0 = _first_bad_rows(jnp.full(n, -1, jnp.int32), init[0], 0)
+    carry0 = (init, first0, jnp.asarray(-1, jnp.int32))
+    final, (rec, spikes) = _loop(step, emit, carry0, n_valid, n_steps + 1, count)
     state, first_bad, first_fail = final
+    seen = first_bad >= 0
+    first_bad = jnp.where(jnp.any(seen), jnp.min(jnp.where(seen, first_bad, n_steps + 1)), -1)
     return rec, spikes, first_bad, first_fail, state
 
 
@@ -210,29 +321,81 @@ a large population the copy through the small buffer costs more than it saves (W
 neurons: ~25% slower)."""
 
 
-def _loop(step, emit, carry0, n_valid, n_buf):
-    """Steps 0 .. n_valid - 1, each emitting its sample before it advances, then the
-    sample n_valid: outputs in buffers of `n_buf` (static) rows, rows past n_valid unset,
-    and the carry at sample n_valid (to continue from). A loop with a traced trip count
-    keeps the final state exact without recompiling for each duration and without a
-    per-step copy of the state.
+def _loop(step, emit, carry0, n_valid, n_buf, count=False):
+    """`_loop_raster`, or with `count` `emit`'s spikes (its second output) summed in the
+    loop instead of kept per sample: `(count, first, last)` per neuron (see
+    `run_stepped`), the samples' other output as before."""
+    if not count:
+        return _loop_raster(step, emit, carry0, n_valid, n_buf)
+
+    def tally(stats, spiked, k):
+        # one (3, N) array: a single fused update per step
+        n_spikes, first, last = stats[0], stats[1], stats[2]
+        return jnp.stack(
+            [
+                n_spikes + spiked,
+                jnp.where(spiked & (first < 0), k, first),
+                jnp.where(spiked, k, last),
+            ]
+        )
+
+    _, spiked0 = emit(carry0)
+    stats0 = jnp.zeros((3, *spiked0.shape), jnp.int32).at[1:].set(-1)
+    stats0 = tally(stats0, spiked0, 0)
+
+    def counted_step(carry, k):
+        carry, stats = carry
+        carry = step(carry, k)
+        return carry, tally(stats, emit(carry)[1], k + 1)
+
+    (carry, stats), rec = _loop_raster(
+        counted_step, lambda c: emit(c[0])[0], (carry0, stats0), n_valid, n_buf
+    )
+    return carry, (rec, (stats[0], stats[1], stats[2]))
+
+
+def _loop_raster(step, emit, carry0, n_valid, n_buf):
+    """Sample 0, then steps 0 .. n_valid - 1, each emitting the sample it ends at: outputs
+    in buffers of `n_buf` (static) rows, rows past n_valid unset, and the carry at sample
+    n_valid (to continue from). A loop with a traced trip count keeps the final state
+    exact without recompiling for each duration and without a per-step copy of the state.
 
     The steps run in chunks of `_CHUNK`: an inner loop (traced trip count, so no step past
     n_valid is taken) writes its samples into a small buffer, which the outer loop copies
     into the large one. Writing each sample straight into the large buffer costs about as
-    much as an HH rk4 step in float64. The step itself is the same in every chunk, so
-    results do not depend on where a run is cut."""
+    much as an HH rk4 step in float64. A sample is emitted from the carry the step has
+    just made (reading the previous carry after it is replaced would make XLA copy it in
+    every step). The step itself is the same in every chunk, so results do not depend on
+    where a run is cut."""
     shapes = jax.eval_shape(emit, carry0)
-    if sum(math.prod(a.shape) for a in jax.tree_util.tree_leaves(shapes)) > _CHUNK_MAX_SAMPLE:
+    leaves, treedef = jax.tree_util.tree_flatten(shapes)
+    if all(math.prod(a.shape) == 0 for a in leaves):  # nothing to keep per sample
+        carry = jax.lax.fori_loop(0, n_valid, lambda k, c: step(c, k), carry0)
+        empty = jax.tree_util.tree_map(lambda a: jnp.zeros((n_buf, *a.shape), a.dtype), shapes)
+        return carry, empty
+    if sum(math.prod(a.shape) for a in leaves) > _CHUNK_MAX_SAMPLE:
         return _loop_direct(step, emit, carry0, n_valid, n_buf)
-    n_chunks = -(-n_buf // _CHUNK)
-    bufs = jax.tree_util.tree_map(
-        lambda a: jnp.zeros((n_chunks * _CHUNK, *a.shape), a.dtype), shapes
-    )
-    small0 = jax.tree_util.tree_map(lambda a: jnp.zeros((_CHUNK, *a.shape), a.dtype), shapes)
+    floats = [a.dtype for a in leaves if jnp.issubdtype(a.dtype, jnp.floating)]
+    if len(leaves) > 1 and floats and all(a.dtype in (floats[0], jnp.bool_) for a in leaves):
+        # one row per sample for all outputs (bools as 0/1): one buffer update per step
+        def flat(carry):
+            out = jax.tree_util.tree_leaves(emit(carry))
+            return jnp.concatenate([a.astype(floats[0]).reshape(-1) for a in out])
 
-    def put(bufs, k, out):
-        return jax.tree_util.tree_map(lambda b, o: b.at[k].set(o), bufs, out)
+        carry, buf = _loop_raster(step, flat, carry0, n_valid, n_buf)
+        outs, start = [], 0
+        for a in leaves:
+            size = math.prod(a.shape)
+            part = buf[:, start : start + size].reshape(n_buf, *a.shape)
+            outs.append(part != 0 if a.dtype == jnp.bool_ else part)
+            start += size
+        return carry, jax.tree_util.tree_unflatten(treedef, outs)
+    n_chunks = -(-(n_buf - 1) // _CHUNK)
+    bufs = jax.tree_util.tree_map(
+        lambda a: jnp.zeros((1 + n_chunks * _CHUNK, *a.shape), a.dtype), shapes
+    )
+    bufs = _put(bufs, 0, emit(carry0))
+    small0 = jax.tree_util.tree_map(lambda a: jnp.zeros((_CHUNK, *a.shape), a.dtype), shapes)
 
     def chunk(c, loop_carry):
         carry, bufs = loop_carry
@@ -240,35 +403,40 @@ def _loop(step, emit, carry0, n_valid, n_buf):
 
         def body(j, inner_carry):
             carry, small = inner_carry
-            return step(carry, start + j), put(small, j, emit(carry))
+            carry = step(carry, start + j)
+            return carry, _put(small, j, emit(carry))
 
         m = jnp.minimum(_CHUNK, n_valid - start)
         carry, small = jax.lax.fori_loop(0, m, body, (carry, small0))
-        # start + _CHUNK <= n_chunks * _CHUNK: the slice is never shifted back by clamping
+        # 1 + start + _CHUNK <= 1 + n_chunks * _CHUNK: the slice is never shifted back
         bufs = jax.tree_util.tree_map(
-            lambda b, s: jax.lax.dynamic_update_slice_in_dim(b, s, start, 0), bufs, small
+            lambda b, s: jax.lax.dynamic_update_slice_in_dim(b, s, start + 1, 0), bufs, small
         )
         return carry, bufs
 
     carry, bufs = jax.lax.fori_loop(0, (n_valid + _CHUNK - 1) // _CHUNK, chunk, (carry0, bufs))
-    bufs = put(bufs, n_valid, emit(carry))
     return carry, jax.tree_util.tree_map(lambda b: b[:n_buf], bufs)
+
+
+def _put(bufs, k, out):
+    """`bufs` with row `k` set to `out` (a dynamic update, no bounds-checking scatter)."""
+    return jax.tree_util.tree_map(
+        lambda b, o: jax.lax.dynamic_update_index_in_dim(b, o.astype(b.dtype), k, 0), bufs, out
+    )
 
 
 def _loop_direct(step, emit, carry0, n_valid, n_buf):
     """`_loop` writing every sample straight into the run's buffer (for large samples)."""
     shapes = jax.eval_shape(emit, carry0)
     bufs = jax.tree_util.tree_map(lambda a: jnp.zeros((n_buf, *a.shape), a.dtype), shapes)
-
-    def put(bufs, k, out):
-        return jax.tree_util.tree_map(lambda b, o: b.at[k].set(o), bufs, out)
+    bufs = _put(bufs, 0, emit(carry0))
 
     def body(k, loop_carry):
         carry, bufs = loop_carry
-        return step(carry, k), put(bufs, k, emit(carry))
+        carry = step(carry, k)
+        return carry, _put(bufs, k + 1, emit(carry))
 
-    carry, bufs = jax.lax.fori_loop(0, n_valid, body, (carry0, bufs))
-    return carry, put(bufs, n_valid, emit(carry))
+    return jax.lax.fori_loop(0, n_valid, body, (carry0, bufs))
 
 
 def _pack_floats(tree, dtype):
@@ -294,6 +462,14 @@ def _pack_floats(tree, dtype):
     return packed, unpack
 
 
+def _first_bad_rows(first_bad, y, k):
+    """Per neuron (row of `y`), the first sample index whose state is not finite (-1 while
+    all are): an elementwise update per step, where one index for the population would
+    reduce over all neurons in every step."""
+    bad = ~jnp.all(jnp.isfinite(y), axis=1)
+    return jnp.where((first_bad < 0) & bad, k, first_bad).astype(jnp.int32)
+
+
 def _first_bad(first_bad, y, k):
     """The first sample index whose state is not finite (-1 while all are finite)."""
     bad = ~jnp.all(jnp.isfinite(jnp.asarray(y)))
@@ -312,6 +488,7 @@ def _scan_stepwise(
     n_valid,
     k0,
     init,
+    count=False,
 ):
     del dt, method, receive
     cols = jnp.array(record_cols, dtype=jnp.int32)
@@ -330,5 +507,10 @@ def _scan_stepwise(
     if init is None:
         init = (model.init_state(), carries0, jnp.zeros(model.size, bool))
     first0 = _first_bad(jnp.asarray(-1), model.record_state(init[0]), 0)
-    (saved, first_bad), (rec, spikes) = _loop(step, emit, (init, first0), n_valid, n_steps + 1)
+    (saved, first_bad), (rec, spikes) = _loop(
+        step, emit, (init, first0), n_valid, n_steps + 1, count
+    )
     return rec, spikes, first_bad, jnp.asarray(-1, jnp.int32), saved
+
+
+run_stepped.__wrapped__ = _run_stepped

@@ -76,14 +76,30 @@ class PoissonGenerator(_Resettable, AbstractGenerator):
     is_spike_binary: ClassVar[bool] = False
     """Counts can exceed 1 in a step (neurai: False)."""
 
+    def _mean(self, dt):
+        return jnp.broadcast_to(self.rate * dt / 1000.0, (self.size,))
+
     def values(self, key, step, t, dt):
-        lam = jnp.broadcast_to(self.rate * dt / 1000.0, (self.size,))
+        return self._draw(key, self._mean(dt), _cdf_table(self._mean(dt)))
+
+    def init_carry(self, key, dt):
+        """The inverse-CDF thresholds of the counts (they depend on rate and dt only):
+        computed once per run instead of in every step."""
+        return _cdf_table(self._mean(dt))
+
+    def raw_advance(self, carry, key, step, dt):
+        lam = self._mean(dt)
+        table = _cdf_table(lam) if carry is None else carry
+        return carry, self._draw(key, lam, table)
+
+    def _draw(self, key, lam, table):
         return jax.lax.cond(
             jnp.max(lam) < _SMALL_MEAN,
             _poisson_small_mean,
-            lambda k, m: jax.random.poisson(k, m).astype(m.dtype),
+            lambda k, m, _: jax.random.poisson(k, m).astype(m.dtype),
             key,
             lam,
+            table,
         )
 
 
@@ -91,21 +107,25 @@ _SMALL_MEAN = 2.0
 _INVERSE_CDF_TERMS = 16
 
 
-def _poisson_small_mean(key, lam):
-    """Poisson counts by inverse CDF from one uniform per channel.
+def _cdf_table(lam):
+    """`(16, size)`: row k is P(count <= k) for Poisson means `lam`, summed term by term."""
+    p = jnp.exp(-lam)
+    rows = [p]
+    for k in range(1, _INVERSE_CDF_TERMS):
+        p = p * lam / k
+        rows.append(rows[-1] + p)
+    return jnp.stack(rows)
+
+
+def _poisson_small_mean(key, lam, table):
+    """Poisson counts by inverse CDF from one uniform per channel (`table` from
+    `_cdf_table(lam)`): the count is the number of thresholds the uniform exceeds.
 
     For mean < 2, P(count >= 16) < 1e-9, so 16 terms are exact to far below sampling
     noise; this is ~10x faster on a CPU than the general sampler's rejection loop.
     """
     u = jax.random.uniform(key, lam.shape, dtype=lam.dtype)
-    p = jnp.exp(-lam)
-    cdf = p
-    count = jnp.zeros_like(lam)
-    for k in range(1, _INVERSE_CDF_TERMS + 1):
-        count = count + (u > cdf)
-        p = p * lam / k
-        cdf = cdf + p
-    return count
+    return jnp.sum(u > table, axis=0).astype(lam.dtype)
 
 
 class BernoulliGenerator(_Resettable, AbstractGenerator):
