@@ -3,6 +3,7 @@
 import math
 from fractions import Fraction
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -115,3 +116,17 @@ def test_phi1_and_its_derivative_in_float64(z):
     dref = float(sum(k * q ** (k - 1) / math.factorial(k + 1) for k in range(1, 40)))
     assert value == pytest.approx(ref, rel=1e-15, abs=0)
     assert slope == pytest.approx(dref, rel=1e-14, abs=0)
+
+
+def test_a_numpy_array_changed_in_place_is_seen_by_the_next_call():
+    """A model holding a numpy array is not served a cached plan: the array can change."""
+    drive = np.array([400.0, 400.0])
+    model = LIF(size=2, **LIF_KW)
+    model = eqx.tree_at(lambda m: m.I_e, model, drive)
+    if not any(isinstance(x, np.ndarray) for x in jax.tree_util.tree_leaves(model)):
+        pytest.skip("the model converts its parameters to JAX arrays")
+    first = snnlab.simulate(model, [], duration=50.0, dt=0.1).spikes.sum()
+    drive[:] = 0.0
+    second = snnlab.simulate(model, [], duration=50.0, dt=0.1).spikes.sum()
+    assert first > 0
+    assert second == 0

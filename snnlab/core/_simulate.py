@@ -168,8 +168,11 @@ def _plan_key(model, inputs, duration, dt, method, record, max_spikes, precision
     """What identifies a stepped call apart from its seed: the model and input objects
     themselves (immutable modules, compared by identity; the cache entry holds them, so
     an id is not reused while it lives), the other arguments and the precision in force.
-    None where an argument cannot be a key (then the call is checked as usual)."""
+    None where an argument cannot be a key or holds a mutable numpy array (then the call
+    is checked as usual)."""
     items = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
+    if any(isinstance(leaf, np.ndarray) for leaf in jax.tree_util.tree_leaves((model, items))):
+        return None  # a numpy array can change in place: a cached plan would go stale
     rec = record if record is None or isinstance(record, str) else tuple(record)
     key = (
         (id(model), *map(id, items)),
