@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._connection import Connection
+from ._deliver import receptor_count
 from ._generator import AbstractGenerator
 from ._interface import as_neuron_model
 from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel
@@ -158,7 +159,7 @@ def _simulate(
         raise ValueError(f"seed={seed!r} must be an integer.")
     if max_spikes is not None and (not isinstance(max_spikes, (int, np.integer)) or max_spikes < 1):
         raise ValueError(f"max_spikes={max_spikes!r} must be an integer >= 1.")
-    connections = normalise_inputs(inputs, model.size)
+    connections = normalise_inputs(inputs, model.size, receptor_count(model))
     names = recorded_names(model)
     record = _record_names(record, names)
 
@@ -369,8 +370,9 @@ def model_state_units(model) -> dict[str, str]:
     return dict(zip(names, units, strict=False))
 
 
-def normalise_inputs(inputs, size: int) -> tuple[Connection, ...]:
-    """Turn `inputs` (None, a generator, a Connection or a list) into checked Connections."""
+def normalise_inputs(inputs, size: int, n_receptor: int = 1) -> tuple[Connection, ...]:
+    """Turn `inputs` (None, a generator, a Connection or a list) into checked Connections
+    for a population of `size` neurons with `n_receptor` receptors."""
     if inputs is None:
         items = []
     elif isinstance(inputs, (list, tuple)):
@@ -386,7 +388,7 @@ def normalise_inputs(inputs, size: int) -> tuple[Connection, ...]:
                 "inputs must be generators or snnlab.Connection objects, got "
                 f"{type(item).__name__}."
             )
-        item.check_target(size)
+        item.check_target(size, n_receptor)
         connections.append(item)
     return tuple(connections)
 

@@ -33,7 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._connection import Connection
-from ._deliver import deliver, overrides_input_spike
+from ._deliver import deliver, jump_receptors, overrides_input_spike, receptors_used
 from ._integrators import STEPPERS
 from ._model import AbstractNeuronModel, AbstractStepwiseModel
 
@@ -100,9 +100,11 @@ def run_stepped(
             [connections[i].rows(matrices[i], n).astype(float_dtype) for i in spike_conns]
         )
 
+    n_rec = receptors_used(connections)
+
     def inputs_at(carries, k):
         current = jnp.zeros(n, float_dtype)
-        spikes_in = jnp.zeros(n, float_dtype)
+        spikes_in = jnp.zeros((n_rec, n), float_dtype)  # summed weights per receptor
         counts = []
         new_carries = []
         for i, c in enumerate(connections):
@@ -117,13 +119,13 @@ def run_stepped(
             elif per_spike:
                 counts.append(s.astype(float_dtype))
             else:
-                spikes_in = spikes_in + c.route(s, matrices[i], n)
+                spikes_in = spikes_in.at[c.receptor].add(c.route(s, matrices[i], n))
         return tuple(new_carries), current, (jnp.concatenate(counts) if counts else spikes_in)
 
     def receive(model, y, spikes_in):
         if per_spike and spike_conns:
             return deliver(model, y, spike_from, spikes_in, spike_rows)
-        return model.input_jump(y, spikes_in)
+        return jump_receptors(model, y, spikes_in)
 
     carries0 = tuple(c.source.init_carry(keys[3 * i + 2], dt) for i, c in enumerate(connections))
     scan = _scan_stepwise if isinstance(model, AbstractStepwiseModel) else _scan_continuous
@@ -323,7 +325,7 @@ def _scan_stepwise(
     def step(carry, k):
         (neuron, gen, _), first_bad = carry
         gen, current, spikes_in = inputs_at(gen, k0 + k)
-        neuron, spiked = model.step(neuron, current + spikes_in)
+        neuron, spiked = model.step(neuron, current + jnp.sum(spikes_in, axis=0))
         first_bad = _first_bad(first_bad, model.record_state(neuron), k + 1)
         return (neuron, gen, spiked.astype(bool)), first_bad
 
