@@ -13,6 +13,7 @@ import numpy as np
 
 from ._connection import Connection
 from ._deliver import receptor_count
+from ._differentiable import resolve_surrogate, simulate_surrogate
 from ._generator import AbstractGenerator
 from ._interface import as_neuron_model
 from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel
@@ -47,6 +48,7 @@ def simulate(
     max_spikes: int | None = None,
     initial_state: SimState | None = None,
     precision: str | None = None,
+    surrogate=None,
     **options,
 ) -> Result:
     """Simulate a neuron population driven by inputs.
@@ -83,6 +85,12 @@ def simulate(
       Izhikevich FS spike times after 16 spikes at dt = 0.1 ms) and is about twice as
       fast. `Result.precision` says which was used. See also
       `snnlab.core.set_precision` for applications.
+    - `surrogate`: a surrogate derivative (`snnlab.neurons.Sigmoid()`, `SuperSpike()`,
+      ...), or True for the model's own `surrogate_grad_fn`: a differentiable stepped run
+      of a continuous-time model. Spikes and states are those of the usual run; the
+      result's `spikes` (0.0 / 1.0 floats with the surrogate derivative, resets acting
+      through them) and `traces` are JAX arrays, so `jax.grad` / `eqx.filter_grad` of a
+      loss on them gives finite gradients (see `snnlab.core._differentiable`).
 
     **Returns:**
 
@@ -110,6 +118,7 @@ def simulate(
             max_spikes,
             initial_state,
             options,
+            surrogate,
         )
     check_precision(precision)
     with precision_scope(precision):
@@ -125,6 +134,7 @@ def simulate(
             max_spikes,
             initial_state,
             options,
+            surrogate,
         )
 
 
@@ -140,6 +150,7 @@ def _simulate(
     max_spikes,
     initial_state,
     options,
+    surrogate=None,
 ) -> Result:
     if not isinstance(model, (AbstractNeuronModel, AbstractStepwiseModel)):
         # a module implementing the eventax interface without subclassing, or a clear error
@@ -165,6 +176,13 @@ def _simulate(
 
     if initial_state is not None:
         _check_initial_state(initial_state, model, dt, engine, connections)
+    if surrogate is not None:
+        surrogate = resolve_surrogate(model, surrogate, engine, initial_state)
+        if options:
+            raise ValueError(f"unknown options for the stepped engine: {sorted(options)}.")
+        return simulate_surrogate(
+            model, connections, duration, dt, int(seed), record, method, surrogate
+        )
     if engine != "stepped":
         if initial_state is not None:
             raise ValueError(

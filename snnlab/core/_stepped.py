@@ -36,6 +36,7 @@ from ._connection import Connection
 from ._deliver import deliver, jump_receptors, overrides_input_spike, receptors_used
 from ._integrators import STEPPERS
 from ._model import AbstractNeuronModel, AbstractStepwiseModel
+from ._spike import surrogate_reset
 
 _trace_count = 0
 
@@ -66,9 +67,14 @@ def run_stepped(
     n_valid: jax.Array,
     k0: jax.Array,
     init=None,
+    surrogate=None,
 ):
     """Simulate `n_steps` steps (of which the first `n_valid` are wanted) from global step
     `k0`, from the model's initial state or from `init` (a carry returned before).
+
+    With a `surrogate` (continuous-time models; `n_valid` then a Python int), spikes are
+    0.0 / 1.0 floats differentiable through it and resets act through them
+    (`snnlab.core._spike.surrogate_reset`): the run can be differentiated in reverse mode.
 
     `windows` holds, per connection, `(delay_steps, start_step, stop_step)` from the
     source's `on_grid` (exact, computed on the host: `snnlab.core.plan_on_grid`).
@@ -129,9 +135,11 @@ def run_stepped(
 
     carries0 = tuple(c.source.init_carry(keys[3 * i + 2], dt) for i, c in enumerate(connections))
     scan = _scan_stepwise if isinstance(model, AbstractStepwiseModel) else _scan_continuous
+    extra = () if surrogate is None else (surrogate,)
     return scan(
-        model, inputs_at, receive, carries0, n_steps, dt, method, record_cols, n_valid, k0, init
-    )
+        model, inputs_at, receive, carries0, n_steps, dt, method, record_cols, n_valid, k0, init,
+        *extra,
+    )  # fmt: skip
 
 
 def _scan_continuous(
@@ -146,6 +154,7 @@ def _scan_continuous(
     n_valid,
     k0,
     init,
+    surrogate=None,
 ):
     n = model.size
     integrate = STEPPERS[method]
@@ -178,10 +187,14 @@ def _scan_continuous(
         spiked = (c >= 0) & (c_prev < 0) & ~held
         # Checked before the reset, which could otherwise hide a blow-up behind a "spike".
         first_bad = _first_bad(first_bad, y_new, k + 1)
-        y_new = model.reset_spiked(y_new, spiked)
+        if surrogate is None:
+            y_new, out = model.reset_spiked(y_new, spiked), spiked
+        else:
+            gate = (c_prev < 0) & ~held
+            y_new, out = surrogate_reset(model, y_new, c, spiked, gate, surrogate)
         refractory = jnp.where(spiked, ref_steps, jnp.maximum(refractory - 1, 0))
         c_prev = model.spike_condition(t + dt, y_new, args)
-        state = (y_new, refractory, c_prev, next_current, gen, spiked)
+        state = (y_new, refractory, c_prev, next_current, gen, out)
         return state, first_bad, first_fail
 
     if init is None:
@@ -193,10 +206,12 @@ def _scan_continuous(
             jnp.full(n, -1.0, y0.dtype),
             current0,
             gen0,
-            jnp.zeros(n, bool),
+            jnp.zeros(n, bool if surrogate is None else y0.dtype),
         )
     carry0 = (init, _first_bad(jnp.asarray(-1), init[0], 0), jnp.asarray(-1, jnp.int32))
-    final, (rec, spikes) = _loop(step, emit, carry0, n_valid, n_steps + 1)
+    # a static trip count (a scan) can be differentiated in reverse mode
+    loop = _loop if surrogate is None else _loop_direct
+    final, (rec, spikes) = loop(step, emit, carry0, n_valid, n_steps + 1)
     state, first_bad, first_fail = final
     return rec, spikes, first_bad, first_fail, state
 
