@@ -13,7 +13,7 @@ A wrapped class has the snnlab model's name, fields and behaviour, and in additi
   neurai (`receptor=` on the connection chooses one; a per-neuron `tau_syn` comes from an
   initializer);
 - continuous neurons take `surrogate_grad_fn` (kept on the model; see
-  `snnlab.compat.neurai.spikes_with_surrogate`);
+  `snnlab.simulate(..., surrogate=True)`);
 - stepwise neurons take `record_v`, `time_recurrent`, `before_reset_mem`,
   `param_dtype` and have `init_neuron_state`, `neuronal_integrate`,
   `neuronal_reset(spike)` and a stateful `__call__` returning spikes, as neurai's;
