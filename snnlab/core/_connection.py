@@ -64,7 +64,9 @@ class Connection(eqx.Module):
                 raise ValueError(f"Connection: conn probability {p} is outside [0, 1].")
             self.rule = "random"
             self.p = float_array(p)
-        if not np.all(np.isfinite(np.asarray(weight, dtype=float))):
+        # (a traced weight, e.g. under jax.grad, is not checked: NaN shows in the result)
+        traced = isinstance(weight, jax.core.Tracer)
+        if not traced and not np.all(np.isfinite(np.asarray(weight, dtype=float))):
             raise ValueError("Connection: weight must be finite.")
         d = np.asarray(delay, dtype=float)
         if d.shape != () or not np.isfinite(d) or d < 0:
