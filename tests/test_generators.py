@@ -171,3 +171,37 @@ def test_connection_rules():
     )
     k = int(np.flatnonzero(np.diff(delayed["V"][:, 0]))[0]) + 1
     np.testing.assert_allclose(delayed.t[k], 3.0, atol=1e-5)
+
+
+SPIKE_BINARY = {
+    "DCGenerator": True,
+    "PoissonGenerator": False,
+    "BernoulliGenerator": True,
+    "SpikeGenerator": True,
+    "CustomGenerator": False,
+    "InputTransmitter": False,
+    "StepCurrentGenerator": False,
+    "RampGenerator": False,
+    "SineGenerator": False,
+    "OUGenerator": False,
+}
+
+
+def test_every_generator_has_neurais_reset_and_is_spike_binary():
+    from snnlab.generators import GENERATORS, CustomGenerator, InputTransmitter, SpikeGenerator
+
+    assert {cls.__name__ for cls in GENERATORS} == set(SPIKE_BINARY)
+    for cls in GENERATORS:
+        assert cls.is_spike_binary is SPIKE_BINARY[cls.__name__], cls.__name__
+    sink = LIF(tau=1e9, R=1.0, V_rest=0.0, V_reset=-1.0, v_init=0.0, V_th=1e9)
+    sources = [
+        SpikeGenerator(spike_times=[1.0, 2.5]),
+        CustomGenerator(data=[0.0, 1.0, 2.0]),
+        InputTransmitter(inputs_type="current", data=np.arange(5.0)[:, None]),
+    ]
+    for source in sources:
+        before = snnlab.simulate(sink, source, duration=5.0)
+        again = source.reset()
+        assert again is source and again.is_spike_binary is SPIKE_BINARY[type(source).__name__]
+        # a reset source replays from its start: the same run
+        np.testing.assert_array_equal(snnlab.simulate(sink, again, duration=5.0)["V"], before["V"])

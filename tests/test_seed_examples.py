@@ -236,6 +236,24 @@ def test_neurai_example_poisson_static_synapse():
     assert np.mean(v[500:]) == pytest.approx(-62.0, abs=1.0)
 
 
+def test_neurai_example_poisson_static_synapse_with_a_tau_syn_list():
+    # The seed's example above with ExpLIF's documented `tau_syn` list (one current per
+    # receptor): excitation on receptor 0 (2 ms), inhibition on receptor 1 (10 ms).
+    pg = nn.PoissonGenerator(size=10, rate=1000)
+    lif = nn.ExpLIF(size=10, tau_syn=[2.0, 10.0])
+    exc = nn.StaticSynapse(pre=pg, post=lif, conn=nn.One2One(), weight=100.0)
+    pg_inh = nn.PoissonGenerator(size=10, rate=1000)
+    inh = nn.StaticSynapse(pre=pg_inh, post=lif, conn=nn.One2One(), weight=-10.0, receptor=1)
+    res = snnlab.simulate(lif, [exc.connection(), inh.connection()], duration=100.0)
+    assert lif.state_names == ("V", "I_syn0", "I_syn1")
+    # mean currents: 100 pA * 1/ms * 2 ms = 200 pA and -10 pA * 1/ms * 10 ms = -100 pA
+    # (shot noise of the mean over 10 neurons and 50 ms: a few pA)
+    assert np.mean(res["I_syn0"][500:]) == pytest.approx(200.0, abs=15.0)
+    assert np.mean(res["I_syn1"][500:]) == pytest.approx(-100.0, abs=15.0)
+    assert np.mean(res["V"][500:]) == pytest.approx(-70.0 + 0.04 * 100.0, abs=1.0)
+    assert nn.GLIF3PSC(tau_syn=[2.0, 10.0]).n_receptor == 2
+
+
 def test_neurai_example_snnalif():
     # from neurai import nn, const snnalif = nn.SNNALIF(step_mode=const.single, tau_shape=(512,))
     snnalif = nn.SNNALIF(step_mode=const.single, tau_shape=(512,))

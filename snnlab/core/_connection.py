@@ -30,6 +30,9 @@ class Connection(eqx.Module):
       grid, a spike at time t arrives in the step whose window [k dt, (k + 1) dt)
       contains t + delay, decided exactly (`snnlab.core.grid_index`); grid sources are
       shifted by floor(delay / dt) steps.
+    - `receptor`: which synaptic current of the target a spike source feeds (an int, 0 by
+      default), for models with several (`n_receptor`, e.g. `ExpLIF(tau_syn=[2.0, 8.0])`);
+      structural, like `conn` (a new value recompiles).
     """
 
     source: AbstractGenerator
@@ -37,8 +40,9 @@ class Connection(eqx.Module):
     rule: str = eqx.field(static=True)
     p: jax.Array
     delay: jax.Array
+    receptor: int = eqx.field(static=True, default=0)
 
-    def __init__(self, source, weight=1.0, conn="one_to_one", delay=0.0):
+    def __init__(self, source, weight=1.0, conn="one_to_one", delay=0.0, receptor=0):
         if not isinstance(source, AbstractGenerator):
             raise ValueError(
                 f"Connection: source must be a generator from snnlab.generators, got "
@@ -60,16 +64,33 @@ class Connection(eqx.Module):
                 raise ValueError(f"Connection: conn probability {p} is outside [0, 1].")
             self.rule = "random"
             self.p = float_array(p)
-        if not np.all(np.isfinite(np.asarray(weight, dtype=float))):
+        # (a traced weight, e.g. under jax.grad, is not checked: NaN shows in the result)
+        traced = isinstance(weight, jax.core.Tracer)
+        if not traced and not np.all(np.isfinite(np.asarray(weight, dtype=float))):
             raise ValueError("Connection: weight must be finite.")
         d = np.asarray(delay, dtype=float)
         if d.shape != () or not np.isfinite(d) or d < 0:
             raise ValueError(f"Connection: delay={delay} must be a finite scalar >= 0 ms.")
         self.delay = float_array(delay)
+        is_int = isinstance(receptor, (int, np.integer)) and not isinstance(receptor, bool)
+        if not is_int or receptor < 0:
+            raise ValueError(f"Connection: receptor={receptor!r} must be an integer >= 0.")
+        self.receptor = int(receptor)
 
-    def check_target(self, size: int) -> None:
-        """Raise `ValueError` if this connection cannot feed a population of `size`."""
+    def check_target(self, size: int, n_receptor: int = 1) -> None:
+        """Raise `ValueError` if this connection cannot feed a population of `size` with
+        `n_receptor` receptors."""
         n_src = self.source.size
+        if self.receptor and self.source.output_kind() == "current":
+            raise ValueError(
+                f"Connection: receptor={self.receptor} on a current source "
+                f"({type(self.source).__name__}); currents enter the membrane directly."
+            )
+        if self.receptor >= n_receptor:
+            raise ValueError(
+                f"Connection: receptor={self.receptor} is out of range; the target has "
+                f"{n_receptor} receptor(s) (e.g. ExpLIF(tau_syn=[2.0, 8.0]) has 2)."
+            )
         w = np.shape(self.weight)
         if self.source.stateful and float(self.delay) > 0:
             raise ValueError(

@@ -82,3 +82,25 @@ def deliver(model, y, from_idx, counts, rows):
         return jax.lax.cond(count != 0, spike, lambda y: y, y)
 
     return jax.lax.fori_loop(0, rows.shape[0], one_channel, y)
+
+
+def receptor_count(model) -> int:
+    """Receptors an input may choose on `model`: its `n_receptor`, or 1 for a model that
+    takes its spikes one by one (`input_spike`) or has no such attribute."""
+    if isinstance(model, AbstractNeuronModel) and overrides_input_spike(model):
+        return 1
+    return int(getattr(model, "n_receptor", 1))
+
+
+def receptors_used(connections) -> int:
+    """1 + the largest `receptor` of the spike sources in `connections` (at least 1)."""
+    spiking = [c.receptor for c in connections if c.source.output_kind() != "current"]
+    return 1 + max(spiking, default=0)
+
+
+def jump_receptors(model, y, sums):
+    """`y` after the summed weights `sums` `(R, N)`: row r jumps receptor r."""
+    y = model.input_jump(y, sums[0])
+    for r in range(1, sums.shape[0]):
+        y = model.input_jump(y, sums[r], receptor=r)
+    return y

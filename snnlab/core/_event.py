@@ -42,9 +42,10 @@ import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
 
-from ._deliver import deliver, overrides_input_spike
+from ._deliver import deliver, jump_receptors, overrides_input_spike, receptors_used
 from ._model import AbstractNeuronModel, phi1
 from ._precision import cast_floats, precision_scope
+from ._receptor_crossing import receptors_crossing, receptors_u
 from ._result import Result
 from ._simulate import ENGINES, make_result, plan_on_grid, recorded_names
 from ._stepped import bucket_steps
@@ -508,7 +509,7 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
     offsets = np.cumsum([0] + [c.source.size for c in connections])
 
     # Exact input spikes: one row of target weights per spike, sorted by arrival time.
-    ex_times, ex_rows, ex_counts, ex_from = [], [], [], []
+    ex_times, ex_rows, ex_counts, ex_from, ex_recs = [], [], [], [], []
     grid_conns = []
     for i, c in enumerate(connections):
         if static.exact[i]:
@@ -519,6 +520,7 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
             ex_rows.append(mat[src.ids])
             ex_counts.append(jnp.asarray(src.counts).astype(fdtype))
             ex_from.append(n + offsets[i] + jnp.asarray(src.ids))
+            ex_recs.append(jnp.full(jnp.shape(src.ids), c.receptor, jnp.int32))
         else:
             grid_conns.append((i, c))
     if ex_times:
@@ -528,11 +530,14 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
         ex_r = jnp.concatenate(ex_rows)[order]
         ex_c = jnp.concatenate(ex_counts)[order]
         ex_f = jnp.concatenate(ex_from)[order]
+        ex_rec = jnp.concatenate(ex_recs)[order]
     else:
         ex_t = jnp.full((1,), jnp.inf, fdtype)
         ex_r = jnp.zeros((1, n), fdtype)
         ex_c = jnp.zeros((1,), fdtype)
         ex_f = jnp.zeros((1,), jnp.int32)
+        ex_rec = jnp.zeros((1,), jnp.int32)
+    n_syn = receptors_used(connections)
     ex_j = ex_c[:, None] * ex_r
     n_ex = ex_t.shape[0]
     ex_pos = jnp.arange(n_ex)
@@ -551,7 +556,7 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
 
     def grid_inputs(k):
         current = jnp.zeros(n, fdtype)
-        jumps = jnp.zeros(n, fdtype)
+        jumps = jnp.zeros((n_syn, n), fdtype)  # summed weights per receptor
         counts = []
         for (i, c), mat in zip(grid_conns, grid_mats, strict=True):
             d, first, stop = windows[i]
@@ -564,11 +569,11 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
             elif per_spike:
                 counts.append(s.astype(fdtype))
             else:
-                jumps = jumps + c.route(s, mat, n).astype(fdtype)
+                jumps = jumps.at[c.receptor].add(c.route(s, mat, n).astype(fdtype))
         if per_spike and grid_spiking:
             counts = jnp.concatenate(counts)
             return current, lambda y: deliver(model, y, grid_from, counts, grid_rows)
-        return current, lambda y: model.input_jump(y, jumps)
+        return current, lambda y: jump_receptors(model, y, jumps)
 
     def cond_values(t, y, current, armed, refr):
         c = model.spike_condition(t, y, {"I": current})
@@ -620,18 +625,22 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
         col, v_inf, b, tau_m, tau_s = form.v_col, form.v_inf, form.b, form.tau_m, form.tau_s
         horizon = t1 - s.t
         theta = form.v_th - v_inf
-        cross = lif_crossing(s.y[:, col] - v_inf, b, theta, tau_m, tau_s, horizon)
+        # b (N, K): one current per receptor, several exponentials (_receptor_crossing.py)
+        several = jnp.ndim(b) == 2
+        crossing, u_at = (receptors_crossing, receptors_u) if several else (lif_crossing, lif_u)
+        cross = crossing(s.y[:, col] - v_inf, b, theta, tau_m, tau_s, horizon)
         cross = jnp.where(s.armed & ~refr, cross, jnp.inf)
         s_min = jnp.min(cross)
         event = s_min <= horizon
         h = jnp.where(event, s_min, horizon)
-        v = v_inf + lif_u(s.y[:, col] - v_inf, b, h, tau_m, tau_s)
+        v = v_inf + u_at(s.y[:, col] - v_inf, b, h, tau_m, tau_s)
         v = jnp.where(refr, s.y[:, col], v)
         # The crossing neurons sit exactly on the threshold.
         v = jnp.where(event & (cross <= s_min), jnp.broadcast_to(form.v_th, v.shape), v)
         y = s.y.at[:, col].set(v)
-        for c in form.decay_cols:
-            y = y.at[:, c].set(s.y[:, c] * jnp.exp(-h / tau_s))
+        for j, c in enumerate(form.decay_cols):
+            tau_c = jnp.broadcast_to(tau_s, jnp.shape(b))[:, j] if several else tau_s
+            y = y.at[:, c].set(s.y[:, c] * jnp.exp(-h / tau_c))
         return s.t + h, y, event, jnp.asarray(True)
 
     segment = segment_closed if static.closed_form else segment_diffrax
@@ -691,7 +700,8 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
             due_counts = jnp.where(due, ex_c, 0.0)
             y = jump(y, lambda y: deliver(model, y, ex_f, due_counts, ex_r), refr)
         else:
-            y = jump(y, lambda y: model.input_jump(y, due.astype(fdtype) @ ex_j), refr)
+            due_rec = jnp.stack([(due & (ex_rec == r)).astype(fdtype) for r in range(n_syn)])
+            y = jump(y, lambda y: jump_receptors(model, y, due_rec @ ex_j), refr)
         head = s.head + jnp.sum(due, dtype=jnp.int32)
         if static.grid:
             # Samples are right-continuous: taken after the jumps at their time.

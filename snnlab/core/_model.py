@@ -35,6 +35,9 @@ class LeakyClosedForm(NamedTuple):
     and a spike is V reaching `v_th` from below. State columns in `decay_cols` decay as
     exp(-s / tau_s) (a synaptic current), all others but `v_col` stay constant.
 
+    With K receptors, `b` is `(N, K)` and `tau_s` broadcasts to it: the drive is the sum
+    of K such terms, column `decay_cols[j]` decaying with `tau_s[..., j]`.
+
     **Fields:** `v_col` (int, the column of V), `v_inf` (mV, per neuron), `b` (mV: the
     synaptic drive R I_syn at s = 0), `tau_m`, `tau_s` (ms), `v_th` (mV), `decay_cols`
     (tuple of ints).
@@ -177,8 +180,18 @@ class AbstractNeuronModel(eqx.Module):
 
     # ---- hooks with defaults -------------------------------------------------------
 
+    @property
+    def n_receptor(self) -> int:
+        """Number of receptors (synaptic currents an input `Connection` can choose with
+        `receptor=`); 1 unless a model has several (e.g. `ExpLIF(tau_syn=[2.0, 8.0])`)."""
+        return 1
+
     def input_jump(self, y: State, weight_sum: PerNeuron) -> State:
-        """Apply the summed weight of all spikes arriving at each neuron in one instant."""
+        """Apply the summed weight of all spikes arriving at each neuron in one instant.
+
+        Models with `n_receptor > 1` take `receptor=r` (an int) as well; the engines pass
+        it for receptors other than 0 only.
+        """
         col = self.state_names.index(self.input_state)
         return y.at[:, col].add(weight_sum)
 

@@ -38,6 +38,8 @@ class ParamSpec:
     - `vector`: True when the parameter has a trailing channel axis (e.g. one value per
       after-spike current) rather than one value per neuron.
     - `optional`: True when `None` is accepted and means "switched off".
+    - `receptors`: True when a list gives one value per receptor (synaptic current): it is
+      stored as a row `(1, K)`, and `(size, K)` gives one per neuron and receptor.
     """
 
     name: str
@@ -50,6 +52,7 @@ class ParamSpec:
     doc: str
     vector: bool = False
     optional: bool = False
+    receptors: bool = False
 
     @property
     def label(self) -> str:
@@ -124,6 +127,7 @@ def parameter(
     vector: bool = False,
     optional: bool = False,
     none_value: float = 0.0,
+    receptors: bool = False,
 ) -> Any:
     """Declare a model parameter: an array leaf with its metadata.
 
@@ -138,6 +142,7 @@ def parameter(
     - `vector`: the parameter has a channel axis (see `ParamSpec.vector`).
     - `optional`: `None` is a valid value meaning "off"; it is stored as `none_value`, so
       switching it on or off keeps the pytree structure (no recompilation).
+    - `receptors`: a list or tuple gives one value per receptor (see `ParamSpec.receptors`).
 
     **Returns:**
 
@@ -156,9 +161,15 @@ def parameter(
         doc=doc,
         vector=vector,
         optional=optional,
+        receptors=receptors,
     )
     converter = float_array
-    if optional:
+    if receptors:
+
+        def converter(x):
+            return float_array(np.reshape(x, (1, -1)) if isinstance(x, (list, tuple)) else x)
+
+    elif optional:
 
         def converter(x):
             return float_array(none_value if x is None else x)
@@ -218,7 +229,7 @@ def check_parameters(obj: Any, size: int | None) -> None:
             continue
         arr = np.asarray(value)
         if size is not None:
-            _check_shape(name, pname, arr.shape, size, spec.vector)
+            _check_shape(name, pname, arr.shape, size, spec.vector, spec.receptors)
         if spec.violates(arr):
             shown = arr.item() if arr.size == 1 else arr
             raise ValueError(
@@ -226,8 +237,13 @@ def check_parameters(obj: Any, size: int | None) -> None:
             )
 
 
-def _check_shape(model: str, pname: str, shape: Sequence[int], size: int, vector: bool) -> None:
-    if vector:
+def _check_shape(
+    model: str, pname: str, shape: Sequence[int], size: int, vector: bool, receptors: bool = False
+) -> None:
+    if receptors and len(shape) == 2:
+        ok = shape[0] in (1, size) and shape[1] >= 1
+        allowed = f"(1, receptors) or ({size}, receptors)"
+    elif vector:
         ok = len(shape) <= 1 or (len(shape) == 2 and shape[0] in (1, size))
         allowed = f"(channels,) or ({size}, channels)"
     else:

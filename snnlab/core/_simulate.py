@@ -14,6 +14,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._connection import Connection
+from ._deliver import receptor_count
+from ._differentiable import resolve_surrogate, simulate_surrogate
 from ._generator import AbstractGenerator
 from ._interface import as_neuron_model
 from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel
@@ -49,6 +51,7 @@ def simulate(
     initial_state: SimState | None = None,
     precision: str | None = None,
     raster: bool = True,
+    surrogate=None,
     **options,
 ) -> Result:
     """Simulate a neuron population driven by inputs.
@@ -88,6 +91,12 @@ def simulate(
     - `raster`: False keeps, per neuron, the spike count and the first and last spike
       times (`Result.spike_counts`, `first_spike_time`, `last_spike_time`) instead of the
       `(T, N)` raster (stepped engine): for sweeps and f-I curves, faster and smaller.
+    - `surrogate`: a surrogate derivative (`snnlab.neurons.Sigmoid()`, `SuperSpike()`,
+      ...), or True for the model's own `surrogate_grad_fn`: a differentiable stepped run
+      of a continuous-time model. Spikes and states are those of the usual run; the
+      result's `spikes` (0.0 / 1.0 floats with the surrogate derivative, resets acting
+      through them) and `traces` are JAX arrays, so `jax.grad` / `eqx.filter_grad` of a
+      loss on them gives finite gradients (see `snnlab.core._differentiable`).
 
     **Returns:**
 
@@ -107,7 +116,7 @@ def simulate(
         raise ValueError(f"raster={raster!r} must be True or False.")
     if not raster and engine != "stepped":
         raise ValueError("raster=False is supported by engine='stepped' only.")
-    if engine == "stepped" and initial_state is None and not options:
+    if engine == "stepped" and initial_state is None and not options and surrogate is None:
         key = _plan_key(model, inputs, duration, dt, method, record, max_spikes, precision, raster)
         entry = _PLANS.get(key) if key is not None else None
         if entry is not None and all(a is b for a, b in zip(entry[0], key[1], strict=True)):
@@ -132,6 +141,7 @@ def simulate(
             options,
             plans,
             raster,
+            surrogate,
         )
     else:
         check_precision(precision)
@@ -150,6 +160,7 @@ def simulate(
                 options,
                 plans,
                 raster,
+                surrogate,
             )
     if plans:
         _PLANS[key] = (key[1], plans[0])
@@ -222,6 +233,7 @@ def _simulate(
     options,
     plans=None,
     raster=True,
+    surrogate=None,
 ) -> Result:
     if not isinstance(model, (AbstractNeuronModel, AbstractStepwiseModel)):
         # a module implementing the eventax interface without subclassing, or a clear error
@@ -240,12 +252,21 @@ def _simulate(
     _check_seed(seed)
     if max_spikes is not None and (not isinstance(max_spikes, (int, np.integer)) or max_spikes < 1):
         raise ValueError(f"max_spikes={max_spikes!r} must be an integer >= 1.")
-    connections = normalise_inputs(inputs, model.size)
+    connections = normalise_inputs(inputs, model.size, receptor_count(model))
     names = recorded_names(model)
     record = _record_names(record, names)
 
     if initial_state is not None:
         _check_initial_state(initial_state, model, dt, engine, connections)
+    if surrogate is not None:
+        if not raster:
+            raise ValueError("raster=False cannot be combined with surrogate (it returns spikes).")
+        surrogate = resolve_surrogate(model, surrogate, engine, initial_state)
+        if options:
+            raise ValueError(f"unknown options for the stepped engine: {sorted(options)}.")
+        return simulate_surrogate(
+            model, connections, duration, dt, int(seed), record, method, surrogate
+        )
     if engine != "stepped":
         if initial_state is not None:
             raise ValueError(
@@ -517,8 +538,9 @@ def model_state_units(model) -> dict[str, str]:
     return dict(zip(names, units, strict=False))
 
 
-def normalise_inputs(inputs, size: int) -> tuple[Connection, ...]:
-    """Turn `inputs` (None, a generator, a Connection or a list) into checked Connections."""
+def normalise_inputs(inputs, size: int, n_receptor: int = 1) -> tuple[Connection, ...]:
+    """Turn `inputs` (None, a generator, a Connection or a list) into checked Connections
+    for a population of `size` neurons with `n_receptor` receptors."""
     if inputs is None:
         items = []
     elif isinstance(inputs, (list, tuple)):
@@ -534,7 +556,7 @@ def normalise_inputs(inputs, size: int) -> tuple[Connection, ...]:
                 "inputs must be generators or snnlab.Connection objects, got "
                 f"{type(item).__name__}."
             )
-        item.check_target(size)
+        item.check_target(size, n_receptor)
         connections.append(item)
     return tuple(connections)
 

@@ -35,9 +35,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._connection import Connection
-from ._deliver import deliver, overrides_input_spike
+from ._deliver import deliver, jump_receptors, overrides_input_spike, receptors_used
 from ._integrators import STEPPERS
 from ._model import AbstractNeuronModel, AbstractStepwiseModel
+from ._spike import surrogate_reset
 
 _trace_count = 0
 
@@ -121,6 +122,7 @@ def run_stepped(
     k0: jax.Array,
     init=None,
     count: bool = False,
+    surrogate=None,
 ):
     """Simulate `n_steps` steps (of which the first `n_valid` are wanted) from global step
     `k0`, from the model's initial state or from `init` (a carry returned before).
@@ -128,6 +130,10 @@ def run_stepped(
     Compiled once per structure (`n_steps`, `method`, `record_cols` and the static parts
     of the model, connections and `init`); arrays, `dt`, `seed`, `n_valid` and `k0` are
     traced. See `stepped_runner` to keep the compiled function between calls.
+
+    With a `surrogate` (continuous-time models; `n_valid` then a Python int), spikes are
+    0.0 / 1.0 floats differentiable through it and resets act through them
+    (`snnlab.core._spike.surrogate_reset`): the run can be differentiated in reverse mode.
 
     `windows` holds, per connection, `(delay_steps, start_step, stop_step)` from the
     source's `on_grid` (exact, computed on the host: `snnlab.core.plan_on_grid`).
@@ -138,6 +144,11 @@ def run_stepped(
     kept: spikes is `(count, first, last)`, int32 `(N,)` each: per neuron the number of
     samples 0..n_valid with a spike and the first and last of them (-1 for none).
     """
+    if surrogate is not None:  # reverse mode needs a Python int n_valid: not the jit runner
+        return _run_stepped(
+            model, connections, n_steps, dt, seed, method, record_cols, windows, n_valid, k0,
+            init, count, surrogate,
+        )  # fmt: skip
     run, arrays = stepped_runner(
         model, connections, n_steps, method, record_cols, windows, init, count
     )
@@ -157,6 +168,7 @@ def _run_stepped(
     k0: jax.Array,
     init=None,
     count: bool = False,
+    surrogate=None,
 ):
     global _trace_count
     _trace_count += 1
@@ -194,9 +206,11 @@ def _run_stepped(
         for i, c in enumerate(connections)
     ]
 
+    n_rec = receptors_used(connections)
+
     def inputs_at(carries, k):
         current = jnp.zeros(n, float_dtype)
-        spikes_in = jnp.zeros(n, float_dtype)
+        spikes_in = jnp.zeros((n_rec, n), float_dtype)  # summed weights per receptor
         counts = []
         new_carries = []
         for i, c in enumerate(connections):
@@ -211,7 +225,7 @@ def _run_stepped(
             elif per_spike:
                 counts.append(s.astype(float_dtype))
             else:
-                spikes_in = spikes_in + c.route(s, matrices[i], n)
+                spikes_in = spikes_in.at[c.receptor].add(c.route(s, matrices[i], n))
         return tuple(new_carries), current, (jnp.concatenate(counts) if counts else spikes_in)
 
     def receive(model, y, spikes_in):
@@ -219,7 +233,7 @@ def _run_stepped(
             return y
         if per_spike:
             return deliver(model, y, spike_from, spikes_in, spike_rows)
-        return model.input_jump(y, spikes_in)
+        return jump_receptors(model, y, spikes_in)
 
     carries0 = tuple(c.source.init_carry(keys[3 * i + 2], dt) for i, c in enumerate(connections))
     scan = _scan_stepwise if isinstance(model, AbstractStepwiseModel) else _scan_continuous
@@ -236,6 +250,7 @@ def _run_stepped(
         k0,
         init,
         count,
+        **({} if surrogate is None else {"surrogate": surrogate}),
     )
 
 
@@ -252,6 +267,7 @@ def _scan_continuous(
     k0,
     init,
     count=False,
+    surrogate=None,
 ):
     n = model.size
     integrate = STEPPERS[method]
@@ -284,10 +300,14 @@ def _scan_continuous(
         spiked = (c >= 0) & (c_prev < 0) & ~held
         # Checked before the reset, which could otherwise hide a blow-up behind a "spike".
         first_bad = _first_bad_rows(first_bad, y_new, k + 1)
-        y_new = model.reset_spiked(y_new, spiked)
+        if surrogate is None:
+            y_new, out = model.reset_spiked(y_new, spiked), spiked
+        else:
+            gate = (c_prev < 0) & ~held
+            y_new, out = surrogate_reset(model, y_new, c, spiked, gate, surrogate)
         refractory = jnp.where(spiked, ref_steps, jnp.maximum(refractory - 1, 0))
         c_prev = model.spike_condition(t + dt, y_new, args)
-        state = (y_new, refractory, c_prev, next_current, gen, spiked)
+        state = (y_new, refractory, c_prev, next_current, gen, out)
         return state, first_bad, first_fail
 
     if init is None:
@@ -299,11 +319,14 @@ def _scan_continuous(
             jnp.full(n, -1.0, y0.dtype),
             current0,
             gen0,
-            jnp.zeros(n, bool),
+            jnp.zeros(n, bool if surrogate is None else y0.dtype),
         )
     first0 = _first_bad_rows(jnp.full(n, -1, jnp.int32), init[0], 0)
     carry0 = (init, first0, jnp.asarray(-1, jnp.int32))
-    final, (rec, spikes) = _loop(step, emit, carry0, n_valid, n_steps + 1, count)
+    if surrogate is None:
+        final, (rec, spikes) = _loop(step, emit, carry0, n_valid, n_steps + 1, count)
+    else:  # a static trip count (a scan) can be differentiated in reverse mode
+        final, (rec, spikes) = _loop_direct(step, emit, carry0, n_valid, n_steps + 1)
     state, first_bad, first_fail = final
     seen = first_bad >= 0
     first_bad = jnp.where(jnp.any(seen), jnp.min(jnp.where(seen, first_bad, n_steps + 1)), -1)
@@ -500,7 +523,7 @@ def _scan_stepwise(
     def step(carry, k):
         (neuron, gen, _), first_bad = carry
         gen, current, spikes_in = inputs_at(gen, k0 + k)
-        neuron, spiked = model.step(neuron, current + spikes_in)
+        neuron, spiked = model.step(neuron, current + jnp.sum(spikes_in, axis=0))
         first_bad = _first_bad(first_bad, model.record_state(neuron), k + 1)
         return (neuron, gen, spiked.astype(bool)), first_bad
 

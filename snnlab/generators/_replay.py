@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import ClassVar
 
 import equinox as eqx
 import jax
@@ -11,12 +12,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..core import AbstractGenerator, GridPlan, as_decimal_float64, float_array, grid_index
+from ._resettable import Resettable
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 """Default size limit of a file read by CustomGenerator (bytes)."""
 
 
-class SpikeGenerator(AbstractGenerator):
+class SpikeGenerator(Resettable, AbstractGenerator):
     """Spikes at given times (ms).
 
     **Arguments:**
@@ -35,6 +37,7 @@ class SpikeGenerator(AbstractGenerator):
     `on_grid` has placed them (None before).
     """
 
+    is_spike_binary: ClassVar[bool] = True
     size: int = eqx.field(static=True, default=1)
     times: jax.Array = eqx.field(default=None)
     ids: jax.Array = eqx.field(default=None)
@@ -115,7 +118,7 @@ def _parse_spike_times(spike_times, size):
     return times, ids
 
 
-class _ReplayBase(AbstractGenerator):
+class _ReplayBase(Resettable, AbstractGenerator):
     """Replays `data` (steps, size) one row per step."""
 
     size: int = eqx.field(static=True, default=1)
@@ -123,6 +126,7 @@ class _ReplayBase(AbstractGenerator):
     start: jax.Array = eqx.field(default=None)
     stop: jax.Array = eqx.field(default=None)
     cyclic: bool = eqx.field(static=True, default=True)
+    is_spike_binary: ClassVar[bool] = False
 
     def values(self, key, step, t, dt):
         n_rows = self.data.shape[0]
@@ -185,6 +189,7 @@ class InputTransmitter(_ReplayBase):
     """
 
     inputs_type: str = eqx.field(static=True, default="spike")
+    is_spike_binary: ClassVar[bool] = False
 
     def __init__(self, size=1, inputs_type="spike", data=None, batch_first=False):
         if inputs_type not in ("spike", "current"):

@@ -10,10 +10,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..core import AbstractGenerator, GridPlan, float_array, grid_index, parameter
+from ._resettable import Resettable
 from ._simple import _start, _stop
 
 
-class StepCurrentGenerator(AbstractGenerator):
+class StepCurrentGenerator(Resettable, AbstractGenerator):
     """A piecewise-constant current: `amplitudes[i]` pA from `times[i]` ms until the next time.
 
     Before the first time the current is 0 (as NEST's step_current_generator). Useful for
@@ -30,6 +31,7 @@ class StepCurrentGenerator(AbstractGenerator):
     steps: jax.Array | None = eqx.field(default=None)
 
     kind: ClassVar[str] = "current"
+    is_spike_binary: ClassVar[bool] = False
 
     def __init__(self, size=1, times=(0.0,), amplitudes=(0.0,), start=0.0, stop=float("inf")):
         times_np = np.asarray(times, dtype=float).reshape(-1)
@@ -66,7 +68,7 @@ class StepCurrentGenerator(AbstractGenerator):
         return jnp.broadcast_to(amp, (self.size,))
 
 
-class RampGenerator(AbstractGenerator):
+class RampGenerator(Resettable, AbstractGenerator):
     """A current rising linearly from `amplitude_start` at `start` to `amplitude_stop` at
     `stop` (pA), zero outside [start, stop)."""
 
@@ -88,6 +90,7 @@ class RampGenerator(AbstractGenerator):
     )
 
     kind: ClassVar[str] = "current"
+    is_spike_binary: ClassVar[bool] = False
 
     def values(self, key, step, t, dt):
         frac = (t - self.start) / (self.stop - self.start)
@@ -95,7 +98,7 @@ class RampGenerator(AbstractGenerator):
         return jnp.broadcast_to(amp, (self.size,))
 
 
-class SineGenerator(AbstractGenerator):
+class SineGenerator(Resettable, AbstractGenerator):
     """offset + amplitude * sin(2 pi frequency t / 1000 + phase): t in ms, frequency in Hz."""
 
     size: int = eqx.field(static=True, default=1)
@@ -116,6 +119,7 @@ class SineGenerator(AbstractGenerator):
     stop: jax.Array = _stop()
 
     kind: ClassVar[str] = "current"
+    is_spike_binary: ClassVar[bool] = False
 
     def values(self, key, step, t, dt):
         wave = self.offset + self.amplitude * jnp.sin(
@@ -124,7 +128,7 @@ class SineGenerator(AbstractGenerator):
         return jnp.broadcast_to(wave, (self.size,))
 
 
-class OUGenerator(AbstractGenerator):
+class OUGenerator(Resettable, AbstractGenerator):
     r"""Ornstein-Uhlenbeck (coloured Gaussian) noise current, independent per channel.
 
     $$dI = \frac{\mu - I}{\tau} dt + \sigma \sqrt{2 / \tau}\, dW$$
@@ -157,6 +161,7 @@ class OUGenerator(AbstractGenerator):
     stop: jax.Array = _stop()
 
     kind: ClassVar[str] = "current"
+    is_spike_binary: ClassVar[bool] = False
     stateful: ClassVar[bool] = True
     random: ClassVar[bool] = True
 

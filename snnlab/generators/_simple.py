@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from ..core import AbstractGenerator, parameter
+from ._resettable import Resettable
 
 _START_DOC = "time the generator switches on (inclusive)"
 _STOP_DOC = "time the generator switches off (exclusive); inf for never"
@@ -24,14 +25,7 @@ def _stop():
     )
 
 
-class _Resettable:
-    def reset(self):
-        """neurai's `reset()`: this generator at its start. snnlab's generators hold no
-        state between runs (every run starts from its seed), so it returns `self`."""
-        return self
-
-
-class DCGenerator(_Resettable, AbstractGenerator):
+class DCGenerator(Resettable, AbstractGenerator):
     """A constant current of `amplitude` pA on [start, stop) ms.
 
     **Arguments:** `size`, `amplitude` (pA, scalar or `(size,)`), `start`, `stop` (ms).
@@ -52,7 +46,7 @@ class DCGenerator(_Resettable, AbstractGenerator):
         return jnp.broadcast_to(self.amplitude, (self.size,))
 
 
-class PoissonGenerator(_Resettable, AbstractGenerator):
+class PoissonGenerator(Resettable, AbstractGenerator):
     """Independent Poisson spike trains of `rate` Hz on [start, stop) ms.
 
     Each step draws a Poisson count with mean rate * dt / 1000 (several spikes in one
@@ -128,7 +122,7 @@ def _poisson_small_mean(key, lam, table):
     return jnp.sum(u > table, axis=0).astype(lam.dtype)
 
 
-class BernoulliGenerator(_Resettable, AbstractGenerator):
+class BernoulliGenerator(Resettable, AbstractGenerator):
     """Spikes with probability `prob` per step, independently per channel, on [start, stop).
 
     **Arguments:** `size`, `prob` (per step, scalar or `(size,)`), `start`, `stop` (ms).

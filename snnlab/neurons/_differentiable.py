@@ -1,11 +1,8 @@
-r"""A differentiable fixed-step run of a continuous model: spikes with a surrogate gradient.
+r"""A differentiable fixed-step run of a continuous model from an array of currents.
 
-`snnlab.simulate` returns numpy results and boolean spikes, so a loss on spikes has no
-gradient there. `surrogate_run` steps the model the way the stepped engine does (same
-integrators, threshold crossing, reset and refractory period) inside one `lax.scan`, but
-emits each spike as $s = \Theta(c)$ with the model's (or the given) surrogate derivative,
-where $c$ is `spike_condition`, and applies the reset as $y + s\,(y_{reset} - y)$ so that
-gradients flow through spikes and resets alike:
+`surrogate_run(model, current)` is `snnlab.simulate(model, <current>, surrogate=...)`
+with the current given as an array `(T, size)` (one row per step), returning the spikes
+and states of the T steps as JAX arrays:
 
     loss = lambda model: jnp.sum(surrogate_run(model, current)[0])
     grads = eqx.filter_grad(loss)(model)        # finite, non-zero where a spike is near
@@ -13,11 +10,13 @@ gradients flow through spikes and resets alike:
 
 from __future__ import annotations
 
-import jax
+import equinox as eqx
 import jax.numpy as jnp
+import numpy as np
 
-from ..core import INTEGRATORS, AbstractNeuronModel
-from ._surrogate import AbstractSurrogate, Sigmoid, spike_fn
+from ..core import AbstractNeuronModel, simulate
+from ..generators import InputTransmitter
+from ._surrogate import AbstractSurrogate, Sigmoid
 
 
 def surrogate_run(
@@ -35,7 +34,8 @@ def surrogate_run(
 
     - `model`: a continuous neuron model (`snnlab.neurons`, or a neurai-compatible one).
     - `current`: input current in pA, shape `(T, size)` (or `(T,)`, the same for every
-      neuron); or None with `n_steps` for no input.
+      neuron), held over step k = 0..T-1 (it may be a JAX array being differentiated); or
+      None with `n_steps` for no input.
     - `dt`: step (ms); `method`: integrator (default the model's own).
     - `surrogate`: the surrogate derivative; default the model's `surrogate_grad_fn` if it
       has one, else `Sigmoid()`. Its input is `spike_condition` (e.g. V - V_th in mV).
@@ -44,7 +44,7 @@ def surrogate_run(
 
     `(spikes, states)`: spikes `(T, size)` (0.0 / 1.0 forward, surrogate gradient
     backward) of the steps ending at `dt, 2 dt, ...`, and the states after each step
-    `(T, size, S)`.
+    `(T, size, S)` (columns `model.state_names`).
     """
     if current is None:
         if n_steps is None:
@@ -55,30 +55,17 @@ def surrogate_run(
         (len(current), model.size),
     )
     sg = surrogate or getattr(model, "surrogate_grad_fn", None) or Sigmoid()
-    integrate = INTEGRATORS[method or model.method]
-    clamp = jnp.array([name in model.refractory_clamped for name in model.state_names])
-    ref_steps = jnp.broadcast_to(jnp.round(model.refractory_period() / dt), (model.size,))
-    ref_steps = ref_steps.astype(jnp.int32)
-
-    def step(carry, xs):
-        y, refractory, c_prev = carry
-        k, i_t = xs
-        t = k * dt
-        args = {"I": i_t}
-        held = refractory > 0
-        y_new = integrate(model, t, y, args, dt)
-        y_new = jnp.where(held[:, None] & clamp[None, :], y, y_new)
-        c = model.spike_condition(t + dt, y_new, args)
-        gate = ((c_prev < 0) & ~held).astype(y_new.dtype)
-        s = spike_fn(c, sg) * gate
-        reset = model.reset_spiked(y_new, s > 0)
-        y_new = y_new + s[:, None] * (reset - y_new)
-        refractory = jnp.where(s > 0, ref_steps, jnp.maximum(refractory - 1, 0))
-        c_prev = model.spike_condition(t + dt, y_new, args)
-        return (y_new, refractory, c_prev), (s, y_new)
-
-    y0 = model.init_state()
-    init = (y0, jnp.zeros(model.size, jnp.int32), jnp.full(model.size, -1.0, y0.dtype))
-    steps = jnp.arange(current.shape[0], dtype=y0.dtype)
-    _, (spikes, states) = jax.lax.scan(step, init, (steps, current.astype(y0.dtype)))
-    return spikes, states
+    # the array goes in as the source's data leaf, so it may be a tracer
+    source = InputTransmitter(model.size, "current", np.zeros((1, model.size)))
+    source = eqx.tree_at(lambda g: g.data, source, current)
+    res = simulate(
+        model,
+        source,
+        duration=current.shape[0] * dt,
+        dt=dt,
+        method=method,
+        record=model.state_names,
+        surrogate=sg,
+    )
+    states = jnp.stack([res.traces[name][1:] for name in model.state_names], axis=-1)
+    return res.spikes[1:], states

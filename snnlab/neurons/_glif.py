@@ -10,6 +10,13 @@ import jax.numpy as jnp
 
 from ..core import AbstractNeuronModel, parameter
 from ._propagators import leaky_membrane_step
+from ._receptors import (
+    TAU_SYN_DOC,
+    check_receptor,
+    current_names,
+    receptor_count,
+    receptor_taus,
+)
 
 
 class _AbstractGLIF3(AbstractNeuronModel):
@@ -214,31 +221,37 @@ class GLIF3(_AbstractGLIF3):
 
 
 class GLIF3PSC(_AbstractGLIF3):
-    r"""GLIF model 3 with an exponential postsynaptic current.
+    r"""GLIF model 3 with exponential postsynaptic currents.
 
-    As `GLIF3`, plus $dI_{syn}/dt = -I_{syn}/\tau_{syn}$ added to the membrane input; an
-    input spike of weight w raises I_syn by w pA.
+    As `GLIF3`, plus $dI_{syn,j}/dt = -I_{syn,j}/\tau_{syn,j}$ added to the membrane
+    input; an input spike of weight w raises I_syn by w pA. `tau_syn` given as a list
+    (neurai's receptor types) makes one current per entry (`I_syn0`, `I_syn1`, ...); each
+    input `Connection` chooses its current with `receptor=j` (default 0).
     """
 
     tau_syn: jax.Array = parameter(
         2.0,
         unit="ms",
-        doc="synaptic current time constant",
+        doc=TAU_SYN_DOC,
         bounds=(0.0, None),
         inclusive=(False, True),
         slider=(0.1, 50.0),
         log=True,
+        receptors=True,
     )
 
-    input_state: ClassVar[str] = "I_syn"
+    @property
+    def n_receptor(self) -> int:
+        """Number of synaptic currents (the length of a `tau_syn` list, else 1)."""
+        return receptor_count(self.tau_syn)
 
     @property
     def state_names(self):
-        return ("V", *self.asc_names, "I_syn")
+        return ("V", *self.asc_names, *current_names(self.n_receptor))
 
     @property
     def state_units(self):
-        return ("mV",) + ("pA",) * self.n_asc + ("pA",)
+        return ("mV",) + ("pA",) * (self.n_asc + self.n_receptor)
 
     @property
     def refractory_clamped(self):
@@ -246,16 +259,23 @@ class GLIF3PSC(_AbstractGLIF3):
 
     def init_state(self, n_neurons=None):
         v = self._init_v(self.size if n_neurons is None else n_neurons)
-        zeros = jnp.zeros((v.shape[0], self.n_asc + 1), v.dtype)
+        zeros = jnp.zeros((v.shape[0], self.n_asc + self.n_receptor), v.dtype)
         return jnp.concatenate([v[:, None], zeros], axis=1)
 
+    def input_jump(self, y, weight_sum, receptor: int = 0):
+        """Add the summed weight (pA) to the current of `receptor`."""
+        check_receptor(self, receptor)
+        return y.at[:, 1 + self.n_asc + receptor].add(weight_sum)
+
     def dynamics(self, t, y, args):
-        i_syn = y[:, -1]
-        dv, dasc = self._dv_dasc(y, args, i_syn)
-        return jnp.concatenate([dv[:, None], dasc, (-i_syn / self.tau_syn)[:, None]], axis=1)
+        i_syn = y[:, 1 + self.n_asc :]
+        dv, dasc = self._dv_dasc(y, args, jnp.sum(i_syn, axis=1))
+        decay = -i_syn / receptor_taus(self.tau_syn)
+        return jnp.concatenate([dv[:, None], dasc, decay], axis=1)
 
     def exp_euler_step(self, t, y, args, dt):
-        i_syn = y[:, -1:]
-        v_new, asc_new = self._membrane(y, args, i_syn, self.tau_syn, dt)
-        syn_new = i_syn * jnp.exp(-dt / self.tau_syn)
+        i_syn = y[:, 1 + self.n_asc :]
+        taus = receptor_taus(self.tau_syn)
+        v_new, asc_new = self._membrane(y, args, i_syn, taus, dt)
+        syn_new = i_syn * jnp.exp(-dt / taus)
         return jnp.concatenate([v_new[:, None], asc_new, syn_new], axis=1)

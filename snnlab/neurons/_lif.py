@@ -10,6 +10,13 @@ import jax.numpy as jnp
 
 from ..core import AbstractNeuronModel, LeakyClosedForm, parameter
 from ._propagators import leaky_membrane_step
+from ._receptors import (
+    TAU_SYN_DOC,
+    check_receptor,
+    current_names,
+    receptor_count,
+    receptor_taus,
+)
 
 
 class _AbstractLIF(AbstractNeuronModel):
@@ -108,48 +115,76 @@ class LIF(_AbstractLIF):
 class ExpLIF(_AbstractLIF):
     r"""Leaky integrate-and-fire neuron with exponential synaptic current (NEST `iaf_psc_exp`).
 
-    $$\tau \frac{dV}{dt} = V_{rest} - V + R (I_{syn} + I_e + I), \qquad
-      \frac{dI_{syn}}{dt} = -\frac{I_{syn}}{\tau_{syn}} + \sum_i w_i s_i(t)$$
+    $$\tau \frac{dV}{dt} = V_{rest} - V + R \Big(\sum_j I_{syn,j} + I_e + I\Big), \qquad
+      \frac{dI_{syn,j}}{dt} = -\frac{I_{syn,j}}{\tau_{syn,j}} + \sum_i w_i s_i(t)$$
 
-    An input spike of weight w raises I_syn by w pA. `exp_euler` is the exact propagator of
-    this linear system (as NEST's), so between spikes V follows the closed form.
+    An input spike of weight w raises I_syn by w pA. `tau_syn` given as a list (neurai's
+    receptor types) makes one current per entry (`I_syn0`, `I_syn1`, ...); each input
+    `Connection` chooses its current with `receptor=j` (default 0). `exp_euler` is the
+    exact propagator of this linear system (as NEST's), so between spikes V follows the
+    closed form.
     """
 
     tau_syn: jax.Array = parameter(
         2.0,
         unit="ms",
-        doc="synaptic current time constant",
+        doc=TAU_SYN_DOC,
         bounds=(0.0, None),
         inclusive=(False, True),
         slider=(0.1, 50.0),
         log=True,
+        receptors=True,
     )
 
-    state_names: ClassVar[tuple[str, ...]] = ("V", "I_syn")
-    state_units: ClassVar[tuple[str, ...]] = ("mV", "pA")
-    input_state: ClassVar[str] = "I_syn"
+    @property
+    def n_receptor(self) -> int:
+        """Number of synaptic currents (the length of a `tau_syn` list, else 1)."""
+        return receptor_count(self.tau_syn)
+
+    @property
+    def state_names(self):
+        return ("V", *current_names(self.n_receptor))
+
+    @property
+    def state_units(self):
+        return ("mV",) + ("pA",) * self.n_receptor
 
     def init_state(self, n_neurons=None):
         n = self.size if n_neurons is None else n_neurons
         v = jnp.broadcast_to(self.v_init, (n,)).astype(self.V_th.dtype)
-        return jnp.stack([v, jnp.zeros_like(v)], axis=1)
+        return jnp.concatenate([v[:, None], jnp.zeros((n, self.n_receptor), v.dtype)], axis=1)
+
+    def input_jump(self, y, weight_sum, receptor: int = 0):
+        """Add the summed weight (pA) to the current of `receptor`."""
+        check_receptor(self, receptor)
+        return y.at[:, 1 + receptor].add(weight_sum)
 
     def dynamics(self, t, y, args):
-        v, i_syn = y[:, 0], y[:, 1]
-        dv = (self._v_inf(args) - v + self.R * i_syn) / self.tau
-        return jnp.stack([dv, -i_syn / self.tau_syn], axis=1)
+        v, i_syn = y[:, 0], y[:, 1:]
+        dv = (self._v_inf(args) - v + self.R * jnp.sum(i_syn, axis=1)) / self.tau
+        return jnp.concatenate([dv[:, None], -i_syn / receptor_taus(self.tau_syn)], axis=1)
 
     def closed_form(self, y, args):
-        """V driven by I_syn decaying with tau_syn: b = R I_syn(0)."""
+        """V driven by the currents decaying with tau_syn: b = R I_syn(0) (per receptor)."""
         if type(self).dynamics is not ExpLIF.dynamics:
             return None
+        if self.n_receptor == 1 and jnp.ndim(self.tau_syn) < 2:
+            return LeakyClosedForm(
+                0, self._v_inf(args), self.R * y[:, 1], self.tau, self.tau_syn, self.V_th, (1,)
+            )
+        r = jnp.reshape(self.R, (-1, 1)) if jnp.ndim(self.R) else self.R
         return LeakyClosedForm(
-            0, self._v_inf(args), self.R * y[:, 1], self.tau, self.tau_syn, self.V_th, (1,)
+            0,
+            self._v_inf(args),
+            r * y[:, 1:],
+            self.tau,
+            receptor_taus(self.tau_syn),
+            self.V_th,
+            tuple(range(1, 1 + self.n_receptor)),
         )
 
     def exp_euler_step(self, t, y, args, dt):
-        v, i_syn = y[:, 0], y[:, 1]
-        v_new = leaky_membrane_step(
-            v, self._v_inf(args), self.tau, self.R, i_syn[:, None], self.tau_syn, dt
-        )
-        return jnp.stack([v_new, i_syn * jnp.exp(-dt / self.tau_syn)], axis=1)
+        v, i_syn = y[:, 0], y[:, 1:]
+        taus = receptor_taus(self.tau_syn)
+        v_new = leaky_membrane_step(v, self._v_inf(args), self.tau, self.R, i_syn, taus, dt)
+        return jnp.concatenate([v_new[:, None], i_syn * jnp.exp(-dt / taus)], axis=1)

@@ -17,40 +17,7 @@ import jax
 import jax.numpy as jnp
 
 from ..core import check_parameters, param_specs, parameter
-
-
-def heaviside(x: jax.Array) -> jax.Array:
-    r"""The step $\Theta(x)$: 1 where $x \ge 0$, else 0, in the dtype of `x`.
-
-    A neuron whose potential equals its threshold exactly fires (neurai's $V \ge \theta$).
-    """
-    x = jnp.asarray(x)
-    return (x >= 0).astype(x.dtype if jnp.issubdtype(x.dtype, jnp.floating) else jnp.float32)
-
-
-@jax.custom_jvp
-def spike_fn(x: jax.Array, surrogate: AbstractSurrogate) -> jax.Array:
-    r"""$\Theta(x)$ forward; `surrogate.derivative(x)` as its derivative backward.
-
-    **Arguments:**
-
-    - `x`: distance to threshold, $H - V_{th}$ (any shape, floating point).
-    - `surrogate`: an `AbstractSurrogate` giving $\sigma'(x)$.
-
-    **Returns:**
-
-    Spikes (0.0 or 1.0) of the shape and dtype of `x`.
-    """
-    return heaviside(x)
-
-
-@spike_fn.defjvp
-def _spike_fn_jvp(primals, tangents):
-    x, surrogate = primals
-    x_dot, _ = tangents
-    # The output of the step does not depend on the surrogate's width, so its tangent is
-    # dropped: width parameters receive an exact zero gradient.
-    return spike_fn(x, surrogate), surrogate.derivative(x) * x_dot
+from ..core._spike import spike_fn
 
 
 class AbstractSurrogate(eqx.Module):

@@ -9,8 +9,11 @@ A wrapped class has the snnlab model's name, fields and behaviour, and in additi
 - neurons take `dendritic_delay` (steps, default 1 as in neurai's signature; an int, an
   array or an initializer), which `StaticSynapse` turns into the connection delay
   (SEED-NOTES decision 14), and `get_dendritic_delay_data`;
+- `tau_syn` given as a list or a 1-D array is one synaptic current per receptor, as in
+  neurai (`receptor=` on the connection chooses one; a per-neuron `tau_syn` comes from an
+  initializer);
 - continuous neurons take `surrogate_grad_fn` (kept on the model; see
-  `snnlab.compat.neurai.spikes_with_surrogate`);
+  `snnlab.simulate(..., surrogate=True)`);
 - stepwise neurons take `record_v`, `time_recurrent`, `before_reset_mem`,
   `param_dtype` and have `init_neuron_state`, `neuronal_integrate`,
   `neuronal_reset(spike)` and a stateful `__call__` returning spikes, as neurai's;
@@ -233,6 +236,9 @@ def _make(base, generator, stepwise, is_spike_binary):
                 seed = kwargs.pop("seed", 0)
                 delay = kwargs.pop("dendritic_delay", 1)
                 surrogate = kwargs.pop("surrogate_grad_fn", None)
+                if "tau_syn" in kwargs and np.ndim(kwargs["tau_syn"]) == 1:
+                    # neurai: a list or array of tau_syn is one current per receptor
+                    kwargs["tau_syn"] = [float(t) for t in np.asarray(kwargs["tau_syn"])]
                 kwargs = resolve_initializers(_convert(kwargs), size, seed)
                 if is_initializer(delay):
                     delay = resolve_initializers({"dendritic_delay": delay}, size, seed)[

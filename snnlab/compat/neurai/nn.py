@@ -90,7 +90,8 @@ class StaticSynapse(eqx.Module):
 
     **Arguments:** `pre` (a generator), `post` (a neuron model), `conn` (`One2One()`,
     `All2All()`, `FixedProb(p)` or snnlab's rule), `weight` (jump of the target's input
-    variable per spike: mV or pA, see `snnlab.Connection`).
+    variable per spike: mV or pA, see `snnlab.Connection`), `receptor` (which synaptic
+    current of `post` it feeds when `post` has a `tau_syn` list; default 0).
 
     The delay is `post`'s `dendritic_delay` in steps (SEED-NOTES decision 14); it
     becomes `delay * dt` ms when the step `dt` is known (`connection(dt)`, `run`).
@@ -100,13 +101,15 @@ class StaticSynapse(eqx.Module):
     post: eqx.Module
     rule: object = eqx.field(static=True)
     weight: object
+    receptor: int = eqx.field(static=True, default=0)
 
-    def __init__(self, pre, post, conn=None, weight=1.0, **kwargs):
+    def __init__(self, pre, post, conn=None, weight=1.0, receptor=0, **kwargs):
         del kwargs  # neurai's name / parent / frozen_params
         self.pre = pre
         self.post = post
         self.rule = getattr(conn, "rule", conn) or "one_to_one"
         self.weight = weight
+        self.receptor = receptor
 
     def delay_steps(self) -> int:
         """The dendritic delay of `post` in steps (one value: snnlab's delays are per
@@ -118,7 +121,9 @@ class StaticSynapse(eqx.Module):
 
     def connection(self, dt: float = 0.1) -> Connection:
         """The `snnlab.Connection` for a step of `dt` ms."""
-        return Connection(self.pre, self.weight, self.rule, delay=self.delay_steps() * dt)
+        return Connection(
+            self.pre, self.weight, self.rule, delay=self.delay_steps() * dt, receptor=self.receptor
+        )
 
     def run(self, duration: float, dt: float = 0.1, **kwargs):
         """`snnlab.simulate(post, [connection(dt)], duration=..., dt=...)`: a `Result`."""
