@@ -48,6 +48,7 @@ def test_dragging_neurons_compiles_at_most_once_per_bucket():
         e.size = n
         assert e.message == "" and e.result.n_neurons == n
         assert e.result.spikes.shape[1] == n and np.all(e.result.spike_ids < n)
+        assert e._model.size == n  # the page keeps the model asked for, not the padded one
     assert trace_count() - n0 <= _distinct(neuron_bucket(n) for n in sizes) == 5
 
 

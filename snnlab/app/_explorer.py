@@ -174,17 +174,19 @@ class Explorer(LiveMode, ExplorerViews, ExplorerSettings, pn.viewable.Viewer):
             return None
         model, connections, kwargs = job
         n, n_steps = self.size, guard.check_run(self.size, self.duration, self.dt)
+        padded = model
         if self.engine == "stepped" and neuron_bucket(n) != n:
-            model = self.build(size=neuron_bucket(n))[0]  # padded (_explorer_runs.py)
+            padded = self.build(size=neuron_bucket(n))[0]  # see _explorer_runs.py
         key = (
             type(model).__name__,
-            model.size,
+            padded.size,
             bucket_steps(n_steps),
             self.engine,
             self.method,
             tuple(type(c.source).__name__ for c in connections),
         )
-        return Job(lambda: simulate_padded(model, connections, kwargs, n), key, (model, t0))
+        # the page keeps the model as asked for (phase plane, tests), not the padded one
+        return Job(lambda: simulate_padded(padded, connections, kwargs, n), key, (model, t0))
 
     def _present(self, res, job: Job) -> None:
         model, t0 = job.context

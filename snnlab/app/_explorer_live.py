@@ -101,8 +101,8 @@ class LiveMode:
                 self._live_state = np.stack([res[s][-1] for s in model.state_names], axis=1)
         state = self.view_state if self.view_state in res.state_names else res.state_names[0]
         rows, marks = viz.scope_chunk(res, self._live_clock, state, 0, self._threshold())
-        self.scope_trace.send(rows)
-        self.scope_spikes.send(marks)
+        unit = res.units.get(state, "")
+        self.scope.append(rows, marks, f"{state} ({unit})" if unit else state)
         self._live_clock += float(self.chunk)
         self._live_chunks += 1
         n = int(np.sum(res.spike_ids == 0)) if len(res.spike_ids) else 0
@@ -120,10 +120,7 @@ class LiveMode:
         self._live_chunks = 0
         # the scope shows the last SCOPE_WINDOW_MS: older samples scroll out, so the
         # trace never piles up into a solid block
-        self.scope_trace.length = max(100, int(SCOPE_WINDOW_MS / float(self.dt)))
-        self.scope_spikes.length = self.scope_trace.length
-        self.scope_trace.clear()
-        self.scope_spikes.clear()
+        self.scope.clear(max(100, int(SCOPE_WINDOW_MS / float(self.dt))))
 
     def _toggle_live(self):
         if self.live:

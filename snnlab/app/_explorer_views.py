@@ -19,7 +19,7 @@ from .. import viz
 from . import _guard as guard
 from ._explorer_settings import model_description, unused
 from ._lab_common import lab_slider
-from ._live import LiveText, isi_view, raster_view, rate_view, trace_view
+from ._live import LiveText, ScopeView, isi_view, raster_view, rate_view, trace_view
 from ._page import AppPage
 from ._widgets import validated_input
 
@@ -52,13 +52,12 @@ class ExplorerViews:
         # built once; each run sends new columns into their sources (_live.py)
         self.voltage_view, self.raster_view = trace_view(), raster_view()
         self.rate_view, self.isi_view = rate_view(), isi_view()
-        self.scope_trace, self.scope_spikes = viz.scope_buffers()
+        self.scope = ScopeView()
+        # the oscilloscope's data sources (columns t, y), as the Live tests read them
+        self.scope_trace, self.scope_spikes = self.scope.trace, self.scope.spikes
         self.voltage_pane, self.raster_pane = self.voltage_view.pane, self.raster_view.pane
         self.phase_pane = pn.pane.HoloViews(hv.Curve([]), sizing_mode="stretch_width")
-        self.scope_pane = pn.pane.HoloViews(
-            viz.oscilloscope(self.scope_trace, self.scope_spikes, state="state", unit=""),
-            sizing_mode="stretch_width",
-        )
+        self.scope_pane = self.scope.pane
         self.code_pane = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.stats = LiveText()  # `.pane` in the page
         self.alert = pn.pane.Alert(

@@ -234,7 +234,56 @@ def isi_view() -> LiveView:
     )
 
 
+class ScopeView:
+    """An oscilloscope: a trace that scrolls and spike marks, fed chunk by chunk.
+
+    `trace` and `spikes` are the two data sources (columns `t` in ms and `y`); `append`
+    streams a chunk's rows into them (Bokeh sends only the new rows) and keeps the last
+    `length` samples, and the marks inside that window. The x axis follows the window.
+    """
+
+    def __init__(self, height: int = 300):
+        self.figure = _figure("live", "t (ms)", "state", height)
+        self.trace = ColumnDataSource({"t": [], "y": []})
+        self.spikes = ColumnDataSource({"t": [], "y": []})
+        self.figure.line("t", "y", source=self.trace, color=_TRACE_COLOR, line_width=1.5)
+        self.figure.scatter(
+            "t", "y", source=self.spikes, marker="triangle", size=7, color=_SPIKE_COLOR
+        )
+        self.length = 5000
+        """Samples kept in the window."""
+        self.pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width")
+
+    def clear(self, length: int) -> None:
+        """Empty the scope; it will keep the last `length` samples."""
+        self.length = int(length)
+        self.trace.data = {"t": [], "y": []}
+        self.spikes.data = {"t": [], "y": []}
+
+    def append(self, rows: dict, marks: dict, label: str | None = None) -> None:
+        """Add a chunk: `rows` and `marks` are column dicts (`t`, `y`), as
+        `viz.scope_chunk` returns them; `label` names the y axis."""
+        if label is not None:
+            self.figure.yaxis.axis_label = label
+            self.figure.title.text = f"live {label}"
+        self.trace.stream({k: np.asarray(v) for k, v in rows.items()}, rollover=self.length)
+        t = np.asarray(self.trace.data["t"])
+        start = float(t[0]) if len(t) else 0.0
+        old_t = np.asarray(self.spikes.data["t"], float)
+        old_y = np.asarray(self.spikes.data["y"], float)
+        new_t, new_y = np.asarray(marks["t"], float), np.asarray(marks["y"], float)
+        keep = old_t >= start
+        self.spikes.data = {
+            "t": np.concatenate([old_t[keep], new_t]),
+            "y": np.concatenate([old_y[keep], new_y]),
+        }
+        pane = self.pane
+        if pane._models and not guard.in_server():
+            pn.io.push_notebook(pane)
+
+
 __all__ = [
+    "ScopeView",
     "LiveText",
     "LiveView",
     "histogram_view",
