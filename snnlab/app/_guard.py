@@ -44,7 +44,7 @@ _ENV = {
     "max_sessions": ("SNNLAB_MAX_SESSIONS", int),
     "max_list_items": ("SNNLAB_MAX_LIST_ITEMS", int),
     "workers": ("SNNLAB_WORKERS", int),
-    "inline_cells": ("SNNLAB_INLINE_CELLS", int),
+    "inline_ms": ("SNNLAB_INLINE_MS", float),
     "recycle_growth": ("SNNLAB_RECYCLE_GROWTH", float),
 }
 
@@ -65,9 +65,10 @@ class Limits:
       "server full" page.
     - `max_list_items`: longest list typed into a field (e.g. spike times).
     - `workers`: threads that run simulations (shared by the sessions of a process).
-    - `inline_cells`: runs of at most this many neurons x steps (a millisecond or so) run
-      on the event loop, saving the two hops to the pool and back; larger runs go to
-      the pool.
+    - `inline_ms`: a run whose compiled variant was measured to take at most this many
+      milliseconds runs on the event loop, saving the two hops to the pool and back;
+      other runs (and the first run of a variant, which compiles) go to the pool
+      (`snnlab.app._scheduler`).
     - `recycle_growth`: under `--num-procs`, a worker whose resident memory, once all
       its sessions have gone, is more than this fraction above its warm, empty size is
       replaced by a fresh one (see `snnlab.app._server_memory.Recycler`).
@@ -81,7 +82,7 @@ class Limits:
     max_sessions: int = 100
     max_list_items: int = 10_000
     workers: int = 2
-    inline_cells: int = 50_000
+    inline_ms: float = 3.0
     recycle_growth: float = 0.10
 
     @classmethod

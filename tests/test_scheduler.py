@@ -1,0 +1,238 @@
+"""The run scheduler of every app (snnlab/app/_scheduler.py), on a fake event loop.
+
+The fake loop queues loop callbacks (`run_loop()` runs them), keeps delayed callbacks
+apart (`fire_timers()` runs them: "the deadline has passed") and holds pool work until
+`finish(i)` runs the i-th submitted function, so every interleaving is explicit.
+"""
+
+from concurrent.futures import Future
+
+import pytest
+
+from snnlab.app._scheduler import CostTable, Job, RunScheduler
+
+
+class FakeLoop:
+    def __init__(self):
+        self.doc = object()
+        self.queue, self.timers, self.pool = [], [], []
+
+    def call_soon(self, fn, *args):
+        self.queue.append((fn, args))
+
+    def call_later(self, ms, fn, *args):
+        self.timers.append((ms, fn, args))
+
+    def submit(self, fn, *args):
+        future = Future()
+        self.pool.append((fn, args, future))
+        return future
+
+    def run_loop(self):
+        while self.queue:
+            fn, args = self.queue.pop(0)
+            fn(*args)
+
+    def finish(self, i=0):
+        fn, args, future = self.pool.pop(i)
+        try:
+            future.set_result(fn(*args))
+        except Exception as err:  # noqa: BLE001 - delivered through the future
+            future.set_exception(err)
+
+    def fire_timers(self):
+        timers, self.timers = self.timers, []
+        for _, fn, args in timers:
+            fn(*args)
+
+
+class FakeBusy:
+    def __init__(self):
+        self.depth, self.starts = 0, 0
+
+    def start(self, doc=None):
+        self.depth += 1
+        self.starts += 1
+
+    def stop(self):
+        self.depth = max(0, self.depth - 1)
+
+
+class App:
+    """A minimal app: its setting `x`, a job doubling it, what was shown and reported."""
+
+    def __init__(self, loop, costs=None, key="k", **kw):
+        self.x, self.key = 1, key
+        self.shown, self.reports, self.prepared = [], [], []
+        self.busy = FakeBusy()
+        self.runs = RunScheduler(
+            self.prepare,
+            lambda result, job: self.shown.append(result),
+            lambda text, kind: self.reports.append((kind, text)),
+            loop=loop,
+            busy=self.busy,
+            costs=costs if costs is not None else CostTable(),
+            deadline_s=5.0,
+            inline_ms=3.0,
+            **kw,
+        )
+
+    def prepare(self):
+        x = self.x
+        self.prepared.append(x)
+        if x is None:
+            return None
+
+        def work():
+            if x < 0:
+                raise ValueError("x must not be negative.")
+            return 2 * x
+
+        return Job(work, key=self.key)
+
+
+def test_without_a_loop_a_request_runs_at_once():
+    app = App(None)
+    app.runs.request()
+    assert app.shown == [2] and app.runs.inline_runs == 1 and app.busy.starts == 0
+
+
+def test_requests_coalesce_and_the_newest_values_run():
+    loop = FakeLoop()
+    app = App(loop)
+    app.runs.request()
+    loop.run_loop()
+    assert len(loop.pool) == 1 and app.runs.running and app.busy.depth == 1
+    for x in (2, 3, 4, 5):  # a drag while the first run is on the pool
+        app.x = x
+        app.runs.request()
+    loop.run_loop()
+    assert len(loop.pool) == 1  # nothing new started meanwhile
+    loop.finish()
+    loop.run_loop()
+    assert app.shown == [2]  # the first run is shown ...
+    assert app.prepared == [1, 5]  # ... and one more run, with the newest value only
+    loop.finish()
+    loop.run_loop()
+    assert app.shown == [2, 10] and app.busy.depth == 0 and not app.runs.pending
+
+
+def test_a_measured_cheap_variant_runs_inline_and_a_new_one_on_the_pool():
+    loop, costs = FakeLoop(), CostTable()
+    app = App(loop, costs=costs)
+    for _ in range(2):  # first: compiles (not a cost); second: measured
+        app.runs.request()
+        loop.run_loop()
+        loop.finish()
+        loop.run_loop()
+    assert app.runs.pool_runs == 2 and costs.estimate("k") is not None
+    app.x = 7
+    app.runs.request()
+    loop.run_loop()
+    assert loop.pool == [] and app.shown[-1] == 14 and app.runs.inline_runs == 1
+    app.key = "another shape"  # a variant never run: the pool, behind the busy sign
+    app.runs.request()
+    loop.run_loop()
+    assert len(loop.pool) == 1 and app.busy.depth == 1
+
+
+def test_an_expensive_variant_stays_on_the_pool():
+    loop, costs = FakeLoop(), CostTable()
+    costs.record("k", 900.0)  # compile
+    costs.record("k", 50.0)  # steady cost: 50 ms is too long for the loop
+    app = App(loop, costs=costs)
+    app.runs.request()
+    loop.run_loop()
+    assert len(loop.pool) == 1 and app.runs.inline_runs == 0
+
+
+def test_cost_table_averages_after_the_compiling_run():
+    costs = CostTable(alpha=0.5)
+    assert costs.estimate("a") is None and not costs.seen("a")
+    costs.record("a", 1000.0)
+    assert costs.seen("a") and costs.estimate("a") is None
+    costs.record("a", 2.0)
+    costs.record("a", 4.0)
+    assert costs.estimate("a") == pytest.approx(3.0)
+    assert costs.estimate(None) is None
+
+
+def test_a_run_past_its_deadline_is_abandoned_reported_and_its_result_dropped():
+    loop = FakeLoop()
+    app = App(loop)
+    app.runs.request()
+    loop.run_loop()
+    app.x = 2
+    app.runs.request()  # waits for the slow run
+    loop.fire_timers()  # the deadline passes
+    assert app.runs.abandoned == 1 and app.busy.depth >= 1
+    assert app.reports[0][0] == "danger" and "given up" in app.reports[0][1]
+    loop.run_loop()
+    assert len(loop.pool) == 2  # the pending request started a new run at once
+    loop.finish(0)  # the abandoned run ends late ...
+    loop.run_loop()
+    assert app.shown == [] and app.runs.stale == 1  # ... and is not shown
+    loop.finish(0)
+    loop.run_loop()
+    assert app.shown == [4] and app.busy.depth == 0
+
+
+def test_abandoned_runs_cannot_pile_up():
+    loop = FakeLoop()
+    app = App(loop, max_in_flight=2)
+    app.runs.request()
+    loop.run_loop()
+    for x in (2, 3, 4):  # every run hangs past its deadline
+        app.x = x
+        app.runs.request()
+        loop.fire_timers()
+        loop.run_loop()
+    assert len(loop.pool) == 2 and app.runs.in_flight == 2  # bounded
+    assert any("still finishing" in text for _, text in app.reports)
+    loop.finish(0)  # one hung run ends: the newest request starts
+    loop.run_loop()
+    assert len(loop.pool) == 2 and app.prepared[-1] == 4
+
+
+def test_errors_are_reported_and_the_next_run_works():
+    loop = FakeLoop()
+    app = App(loop)
+    app.x = -1
+    app.runs.request()
+    loop.run_loop()
+    loop.finish()
+    loop.run_loop()
+    assert app.reports == [("danger", "x must not be negative.")] and not app.runs.running
+    app.x = 3
+    app.runs.request()
+    loop.run_loop()
+    loop.finish()
+    loop.run_loop()
+    assert app.shown == [6]
+
+
+def test_nothing_to_run_and_suspended_requests():
+    loop = FakeLoop()
+    app = App(loop)
+    app.x = None
+    app.runs.request()
+    loop.run_loop()
+    assert loop.pool == [] and app.prepared == [None]
+    app.x = 1
+    with app.runs.suspend():
+        app.runs.request()
+    loop.run_loop()
+    assert loop.pool == []
+
+
+def test_after_close_nothing_runs_or_shows():
+    loop = FakeLoop()
+    app = App(loop)
+    app.runs.request()
+    loop.run_loop()
+    app.runs.close()
+    loop.finish()
+    loop.run_loop()
+    app.runs.request()
+    loop.run_loop()
+    assert app.shown == [] and len(loop.pool) == 0 and app.busy.depth == 0
