@@ -31,6 +31,21 @@ class _FakeDoc:
     """Stands for a served session's document (only its identity is used)."""
 
 
+LATER_MS = 1000
+"""The fake loop's clock: a delayed callback due within this (the busy sign after 0.3 s)
+joins the queue; one due later (a run's deadline, seconds away) never comes."""
+
+
+def later(queue: list):
+    """A fake `_guard.call_later_in_session` queueing callbacks due within `LATER_MS`."""
+
+    def call_later(doc, ms, fn, *args):
+        if ms <= LATER_MS:
+            queue.append((fn, args))
+
+    return call_later
+
+
 @contextlib.contextmanager
 def served(monkeypatch):
     """Labs behave as in a served session: runs are queued for the loop; `flush()` runs the
@@ -47,8 +62,7 @@ def served(monkeypatch):
 
     doc = _FakeDoc()
     monkeypatch.setattr(guard, "call_soon_in_session", lambda d, fn, *a: queue.append((fn, a)))
-    # a delayed callback (the busy sign after 0.3 s) joins the queue too
-    monkeypatch.setattr(guard, "call_later_in_session", lambda d, ms, fn, *a: queue.append((fn, a)))
+    monkeypatch.setattr(guard, "call_later_in_session", later(queue))
     monkeypatch.setattr(guard, "submit", submit)
     monkeypatch.setattr(_lab_common.Lab, "_session_doc", staticmethod(lambda: doc))
 

@@ -359,8 +359,19 @@ class DynapseLab(Lab):
 
     # ---- running -----------------------------------------------------------------------
 
-    def compute(self) -> str:
-        """Build the population, drive its four synapses, update the plots."""
+    def sync_settings(self) -> None:
+        """The emulator's population has the lab's size."""
+        self.chip.size = int(self.size)
+
+    def run_key(self):
+        """Shapes: neurons and steps (the emulator's `dt` is fixed)."""
+        return ("DynapseLab", int(self.size), float(self.duration), float(self.chip.dt))
+
+    def work(self) -> dict:
+        """Build the population, drive its four synapses, run the emulator (no pane).
+
+        **Returns:** what `present` shows: the result, records, rates and notes.
+        """
         n = int(self.size)
         notes = []
         if self.input_stop <= self.input_start:  # an empty window: no input, said so
@@ -368,7 +379,6 @@ class DynapseLab(Lab):
                 f"The input window is empty (stop {self.input_stop:g} s is not after start "
                 f"{self.input_start:g} s): no input spikes."
             )
-        self.chip.size = n
         mismatch = float(self.mismatch) / 100.0
         extra = dict(percent_mismatch=mismatch, rng_key=jax.random.PRNGKey(int(self.seed)))
         model = self.chip.to_model(**(extra if mismatch > 0 else {}))
@@ -385,7 +395,7 @@ class DynapseLab(Lab):
             raise ValueError("The emulator's state became NaN or inf: move the last slider back.")
         t_ms = np.arange(1, n_steps + 1) * dt * 1e3
         steps, ids = np.nonzero(spikes)
-        self.result = Result(
+        result = Result(
             t=t_ms,
             spikes=spikes > 0,
             spike_times=t_ms[steps],
@@ -395,31 +405,38 @@ class DynapseLab(Lab):
             dt=dt * 1e3,
             duration=n_steps * dt * 1e3,
         )
-        self.spikes, self.record = spikes, record
-        self.rates = spikes.sum(axis=0) / (n_steps * dt)
         k = min(int(self.neuron), n - 1)
+        if k != int(self.neuron):
+            notes.append(f"There are {n} neurons: showing neuron {k}.")
+        return dict(
+            n=n, k=k, t_ms=t_ms, spikes=spikes, record=record, result=result,
+            rates=spikes.sum(axis=0) / (n_steps * dt),
+            thr=float(np.ravel(model.Ispkthr)[k]), mismatch=float(self.mismatch), notes=notes,
+        )  # fmt: skip
+
+    def present(self, out: dict) -> str:
+        """Send `work`'s result to the plots and the readout."""
+        self.spikes, self.record, self.result = out["spikes"], out["record"], out["result"]
+        self.rates = r = out["rates"]
+        k, t_ms, record = out["k"], out["t_ms"], out["record"]
         one = {key: record[key][:, k] for key in RECORDED}
-        thr = float(np.ravel(model.Ispkthr)[k])
-        self.imem_pipe.send({"t": t_ms, "imem": one["imem"], "thr": thr})
+        self.imem_pipe.send({"t": t_ms, "imem": one["imem"], "thr": out["thr"]})
         self.vmem_pipe.send({"t": t_ms, "vmem": one["vmem"]})
         self.syn_pipe.send({"t": t_ms, **one})
         self.ahp_pipe.send({"t": t_ms, "iahp": one["iahp"]})
         self.raster_pipe.send(self.result)
         self.rates_pipe.send(self.result)
-        r = self.rates
         cv = r.std() / r.mean() if r.mean() > 0 else float("nan")
         tc = self.times
         self.readout.object = (
-            f"**{n} neurons, mismatch {self.mismatch:g} %**: rate {r.mean():.1f} +- "
+            f"**{out['n']} neurons, mismatch {out['mismatch']:g} %**: rate {r.mean():.1f} +- "
             f"{r.std():.1f} Hz (CV {cv:.2f}), {int((r == 0).sum())} silent; "
             f"neuron {k}: {r[k]:.1f} Hz  \n"
             f"tau_mem {tc.tau_mem * 1e3:.3g} ms, tau_syn {tc.tau_syn * 1e3:.3g} ms, "
             f"tau_ahp {tc.tau_ahp * 1e3:.3g} ms, t_ref {tc.t_ref * 1e3:.3g} ms, "
             f"t_pulse {tc.t_pulse * 1e6:.3g} us (nominal, before mismatch)"
         )
-        if k != int(self.neuron):
-            notes.append(f"There are {n} neurons: showing neuron {k}.")
-        return " ".join(notes)
+        return " ".join(out["notes"])
 
     # ---- layout ------------------------------------------------------------------------
 
