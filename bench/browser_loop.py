@@ -136,13 +136,15 @@ MOVE_JS = """async ([value, waitMs, quietMs]) => {
 }"""
 
 PLANE_BOX_JS = """() => {
-  // page coordinates of the frame of the first plot that has a tap tool
+  // page coordinates of the frame of the first plot that takes taps (a tap event or tool)
   const seen = new Set();
   function walk(v) {
     if (!v || seen.has(v)) return null;
     seen.add(v);
     const m = v.model;
-    if (v.frame && m && m.toolbar && m.toolbar.tools.some((t) => String(t.type).includes("Tap"))) {
+    const events = m && m.subscribed_events ? [...m.subscribed_events] : [];
+    const tools = m && m.toolbar ? m.toolbar.tools : [];
+    if (v.frame && (events.includes("tap") || tools.some((t) => String(t.type).includes("Tap")))) {
       const r = v.canvas_view ? v.canvas_view.el.getBoundingClientRect()
                               : v.el.getBoundingClientRect();
       const f = v.frame.bbox;
@@ -205,7 +207,7 @@ def _values(info: dict, moves: int) -> list[float]:
 def _click_plane(page, clicks: int) -> None:
     box = page.evaluate(PLANE_BOX_JS)
     if box is None:
-        raise RuntimeError("no plot with a tap tool in the page")
+        raise RuntimeError("no plot that takes taps in the page")
     rng = np.random.default_rng(0)
     for fx, fy in rng.uniform(0.1, 0.9, size=(clicks, 2)):
         page.mouse.click(box["x"] + fx * box["w"], box["y"] + fy * box["h"])
@@ -258,7 +260,11 @@ def run(moves: int = 25, wait_s: float = 5.0, only: list[str] | None = None) -> 
         try:
             for case in cases:
                 t = time.monotonic()
-                row = measure(browser, url, case, moves, wait_s)
+                try:
+                    row = measure(browser, url, case, moves, wait_s)
+                except Exception as err:  # noqa: BLE001 - one app's failure is a row
+                    print(f"| {case.label} | failed: {err} | | | | | no |", flush=True)
+                    continue
                 rows.append(row)
                 print(row.markdown(), flush=True)
                 print(f"<!-- {case.label}: {time.monotonic() - t:.0f} s -->", file=sys.stderr)
