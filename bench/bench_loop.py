@@ -73,16 +73,13 @@ def server_side(name, spec, moves):
     e = _explorer(spec)
     model, pname, start, step = spec["slider"]
     obj = e.neuron_params[model]
-    pane = e.raster_pane if spec["size"] > 1 else e.voltage_pane
-    plot = pane._plots[e.root.ref["id"]][0]
+    view = e.raster_view if spec["size"] > 1 else e.voltage_view  # snnlab/app/_live.py
 
     def fingerprint():
         out = []
-        for sub in plot.traverse(lambda p: p):
-            src = getattr(sub, "handles", {}).get("source")
-            if src is not None:
-                out.append(id(src.data) if not src.data else sum(len(v) for v in src.data.values()))
-                out.append(tuple(np.asarray(v)[:3].tobytes() for v in src.data.values()))
+        for src in view.sources.values():
+            out.append(sum(len(v) for v in src.data.values()))
+            out.append(tuple(np.asarray(v)[:3].tobytes() for v in src.data.values()))
         return out
 
     setattr(obj, pname, start)  # warm up: compile once

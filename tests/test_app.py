@@ -25,8 +25,9 @@ def explorer():
 
 
 def _curve_source(e):
-    plot = e.voltage_pane._plots[e.root.ref["id"]][0]
-    srcs = [r.data_source for r in plot.state.renderers if isinstance(r, GlyphRenderer)]
+    # the source of the figure in the page (built once, updated in place)
+    (plot,) = e.voltage_pane.select(pn.pane.Bokeh)
+    srcs = [r.data_source for r in plot.object.renderers if isinstance(r, GlyphRenderer)]
     return max(srcs, key=lambda s: len(s.data.get("t", [])))
 
 
@@ -49,7 +50,7 @@ def test_parameter_change_updates_pipe_and_bokeh_without_recompiling(explorer):
     for tau in (12.0, 15.0, 22.0, 30.0):
         e.neuron_params["LIF"].tau = tau
         assert float(e._model.tau) == tau
-        assert e.voltage_pipe.data["res"] is e.result
+        assert e.voltage_view.data["res"] is e.result
     assert trace_count() == n0, "a parameter change recompiled"
     after = np.asarray(src.data["V"])
     assert not np.array_equal(before, after)
@@ -63,10 +64,10 @@ def test_sliders_have_units_tooltips_and_log_scale(explorer):
     e = explorer
     e.model = "LIF"
     tau = e.sliders["LIF.tau"]
-    assert tau.name == "tau (ms) (log)" and tau._debounce == 0
+    assert tau.label == "tau (ms) (log)" and tau._debounce == 0
     tau.value = 2.0  # log10 position
     assert e.neuron_params["LIF"].tau == pytest.approx(100.0)
-    assert e.sliders["LIF.V_th"].name == "V_th (mV)" and e.sliders["LIF.V_th"].end == -40.0
+    assert e.sliders["LIF.V_th"].label == "V_th (mV)" and e.sliders["LIF.V_th"].end == -40.0
     tips = [r.objects[1].value for r in e.model_box.objects[1].objects]
     assert any("membrane time constant" in t for t in tips)
     e.neuron_params["LIF"].tau = 10.0
@@ -75,11 +76,11 @@ def test_sliders_have_units_tooltips_and_log_scale(explorer):
 def test_drags_coalesce_to_the_newest_value(explorer):
     e = explorer
     runs = e.runs
-    e._running = True  # a run is in flight: requests only mark the state dirty
+    e._runs._running = True  # a run is in flight: requests only mark the state dirty
     for v in (-60.0, -59.0, -58.0, -57.0):
         e.neuron_params["LIF"].V_th = v
-    e._running = False
-    e._drain()
+    e._runs._running = False
+    e._runs.drain()
     assert e.runs == runs + 1
     assert float(e._model.V_th) == -57.0
     e.neuron_params["LIF"].V_th = -55.0

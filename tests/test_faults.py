@@ -36,18 +36,18 @@ def e():
 def test_a_nan_run_is_reported_and_the_previous_plot_stays(e):
     e.model = "HH"
     e.generator_params["DCGenerator"].amplitude = 2000.0
-    good, shown = e.result, e.voltage_pipe.data
+    good, shown = e.result, e.voltage_view.data
     assert good is not None and not good.diverged
     e.param.update(dt=0.5, method="euler")  # forward Euler at 0.5 ms: HH blows up
     assert "diverged" in e.message and e.alert.visible
-    assert e.result is good and e.voltage_pipe.data is shown
+    assert e.result is good and e.voltage_view.data is shown
     e.dt = 0.01
     e.method = "rk4"
     _still_works(e)
 
 
 def test_hitting_max_spikes_is_reported_and_the_previous_plot_stays(e, monkeypatch):
-    import snnlab.app._explorer as ex
+    import snnlab.app._explorer_runs as ex
 
     _still_works(e)
     good = e.result
@@ -61,7 +61,7 @@ def test_hitting_max_spikes_is_reported_and_the_previous_plot_stays(e, monkeypat
 
 
 def test_an_exception_in_a_callback_is_shown_logged_and_the_app_keeps_working(e, caplog):
-    import snnlab.app._explorer as ex
+    import snnlab.app._explorer_runs as ex
 
     boom = RuntimeError("injected failure")
     real = ex.simulate

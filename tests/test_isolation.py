@@ -19,7 +19,7 @@ def test_two_explorers_share_no_params_streams_or_buffers():
     a, b = Explorer(sync_url=False), Explorer(sync_url=False)
     assert a.neuron_params["LIF"] is not b.neuron_params["LIF"]
     assert a.generator_params["DCGenerator"] is not b.generator_params["DCGenerator"]
-    for name in ("voltage_pipe", "raster_pipe", "rate_pipe", "isi_pipe", "scope_trace"):
+    for name in ("voltage_view", "raster_view", "rate_view", "isi_view", "scope_trace"):
         assert getattr(a, name) is not getattr(b, name), name
     a.neuron_params["LIF"].I_e = 0.0
     a.generator_params["DCGenerator"].amplitude = 0.0
@@ -27,7 +27,7 @@ def test_two_explorers_share_no_params_streams_or_buffers():
     a.model = "Izhikevich"  # instance-level selector objects: b keeps its own
     assert b.param.view_state.objects == ["V"] and b.model == "LIF"
     assert b.neuron_params["LIF"].I_e == 400.0 and a.neuron_params["LIF"].I_e == 0.0
-    assert a.result is not b.result and a.voltage_pipe.data is not b.voltage_pipe.data
+    assert a.result is not b.result and a.voltage_view.data is not b.voltage_view.data
 
 
 @pytest.mark.timeout(240)

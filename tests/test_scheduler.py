@@ -110,22 +110,22 @@ def test_requests_coalesce_and_the_newest_values_run():
     assert len(loop.pool) == 1  # nothing new started meanwhile
     loop.finish()
     loop.run_loop()
-    assert app.shown == [2]  # the first run is shown ...
-    assert app.prepared == [1, 5]  # ... and one more run, with the newest value only
-    loop.finish()
-    loop.run_loop()
-    assert app.shown == [2, 10] and app.busy.depth == 0 and not app.runs.pending
+    # the first run is shown, then one more run with the newest value only (measured
+    # cheap by the first, it runs inline)
+    assert app.prepared == [1, 5] and app.shown == [2, 10]
+    assert app.busy.depth == 0 and not app.runs.pending and loop.pool == []
 
 
 def test_a_measured_cheap_variant_runs_inline_and_a_new_one_on_the_pool():
     loop, costs = FakeLoop(), CostTable()
     app = App(loop, costs=costs)
-    for _ in range(2):  # first: compiles (not a cost); second: measured
-        app.runs.request()
-        loop.run_loop()
-        loop.finish()
-        loop.run_loop()
-    assert app.runs.pool_runs == 2 and costs.estimate("k") is not None
+    costs.record("k", 900.0, compiled=True)  # a run that compiled is not a cost
+    assert costs.seen("k") and costs.estimate("k") is None
+    app.runs.request()  # unknown cost: the pool
+    loop.run_loop()
+    loop.finish()
+    loop.run_loop()
+    assert app.runs.pool_runs == 1 and costs.estimate("k") is not None
     app.x = 7
     app.runs.request()
     loop.run_loop()
@@ -138,7 +138,6 @@ def test_a_measured_cheap_variant_runs_inline_and_a_new_one_on_the_pool():
 
 def test_an_expensive_variant_stays_on_the_pool():
     loop, costs = FakeLoop(), CostTable()
-    costs.record("k", 900.0)  # compile
     costs.record("k", 50.0)  # steady cost: 50 ms is too long for the loop
     app = App(loop, costs=costs)
     app.runs.request()
@@ -149,7 +148,7 @@ def test_an_expensive_variant_stays_on_the_pool():
 def test_cost_table_averages_after_the_compiling_run():
     costs = CostTable(alpha=0.5)
     assert costs.estimate("a") is None and not costs.seen("a")
-    costs.record("a", 1000.0)
+    costs.record("a", 1000.0, compiled=True)
     assert costs.seen("a") and costs.estimate("a") is None
     costs.record("a", 2.0)
     costs.record("a", 4.0)
@@ -157,9 +156,16 @@ def test_cost_table_averages_after_the_compiling_run():
     assert costs.estimate(None) is None
 
 
+def slow_costs():
+    """A cost table in which key "k" is known to take minutes (the pool, always)."""
+    costs = CostTable()
+    costs.record("k", 1e6)
+    return costs
+
+
 def test_a_run_past_its_deadline_is_abandoned_reported_and_its_result_dropped():
     loop = FakeLoop()
-    app = App(loop)
+    app = App(loop, costs=slow_costs())
     app.runs.request()
     loop.run_loop()
     app.x = 2
@@ -179,7 +185,7 @@ def test_a_run_past_its_deadline_is_abandoned_reported_and_its_result_dropped():
 
 def test_abandoned_runs_cannot_pile_up():
     loop = FakeLoop()
-    app = App(loop, max_in_flight=2)
+    app = App(loop, costs=slow_costs(), max_in_flight=2)
     app.runs.request()
     loop.run_loop()
     for x in (2, 3, 4):  # every run hangs past its deadline
@@ -223,6 +229,21 @@ def test_nothing_to_run_and_suspended_requests():
         app.runs.request()
     loop.run_loop()
     assert loop.pool == []
+
+
+def test_a_run_that_compiles_is_not_a_cost_sample():
+    import jax
+    import jax.numpy as jnp
+
+    from snnlab.app._scheduler import _timed, compile_count
+
+    n0 = compile_count()
+    f = jax.jit(lambda x: x * 3.0 + 1.0)
+    _, _, compiled = _timed(lambda: f(jnp.ones(7)).block_until_ready())
+    assert compiled and compile_count() > n0
+    n1 = compile_count()
+    _, _, compiled = _timed(lambda: f(jnp.ones(7)).block_until_ready())
+    assert not compiled and compile_count() == n1
 
 
 def test_after_close_nothing_runs_or_shows():

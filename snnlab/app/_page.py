@@ -123,9 +123,9 @@ class AppPage(pn.viewable.Viewer):
             width=80,
         )
         self.heading = pn.pane.Markdown(f"## {title}", margin=(0, 10))
-        self.copy = pn.widgets.Button(name="copy link", width=90, margin=(10, 5))
+        self.copy = pn.widgets.Button(label="copy link", width=90, margin=(10, 5))
         self.copy.js_on_click(code=_COPY_JS)
-        self.present = pn.widgets.Toggle(name="presentation", width=110, margin=(10, 5))
+        self.present = pn.widgets.Toggle(label="presentation", width=110, margin=(10, 5))
         self.present.jscallback(value=_ZOOM_JS)
         self.intro_pane = pn.Column(sizing_mode="stretch_width", margin=0)
         self._fill_intro()

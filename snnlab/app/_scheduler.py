@@ -75,8 +75,8 @@ class CostTable:
     """Moving estimate of the wall time of each compiled variant (`Job.key`), in ms.
 
     Shared by the sessions of a process (the compiled functions are shared too) and safe
-    to update from several threads. The first measurement of a key (trace and compile) is
-    only noted, not averaged.
+    to update from several threads. A run that compiled (JAX reported a compilation on
+    its thread while it ran) is not a measurement of its key's cost and is left out.
 
     **Arguments:**
 
@@ -96,13 +96,14 @@ class CostTable:
         with self._lock:
             return self._ms.get(key)
 
-    def record(self, key: Hashable | None, ms: float) -> None:
-        """Note that a run of `key` took `ms` milliseconds of wall time."""
+    def record(self, key: Hashable | None, ms: float, compiled: bool = False) -> None:
+        """Note that a run of `key` took `ms` milliseconds of wall time; `compiled` says
+        that it traced or compiled on the way (then it only marks `key` as seen)."""
         if key is None:
             return
         with self._lock:
-            if key not in self._compiled:
-                self._compiled.add(key)  # that run traced and compiled: not its cost
+            self._compiled.add(key)
+            if compiled:
                 return
             old = self._ms.get(key)
             self._ms[key] = ms if old is None else old + self.alpha * (ms - old)
@@ -140,10 +141,44 @@ class SessionLoop:
         return guard.submit(fn, *args)
 
 
-def _timed(work: Callable[[], Any]) -> tuple[Any, float]:
+_COMPILES = threading.local()
+_TOTAL = [0]
+_LISTENING = threading.Lock()
+_listener_on = False
+
+
+def _on_jax_event(name: str, *args, **kwargs) -> None:
+    if name == "/jax/core/compile/backend_compile_duration":
+        _COMPILES.n = getattr(_COMPILES, "n", 0) + 1
+        _TOTAL[0] += 1
+
+
+def _listen() -> None:
+    global _listener_on
+    with _LISTENING:
+        if not _listener_on:
+            from jax import monitoring
+
+            monitoring.register_event_duration_secs_listener(_on_jax_event)
+            _listener_on = True
+
+
+def compile_count() -> int:
+    """How many XLA compilations this process has made since the scheduler first ran (or
+    `compile_count` was first called): what tests count to prove a move did not
+    recompile."""
+    _listen()
+    return _TOTAL[0]
+
+
+def _timed(work: Callable[[], Any]) -> tuple[Any, float, bool]:
+    """`(work(), wall time in ms, whether it compiled)`, on the calling thread."""
+    _listen()
+    before = getattr(_COMPILES, "n", 0)
     t0 = time.perf_counter()
     result = work()
-    return result, (time.perf_counter() - t0) * 1e3
+    ms = (time.perf_counter() - t0) * 1e3
+    return result, ms, getattr(_COMPILES, "n", 0) != before
 
 
 class RunScheduler:
@@ -294,13 +329,13 @@ class RunScheduler:
         self.inline_runs += 1
         self._running = True
         try:
-            result, ms = _timed(job.work)
+            result, ms, compiled = _timed(job.work)
         except Exception as err:  # noqa: BLE001 - shown in the page
             self._fail(err)
             return
         finally:
             self._running = False
-        self.costs.record(job.key, ms)
+        self.costs.record(job.key, ms, compiled)
         self.present(result, job)
 
     def _start(self, job: Job) -> None:
@@ -344,17 +379,17 @@ class RunScheduler:
         if run_id != self.run_id:
             self.stale += 1  # abandoned at its deadline: a newer run owns the page
             if future.exception() is None:
-                self.costs.record(job.key, future.result()[1])
+                self.costs.record(job.key, *future.result()[1:])
         else:
             self._running = False
             if self.busy is not None:
                 self.busy.stop()
             try:
-                result, ms = future.result()
+                result, ms, compiled = future.result()
             except Exception as err:  # noqa: BLE001 - shown in the page
                 self._fail(err)
             else:
-                self.costs.record(job.key, ms)
+                self.costs.record(job.key, ms, compiled)
                 self.present(result, job)
         if self._dirty and not self._running:
             self.drain()
@@ -367,4 +402,4 @@ class RunScheduler:
         self.report(f"{type(err).__name__}: {err}", "danger")
 
 
-__all__ = ["COSTS", "CostTable", "Job", "RunScheduler", "SessionLoop"]
+__all__ = ["COSTS", "CostTable", "Job", "RunScheduler", "SessionLoop", "compile_count"]

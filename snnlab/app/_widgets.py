@@ -39,7 +39,7 @@ class LogSlider(pn.viewable.Viewer):
         value = getattr(obj, name)
         self.slider = fast(
             pn.widgets.FloatSlider(
-                name=f"{p.label} (log)",
+                label=f"{p.label} (log)",
                 start=lo,
                 end=hi,
                 step=(hi - lo) / LOG_STEPS,
@@ -101,7 +101,7 @@ def number_widget(obj: param.Parameterized, name: str, *, log: bool = False):
         w = LogSlider(obj, name, lo, hi)
         slider = w.slider
     else:
-        kwargs = dict(start=lo, end=hi, name=p.label, sizing_mode="stretch_width")
+        kwargs = dict(start=lo, end=hi, label=p.label, sizing_mode="stretch_width")
         if p.step:
             kwargs["step"] = p.step
         w = slider = fast(pn.widgets.FloatSlider.from_param(p, **kwargs))
@@ -138,7 +138,7 @@ def _optional_widget(obj: param.Parameterized, name: str, *, log: bool):
     proxy.value = lo if current is None else current
     row, slider = number_widget(proxy, "value", log=log)
     toggle = pn.widgets.Checkbox(
-        name="on", value=current is not None, width=45, margin=(28, 0, 0, 5)
+        label="on", value=current is not None, width=45, margin=(28, 0, 0, 5)
     )
     slider.disabled = current is None
     busy = [False]
@@ -221,7 +221,9 @@ def validated_input(obj: param.Parameterized, name: str, *, label: str | None = 
     **Returns:** a Column of the field and its message line.
     """
     p = obj.param[name]
-    field = pn.widgets.TextInput(name=label or p.label, value=_show_value(getattr(obj, name)), **kw)
+    field = pn.widgets.TextInput(
+        label=label or p.label, value=_show_value(getattr(obj, name)), **kw
+    )
     message = pn.pane.HTML("", styles={"color": "#b00020", "font-size": "0.85em"}, margin=(0, 10))
     message.visible = False
 

@@ -263,3 +263,102 @@ def isi_histogram(res: Result, *, bins: int = 50, height: int = 250) -> hv.Histo
         title="inter-spike intervals",
         color="#55a868",
     )
+
+
+# ---- plain columns of the same views, for live updates of existing Bokeh sources --------
+
+
+def trace_columns(
+    res: Result,
+    state: str = "V",
+    *,
+    threshold: float | None = None,
+    neurons=None,
+    max_points: int = MAX_TRACE_POINTS,
+) -> dict:
+    """The data of `voltage` as plain columns, without building HoloViews elements.
+
+    **Returns:** a dict with `state` and `unit` (the state shown, its unit) and three
+    column dicts keyed by the time column `"t"` and the state's name: `"trace"` (the
+    NaN-separated traces of `neurons`, min/max decimated), `"threshold"` (two points
+    spanning the run at `threshold`, empty when None) and `"spikes"` (one mark per spike of
+    `neurons`, at `threshold`, else at the traces' maximum). Times in ms.
+    """
+    names = res.state_names
+    if state not in names:
+        state = names[0] if names else state
+    if neurons is None:
+        neurons = np.arange(min(res.n_neurons, MAX_TRACES))
+    neurons = np.asarray(neurons, dtype=int)
+    traces = res[state][:, neurons] if state in names else np.zeros((len(res.t), 0))
+    t, v = _joined(np.asarray(res.t, float), np.asarray(traces, dtype=float), max_points)
+    sel = np.isin(res.spike_ids, neurons)
+    st = np.asarray(res.spike_times, float)[sel]
+    level = threshold
+    if level is None:
+        level = float(np.nanmax(v)) if len(v) and np.isfinite(v).any() else 0.0
+    if threshold is not None and len(t):
+        th_t = np.array([float(np.nanmin(t)), float(np.nanmax(t))])
+        th_v = np.full(2, float(threshold))
+    else:
+        th_t, th_v = np.zeros(0), np.zeros(0)
+    return {
+        "state": state,
+        "unit": res.units.get(state, ""),
+        "trace": {"t": t, state: v},
+        "threshold": {"t": th_t, state: th_v},
+        "spikes": {"t": st, state: np.full(len(st), level)},
+    }
+
+
+def raster_columns(
+    res: Result,
+    *,
+    max_points: int = MAX_RASTER_POINTS,
+    time_bins: int = 1000,
+    neuron_bins: int = 500,
+) -> dict:
+    """The data of `raster` as plain columns: `"points"` (`t` in ms, `neuron`) for up to
+    `max_points` spikes, else `"image"` (spike counts per bin, NaN where none, with its
+    placement `x`, `y`, `dw`, `dh`); the other one is empty. `"high"`: the largest count."""
+    times = np.asarray(res.spike_times, dtype=float)
+    ids = np.asarray(res.spike_ids, dtype=float)
+    n = max(res.n_neurons, 1)
+    t_end = float(res.duration) if res.duration else 1.0
+    empty_image = {"image": [], "x": [], "y": [], "dw": [], "dh": []}
+    if len(times) <= max_points:
+        return {"points": {"t": times, "neuron": ids}, "image": empty_image, "high": 1.0}
+    nb = min(neuron_bins, n)
+    counts, _, _ = np.histogram2d(
+        ids, times, bins=(nb, time_bins), range=((-0.5, n - 0.5), (0, t_end))
+    )
+    image = {"image": [np.where(counts > 0, counts, np.nan)]}
+    image.update(x=[0.0], y=[-0.5], dw=[t_end], dh=[float(n)])
+    return {
+        "points": {"t": np.zeros(0), "neuron": np.zeros(0)},
+        "image": image,
+        "high": float(counts.max()),
+    }
+
+
+def _histogram_columns(values: np.ndarray, bins: int) -> dict:
+    hi = float(values.max()) if values.size and values.max() > 0 else 1.0
+    counts, edges = np.histogram(values, bins=bins, range=(0.0, hi * 1.0001))
+    return {
+        "left": edges[:-1],
+        "right": edges[1:],
+        "top": counts.astype(float),
+        "bottom": np.zeros(len(counts)),
+    }
+
+
+def rate_columns(res: Result, *, bins: int = 30) -> dict:
+    """The bars of `rate_histogram` as columns `left`, `right` (Hz), `top` (neurons),
+    `bottom`."""
+    return _histogram_columns(np.asarray(res.rates(), dtype=float), bins)
+
+
+def isi_columns(res: Result, *, bins: int = 50) -> dict:
+    """The bars of `isi_histogram` as columns `left`, `right` (ms), `top` (intervals),
+    `bottom`."""
+    return _histogram_columns(inter_spike_intervals(res), bins)
