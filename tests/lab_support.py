@@ -18,7 +18,7 @@ from concurrent.futures import Future
 import numpy as np
 import panel as pn
 from bokeh.document import Document
-from bokeh.models import FactorRange, GlyphRenderer, LogScale, Plot
+from bokeh.models import DataRange1d, FactorRange, GlyphRenderer, LogScale, Plot
 
 from snnlab.app import _guard as guard
 from snnlab.app import _lab_common
@@ -108,10 +108,15 @@ def _extent(renderers, names, positive):
     return (min(values), max(values)) if values else None
 
 
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and math.isfinite(v)
+
+
 def plot_report(doc: Document) -> list[dict]:
     """For every plot of `doc`: its title, x and y ranges, the extents of its glyphs' finite
     data (only values > 0 on a log axis) and whether each range overlaps its extent.
-    A categorical axis counts as covering."""
+    A categorical axis counts as covering, and so does an unset `DataRange1d` (BokehJS fits
+    it to the data in the page; tests/test_labs_browser.py checks it there)."""
     out = []
     for plot in doc.select({"type": Plot}):
         if not plot.visible:
@@ -126,6 +131,8 @@ def plot_report(doc: Document) -> list[dict]:
                 row[axis], row[f"d{axis}"], row[f"{axis}_ok"] = "factors", None, True
                 continue
             lo, hi = rng.start, rng.end
+            if isinstance(rng, DataRange1d) and not all(map(_number, (lo, hi))):
+                lo = hi = None  # fitted to the data in the browser (a live view's axis)
             ext = _extent(renderers, names, isinstance(scale, LogScale))
             row[axis], row[f"d{axis}"] = (lo, hi), ext
             row[f"{axis}_ok"] = (
