@@ -8,16 +8,21 @@ measured, over N moves, for
 - W2: 1 HH, 200 ms, dt 0.01, rk4 (trace);
 - W3: 1000 ExpLIF with Poisson input, 1000 ms, dt 0.1 (raster).
 
-End to end (--browser): the Explorer is served on 127.0.0.1, headless chromium presses
-an arrow key on the slider and the time until new glyph data arrive in the page is
-measured. Prints one Markdown row per workload and measurement; writes no file.
+Browser mode (--browser): every app is served on 127.0.0.1 and headless chromium moves
+its first slider at default settings; the time from the slider's value change to the
+first change of a plotted data source in the page is measured (see browser_loop.py).
+Prints Markdown rows; with --write, also puts the browser rows, the command, the date,
+the machine and its load into their own section of bench/results.md.
 
-    python bench/bench_loop.py [--moves 50] [--browser]
+    python bench/bench_loop.py [--moves 50] [--only W1 W2 W3]
+    python bench/bench_loop.py --browser [--moves 25] [--apps explorer ...] [--write]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 
 import numpy as np
@@ -90,87 +95,69 @@ def server_side(name, spec, moves):
     return np.percentile(times, [50, 95])
 
 
-def end_to_end(name, spec, moves):
-    """p50/p95 (ms) from a key press on the slider to new glyph data in the page."""
-    import socket
-    import threading
+def _write_section(rows, command: str, load_before: str, load_after: str) -> None:
+    """Replace (or append) the browser-mode section of bench/results.md."""
+    import datetime
+    import platform
+    from pathlib import Path
 
-    import panel as pn
-    from playwright.sync_api import sync_playwright
+    import browser_loop
 
-    import snnlab
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    snnlab.extension(warn=False)
-    holder = {}
-
-    def app():
-        holder["e"] = _explorer(spec)
-        return holder["e"]
-
-    server = pn.serve(
-        {"explorer": app},
-        port=port,
-        address="127.0.0.1",
-        show=False,
-        threaded=True,
-        websocket_origin=[f"127.0.0.1:{port}"],
-    )
-    del threading
-    fp_js = """() => { let s = 0; for (const doc of Bokeh.documents) for (const m of doc.all_models)
-      if (m.data) for (const k of Object.keys(m.data)) { const v = m.data[k];
-        if (v && v.length > 10 && typeof v[0] === 'number')
-          s += v[1] + v[v.length - 1] + v.length; }
-      return s; }"""
-    model, pname, _, _ = spec["slider"]
-    args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
+    path = Path(__file__).with_name("results.md")
+    begin, end = "<!-- bench_loop.py --browser: begin -->", "<!-- bench_loop.py --browser: end -->"
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    cpu = platform.processor() or platform.machine()
+    lines = [
+        begin,
+        "## Slider to data in the browser (bench/bench_loop.py --browser)",
+        "",
+        f"Command: `{command}`; {now}; {os.cpu_count()} CPUs ({cpu}), headless Debian "
+        "chromium through Playwright. The machine is shared with other developers' jobs, "
+        f"so these figures are noisy: `uptime` load before `{load_before}`, after "
+        f"`{load_after}`. Moves without an update (within the wait) are left out of "
+        "the percentiles.",
+        "",
+        *browser_loop.HEADER,
+        *(r.markdown() for r in rows),
+        end,
     ]
-    times = []
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        page = b.new_page()
-        page.goto(f"http://127.0.0.1:{port}/explorer")
-        page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0", timeout=60000)
-        page.wait_for_timeout(3000)
-        titles = page.locator(".bk-slider-title").all_inner_texts()
-        idx = next(i for i, t in enumerate(titles) if t.startswith(pname + " "))
-        handle = page.locator(".noUi-handle").nth(idx)
-        handle.focus()
-        for _ in range(moves):
-            before = page.evaluate(fp_js)
-            t0 = time.perf_counter()
-            page.keyboard.press("ArrowRight")
-            page.wait_for_function(f"() => ({fp_js})() !== {before}", timeout=30000, polling="raf")
-            times.append((time.perf_counter() - t0) * 1e3)
-        b.close()
-    server.stop()
-    return np.percentile(times, [50, 95])
+    text = path.read_text() if path.exists() else ""
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + "\n".join(lines) + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
+    path.write_text(text)
+
+
+def _load() -> str:
+    return os.popen("uptime").read().strip().split("load average:")[-1].strip()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--moves", type=int, default=50)
-    parser.add_argument("--browser", action="store_true", help="also measure end to end")
-    parser.add_argument("--only", nargs="*", default=list(WORKLOADS))
+    parser.add_argument("--moves", type=int, default=None, help="moves per workload or app")
+    parser.add_argument("--browser", action="store_true", help="every app, in chromium")
+    parser.add_argument("--only", nargs="*", default=list(WORKLOADS), help="server-side workloads")
+    parser.add_argument("--apps", nargs="*", default=None, help="browser mode: these apps only")
+    parser.add_argument("--wait", type=float, default=5.0, help="browser mode: s before no update")
+    parser.add_argument("--write", action="store_true", help="browser mode: into results.md")
     args = parser.parse_args()
+    if args.browser:
+        import browser_loop
+
+        load_before = _load()
+        rows = browser_loop.run(args.moves or 25, args.wait, args.apps)
+        if args.write:
+            command = "python " + " ".join(["bench/bench_loop.py", *sys.argv[1:]])
+            _write_section(rows, command, load_before, _load())
+        return
+    moves = args.moves or 50
     print("| workload | measurement | p50 (ms) | p95 (ms) | moves |")
     print("|---|---|---|---|---|")
     for name in args.only:
-        spec = WORKLOADS[name]
-        p50, p95 = server_side(name, spec, args.moves)
-        print(f"| {name} | server side | {p50:.1f} | {p95:.1f} | {args.moves} |", flush=True)
-        if args.browser and name != "W3":
-            p50, p95 = end_to_end(name, spec, args.moves)
-            print(f"| {name} | end to end | {p50:.1f} | {p95:.1f} | {args.moves} |", flush=True)
+        p50, p95 = server_side(name, WORKLOADS[name], moves)
+        print(f"| {name} | server side | {p50:.1f} | {p95:.1f} | {moves} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from concurrent.futures import Future
 import numpy as np
 import panel as pn
 from bokeh.document import Document
-from bokeh.models import FactorRange, GlyphRenderer, LogScale, Plot
+from bokeh.models import DataRange1d, FactorRange, GlyphRenderer, LogScale, Plot
 
 from snnlab.app import _guard as guard
 from snnlab.app import _lab_common
@@ -29,6 +29,21 @@ _Y = ("y", "ys", "y0", "y1", "top", "bottom")
 
 class _FakeDoc:
     """Stands for a served session's document (only its identity is used)."""
+
+
+LATER_MS = 1000
+"""The fake loop's clock: a delayed callback due within this (the busy sign after 0.3 s)
+joins the queue; one due later (a run's deadline, seconds away) never comes."""
+
+
+def later(queue: list):
+    """A fake `_guard.call_later_in_session` queueing callbacks due within `LATER_MS`."""
+
+    def call_later(doc, ms, fn, *args):
+        if ms <= LATER_MS:
+            queue.append((fn, args))
+
+    return call_later
 
 
 @contextlib.contextmanager
@@ -47,8 +62,7 @@ def served(monkeypatch):
 
     doc = _FakeDoc()
     monkeypatch.setattr(guard, "call_soon_in_session", lambda d, fn, *a: queue.append((fn, a)))
-    # a delayed callback (the busy sign after 0.3 s) joins the queue too
-    monkeypatch.setattr(guard, "call_later_in_session", lambda d, ms, fn, *a: queue.append((fn, a)))
+    monkeypatch.setattr(guard, "call_later_in_session", later(queue))
     monkeypatch.setattr(guard, "submit", submit)
     monkeypatch.setattr(_lab_common.Lab, "_session_doc", staticmethod(lambda: doc))
 
@@ -94,10 +108,15 @@ def _extent(renderers, names, positive):
     return (min(values), max(values)) if values else None
 
 
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and math.isfinite(v)
+
+
 def plot_report(doc: Document) -> list[dict]:
     """For every plot of `doc`: its title, x and y ranges, the extents of its glyphs' finite
     data (only values > 0 on a log axis) and whether each range overlaps its extent.
-    A categorical axis counts as covering."""
+    A categorical axis counts as covering, and so does an unset `DataRange1d` (BokehJS fits
+    it to the data in the page; tests/test_labs_browser.py checks it there)."""
     out = []
     for plot in doc.select({"type": Plot}):
         if not plot.visible:
@@ -112,6 +131,8 @@ def plot_report(doc: Document) -> list[dict]:
                 row[axis], row[f"d{axis}"], row[f"{axis}_ok"] = "factors", None, True
                 continue
             lo, hi = rng.start, rng.end
+            if isinstance(rng, DataRange1d) and not all(map(_number, (lo, hi))):
+                lo = hi = None  # fitted to the data in the browser (a live view's axis)
             ext = _extent(renderers, names, isinstance(scale, LogScale))
             row[axis], row[f"d{axis}"] = (lo, hi), ext
             row[f"{axis}_ok"] = (

@@ -1,24 +1,20 @@
-"""What the labs share: coalesced runs, errors shown in the page, slider boxes, live plots.
+"""What the labs share: scheduled runs, errors shown in the page, slider boxes, live plots.
 
-A lab is a `pn.viewable.Viewer` whose `compute()` does the work for the current
-values and sends the results to its `Pipe`s. `request_run()` coalesces requests as the
-Explorer does (only the newest values run, a drag never queues stale work) and
-`run()` turns every exception into a message in the page, so the app never dies.
-
-The resource caps (`check_caps`) are checked before any work, and messages are
-escaped before they reach the page. A lab whose work can take a while splits
-`compute()` into `work()` (the simulation: reads parameters, touches no pane) and
-`present(result)` (pipes, panes, readouts). When served, `work()` runs on `_guard`'s
-thread pool and `present()` back on the session's event loop, so other students on
-the process are not kept waiting; panes may only be changed on that loop. Labs that
-only override `compute()` run it on the loop: measured at their largest settings, the
-Dynap-SE, inputs and sensitivity labs take under 0.1 s, the event-vs-clock lab up to
-0.4 s (split).
+A lab is a `pn.viewable.Viewer` whose run is split in two: `work()` (the simulation:
+reads parameters, touches no pane) and `present(result)` (pipes, panes, readouts).
+`request_run()` hands the run to the app-wide `_scheduler.RunScheduler`: only the newest
+values run (a drag never queues stale work), `work()` runs on the session's event loop
+when its compiled variant (`run_key()`) was measured to be cheap and on `_guard`'s
+thread pool otherwise, a pool run past its deadline is given up and said so, and a late
+result never overwrites a newer one. `present()` always runs on the session's loop
+(panes may only be changed there). Every exception becomes a message in the page, so
+the app never dies; the resource caps (`check_caps`) are checked before any work, and
+messages are escaped before they reach the page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 import holoviews as hv
 import numpy as np
@@ -29,15 +25,18 @@ from .. import params as sp
 from .. import viz as sv
 from . import _guard as guard
 from ._page import Busy
+from ._scheduler import Job, RunScheduler, SessionLoop
 from ._widgets import number_widget
 
 
 class Lab(pn.viewable.Viewer):
-    """Base of the labs: an alert for errors and warnings, and coalesced runs.
+    """Base of the labs: an alert for errors and warnings, and runs through the shared
+    `RunScheduler` (newest values win, runs coalesce, a deadline, run ids).
 
-    Subclasses implement `compute()` (raise `ValueError` with a message for the page)
-    and `__panel__()`. `message` holds the latest error or warning shown in the page;
-    `runs` counts successful runs.
+    Subclasses implement `work()` and `present(result)` (or, for a lab driven only by
+    `run()`, `compute()`), raise `ValueError` with a message for the page, and implement
+    `__panel__()`. `message` holds the latest error or warning shown in the page; `runs`
+    counts successful runs.
     """
 
     message = param.String("", doc="the latest error or warning, shown in the page")
@@ -47,24 +46,21 @@ class Lab(pn.viewable.Viewer):
         self.alert = pn.pane.Alert("", alert_type="danger", visible=False, margin=(5, 10))
         self.busy = Busy()  # shown by the app's page header (AppPage) during pool runs
         self.runs = 0
-        self._dirty = False
-        self._running = False
-        self._scheduled = False
         self._suspended = 0
+        self._scheduler: RunScheduler | None = None
 
     # ---- running -----------------------------------------------------------------------
 
     def compute(self) -> str:
-        """Do the work for the current values and update the plots.
+        """Do the work for the current values and update the plots, now.
 
         **Returns:** a warning for the page, or "" when all is well.
         """
         return self.present(self.work())
 
     def work(self):
-        """The expensive part of a run, for labs that split `compute()`: read the
-        parameters, compute, return what `present` needs. Must not touch the page (when
-        served it runs on a pool thread)."""
+        """The expensive part of a run: read the parameters, compute, return what `present`
+        needs. Must not touch the page (when served it may run on a pool thread)."""
         raise NotImplementedError
 
     def present(self, result) -> str:
@@ -74,8 +70,12 @@ class Lab(pn.viewable.Viewer):
         """
         raise NotImplementedError
 
-    def _splits(self) -> bool:
-        return type(self).work is not Lab.work
+    def run_key(self) -> Hashable:
+        """What names the compiled variant of a run (for the scheduler's cost table):
+        the lab's class and every setting that changes an array's shape. The default
+        takes `duration`, `dt` and `size` where the lab has them; labs extend it."""
+        shape = tuple(getattr(self, n) for n in ("duration", "dt", "size") if n in self.param)
+        return (type(self).__name__, *shape)
 
     def check_caps(self) -> None:
         """Refuse (`ValueError` with a message) work past the server's resource caps.
@@ -86,19 +86,26 @@ class Lab(pn.viewable.Viewer):
         if "duration" in self.param and "dt" in self.param:
             guard.check_run(getattr(self, "size", 1), self.duration, self.dt)
 
+    @property
+    def scheduler(self) -> RunScheduler:
+        """The lab's `RunScheduler`, made at the first request: on the session's loop when
+        served, synchronous otherwise (a notebook, a script, a test)."""
+        if self._scheduler is None:
+            doc = self._session_doc()
+            self._scheduler = RunScheduler(
+                self._prepare,
+                self._present_job,
+                self.show,
+                loop=SessionLoop(doc) if doc is not None else None,
+                busy=self.busy,
+            )
+        return self._scheduler
+
     def request_run(self, *events) -> None:
         """Ask for a run with the newest values; coalesces requests made during a run."""
         if self._suspended:
             return
-        self._dirty = True
-        if self._running or self._scheduled:
-            return
-        doc = self._session_doc()
-        if doc is not None:
-            self._scheduled = True
-            guard.call_soon_in_session(doc, self._drain)
-        else:
-            self._drain()
+        self.scheduler.request()
 
     @staticmethod
     def _session_doc():
@@ -106,55 +113,28 @@ class Lab(pn.viewable.Viewer):
         doc = pn.state.curdoc
         return doc if doc is not None and doc.session_context is not None else None
 
-    def _drain(self) -> None:
-        self._scheduled = False
-        if self._running:
-            return
-        doc = self._session_doc()
-        if self._splits() and doc is not None:
-            self._start(doc)
-            return
-        self._running = True
-        try:
-            while self._dirty:
-                self._dirty = False
-                self.run()
-        finally:
-            self._running = False
+    def sync_settings(self) -> None:
+        """Bring derived settings in line with the newest values before a run (on the
+        event loop, before `work`); the default does nothing."""
 
-    def _start(self, doc) -> None:
-        """Served: check the caps here, run `work` on the pool, `present` on the loop."""
-        if not self._dirty:
-            return
-        self._dirty = False
-        try:
-            self.check_caps()
-        except (ValueError, TypeError, KeyError) as err:
-            self.show(str(err), "danger")
-            return
-        self._running = True
-        self.busy.start(doc)
+    def _prepare(self) -> Job:
+        self.check_caps()
+        self.sync_settings()
+        return Job(work=self.work, key=self.run_key())
 
-        def done(future):  # on a pool thread
-            guard.call_soon_in_session(doc, self._finish, doc, future)
-
-        guard.submit(self.work).add_done_callback(done)
-
-    def _finish(self, doc, future) -> None:
-        self._running = False
-        self.busy.stop()
-        self._report(lambda: self.present(future.result()))
-        if self._dirty:
-            self._start(doc)
+    def _present_job(self, result, job: Job) -> None:
+        self._report(lambda: self.present(result))
 
     def run(self) -> bool:
-        """Compute now; an error goes to the page instead of stopping the app.
+        """Compute now, on this thread; an error goes to the page instead of stopping
+        the app.
 
         **Returns:** True when the computation succeeded.
         """
 
         def checked_compute():
             self.check_caps()
+            self.sync_settings()
             return self.compute()
 
         return self._report(checked_compute)

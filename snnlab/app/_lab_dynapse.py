@@ -17,14 +17,14 @@ population of identical neurons, seen in the raster and the rate histogram.
 
 from __future__ import annotations
 
-import holoviews as hv
 import jax
 import numpy as np
 import panel as pn
 import param
+from bokeh.models import ColumnDataSource, DataRange1d
+from bokeh.plotting import figure
 
 from .. import params as sp
-from .. import viz as sv
 from ..core import Result
 from ..dynapse import (
     SYNAPSES,
@@ -33,16 +33,14 @@ from ..dynapse import (
     pulse_width_from_current,
     tau_from_current,
 )
+from . import _live as live
 from ._lab_common import (
     Lab,
     finite_limits,
-    framewise,
-    live_plot,
     log_floor,
-    raster_view,
-    rates_view,
     slider_box,
 )
+from ._live import LiveView
 from ._widgets import fast, number_widget
 
 DUALS = {
@@ -70,9 +68,6 @@ CONSTANTS = (
 """Capacitances (F), the dark current (A) and transistor constants."""
 
 RECORDED = ("imem", "vmem", "iampa", "igaba", "inmda", "ishunt", "iahp")
-
-TIME = hv.Dimension("t", label="t", unit="ms")
-AMP = hv.Dimension("I", label="current", unit="A")
 
 
 def _time(name: str, default: float, lo: float, hi: float, doc: str):
@@ -200,68 +195,101 @@ def for_log_axis(*traces):
     return arrays, finite_limits(*arrays, log=True)
 
 
-def _imem_view(data):
-    if data is None:
-        data = {"t": np.zeros(0), "imem": np.zeros(0), "thr": np.nan}
-    (imem, thr), ylim = for_log_axis(data["imem"], [data["thr"]])
-    curve = hv.Curve((data["t"], imem), TIME, hv.Dimension("imem", unit="A")).opts(
-        color="#1f77b4", line_width=1.5
+LIVE_TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
+
+
+def _figure(title: str, y_label: str, height: int, log: bool) -> figure:
+    """A figure built once: time on x (ms), ranges that follow the data until zoomed."""
+    fig = figure(
+        title=title,
+        x_axis_label="t (ms)",
+        y_axis_label=y_label,
+        height=height,
+        sizing_mode="stretch_width",
+        tools=LIVE_TOOLS,
+        x_range=DataRange1d(),
+        y_range=DataRange1d(),
+        y_axis_type="log" if log else "linear",
     )
-    thr = hv.HLine(float(thr[0])).opts(color="#d62728", line_dash="dashed", line_width=1)
-    return framewise(
-        curve * thr, ylim=ylim or (np.nan, np.nan),
-        logy=True, responsive=True, height=230, show_grid=True,
-        title="membrane current imem of the chosen neuron (dashed: Ispkthr)",
-    )  # fmt: skip
+    fig.toolbar.logo = None
+    return fig
 
 
-def _vmem_view(data):
-    if data is None:
-        data = {"t": np.zeros(0), "vmem": np.zeros(0)}
-    return hv.Curve((data["t"], data["vmem"]), TIME, hv.Dimension("vmem", unit="V")).opts(
-        color="#9467bd", line_width=1.5, responsive=True, height=200, framewise=True,
-        show_grid=True, title="membrane potential vmem",
-    )  # fmt: skip
+def _line_columns(t, *ys, names) -> dict:
+    """Columns of one line per name: `t` (ms) and the values under the name itself."""
+    t = np.asarray(t, float)
+    return {name: {"t": t, name: np.asarray(y, float)} for name, y in zip(names, ys, strict=True)}
+
+
+def imem_view() -> LiveView:
+    """imem of one neuron (A, log axis) and the spike threshold `Ispkthr` (dashed).
+    `show` takes `{"t": ms, "imem": A, "thr": A}`."""
+    fig = _figure("membrane current imem of the chosen neuron (dashed: Ispkthr)",
+                  "imem (A)", 230, log=True)  # fmt: skip
+    sources = {k: ColumnDataSource({"t": [], "imem": []}) for k in ("imem", "thr")}
+    fig.line("t", "imem", source=sources["imem"], color="#1f77b4", line_width=1.5)
+    fig.line("t", "imem", source=sources["thr"], color="#d62728", line_dash="dashed")
+
+    def columns(data):
+        t = np.asarray(data["t"], float)
+        (imem, thr), _ = for_log_axis(data["imem"], [data["thr"]])
+        ends = t[[0, -1]] if t.size else np.zeros(0)
+        return {
+            "imem": {"t": t, "imem": imem},
+            "thr": {"t": ends, "imem": np.full(ends.size, thr[0])},
+        }
+
+    return LiveView(fig, sources, columns)
+
+
+def vmem_view() -> LiveView:
+    """vmem of one neuron (V). `show` takes `{"t": ms, "vmem": V}`."""
+    fig = _figure("membrane potential vmem", "vmem (V)", 200, log=False)
+    source = ColumnDataSource({"t": [], "vmem": []})
+    fig.line("t", "vmem", source=source, color="#9467bd", line_width=1.5)
+    return LiveView(fig, {"vmem": source}, lambda d: _line_columns(d["t"], d["vmem"],
+                                                                   names=("vmem",)))  # fmt: skip
 
 
 _SYN_COLORS = ("#2ca02c", "#d62728", "#ff7f0e", "#8c564b")
 
 
-def _synapse_view(data):
-    t = data["t"] if data else np.zeros(0)
+def synapse_view() -> LiveView:
+    """The four synaptic currents of one neuron (A, log axis). `show` takes `{"t": ms,
+    "iampa": A, "igaba": A, "inmda": A, "ishunt": A}`."""
+    fig = _figure("synaptic currents of the chosen neuron", "current (A)", 230, log=True)
     keys = ["i" + name.lower() for name in SYNAPSES]
-    traces, ylim = for_log_axis(*[data[k] if data else np.zeros(0) for k in keys])
-    layers = []
-    for name, color, y in zip(SYNAPSES, _SYN_COLORS, traces, strict=True):
-        layers.append(hv.Curve((t, y), TIME, AMP, label=name).opts(color=color, line_width=1.5))
-    return framewise(
-        hv.Overlay(layers), ylim=ylim or (np.nan, np.nan),
-        logy=True, responsive=True, height=230, show_grid=True,
-        legend_position="right", title="synaptic currents of the chosen neuron",
-    )  # fmt: skip
+    sources = {k: ColumnDataSource({"t": [], k: []}) for k in keys}
+    for name, key, color in zip(SYNAPSES, keys, _SYN_COLORS, strict=True):
+        fig.line("t", key, source=sources[key], color=color, line_width=1.5, legend_label=name)
+    fig.legend.location = "top_right"
+
+    def columns(data):
+        traces, _ = for_log_axis(*[data[k] for k in keys])
+        return _line_columns(data["t"], *traces, names=keys)
+
+    return LiveView(fig, sources, columns)
 
 
-def _ahp_view(data):
-    if data is None:
-        data = {"t": np.zeros(0), "iahp": np.zeros(0)}
-    (iahp,), ylim = for_log_axis(data["iahp"])
-    return hv.Curve((data["t"], iahp), TIME, hv.Dimension("iahp", unit="A")).opts(
-        color="#e377c2", line_width=1.5, logy=True, responsive=True, height=200,
-        framewise=True, show_grid=True, title="AHP current iahp (adaptation)",
-        ylim=ylim or (np.nan, np.nan),
-    )  # fmt: skip
+def ahp_view() -> LiveView:
+    """The AHP current of one neuron (A, log axis). `show` takes `{"t": ms, "iahp": A}`."""
+    fig = _figure("AHP current iahp (adaptation)", "iahp (A)", 200, log=True)
+    source = ColumnDataSource({"t": [], "iahp": []})
+    fig.line("t", "iahp", source=source, color="#e377c2", line_width=1.5)
+
+    def columns(data):
+        (iahp,), _ = for_log_axis(data["iahp"])
+        return _line_columns(data["t"], iahp, names=("iahp",))
+
+    return LiveView(fig, {"iahp": source}, columns)
 
 
-def _empty():
-    return sv.empty_result(("imem",), {"imem": "A"})
-
-
-def _raster_view(data):
-    return raster_view(data if data is not None else _empty(), height=260)
-
-
-def _rates_view(data):
-    return rates_view(data if data is not None else _empty(), bins=20, height=260)
+def population_views() -> tuple[LiveView, LiveView]:
+    """The population's raster and rate histogram (`_live`'s), axes labelled with units."""
+    raster, rates = live.raster_view(height=260), live.rate_view()
+    raster.figure.yaxis.axis_label = "neuron (index)"
+    rates.figure.yaxis.axis_label = "neurons (count)"
+    return raster, rates
 
 
 class DynapseLab(Lab):
@@ -277,7 +305,9 @@ class DynapseLab(Lab):
     capacitances in F, `Ut`/`Vth` in V, `dt` in s); `times` their duals
     (`DynapseTimes`). Editing either updates the other. After a run: `spikes` (steps,
     neurons), `record` (numpy arrays as `DynapSim.evolve` records them), `result` (a
-    `snnlab.Result`, times in ms) and `rates` (Hz).
+    `snnlab.Result`, times in ms) and `rates` (Hz). The plots are `_live.LiveView`s built
+    once (`imem_view`, `vmem_view`, `syn_view`, `ahp_view`, `raster_view`, `rates_view`);
+    a run sends them new columns only.
     """
 
     size = param.Integer(32, bounds=(4, 64), label="neurons (count)", doc="population size")
@@ -316,12 +346,9 @@ class DynapseLab(Lab):
         self._editing: str | None = None
         self._refresh_times()
         self.spikes = self.record = self.result = self.rates = None
-        self.imem_pane, self.imem_pipe = live_plot(_imem_view)
-        self.vmem_pane, self.vmem_pipe = live_plot(_vmem_view)
-        self.syn_pane, self.syn_pipe = live_plot(_synapse_view)
-        self.ahp_pane, self.ahp_pipe = live_plot(_ahp_view)
-        self.raster_pane, self.raster_pipe = live_plot(_raster_view)
-        self.rates_pane, self.rates_pipe = live_plot(_rates_view)
+        self.imem_view, self.vmem_view = imem_view(), vmem_view()
+        self.syn_view, self.ahp_view = synapse_view(), ahp_view()
+        self.raster_view, self.rates_view = population_views()
         self.readout = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.chip.param.watch(self._chip_changed, list(self.chip.slider_names()))
         self.times.param.watch(self._time_changed, [d for d, _k, _o in DUALS.values()])
@@ -359,8 +386,19 @@ class DynapseLab(Lab):
 
     # ---- running -----------------------------------------------------------------------
 
-    def compute(self) -> str:
-        """Build the population, drive its four synapses, update the plots."""
+    def sync_settings(self) -> None:
+        """The emulator's population has the lab's size."""
+        self.chip.size = int(self.size)
+
+    def run_key(self):
+        """Shapes: neurons and steps (the emulator's `dt` is fixed)."""
+        return ("DynapseLab", int(self.size), float(self.duration), float(self.chip.dt))
+
+    def work(self) -> dict:
+        """Build the population, drive its four synapses, run the emulator (no pane).
+
+        **Returns:** what `present` shows: the result, records, rates and notes.
+        """
         n = int(self.size)
         notes = []
         if self.input_stop <= self.input_start:  # an empty window: no input, said so
@@ -368,7 +406,6 @@ class DynapseLab(Lab):
                 f"The input window is empty (stop {self.input_stop:g} s is not after start "
                 f"{self.input_start:g} s): no input spikes."
             )
-        self.chip.size = n
         mismatch = float(self.mismatch) / 100.0
         extra = dict(percent_mismatch=mismatch, rng_key=jax.random.PRNGKey(int(self.seed)))
         model = self.chip.to_model(**(extra if mismatch > 0 else {}))
@@ -385,7 +422,7 @@ class DynapseLab(Lab):
             raise ValueError("The emulator's state became NaN or inf: move the last slider back.")
         t_ms = np.arange(1, n_steps + 1) * dt * 1e3
         steps, ids = np.nonzero(spikes)
-        self.result = Result(
+        result = Result(
             t=t_ms,
             spikes=spikes > 0,
             spike_times=t_ms[steps],
@@ -395,31 +432,38 @@ class DynapseLab(Lab):
             dt=dt * 1e3,
             duration=n_steps * dt * 1e3,
         )
-        self.spikes, self.record = spikes, record
-        self.rates = spikes.sum(axis=0) / (n_steps * dt)
         k = min(int(self.neuron), n - 1)
+        if k != int(self.neuron):
+            notes.append(f"There are {n} neurons: showing neuron {k}.")
+        return dict(
+            n=n, k=k, t_ms=t_ms, spikes=spikes, record=record, result=result,
+            rates=spikes.sum(axis=0) / (n_steps * dt),
+            thr=float(np.ravel(model.Ispkthr)[k]), mismatch=float(self.mismatch), notes=notes,
+        )  # fmt: skip
+
+    def present(self, out: dict) -> str:
+        """Send `work`'s result to the plots and the readout."""
+        self.spikes, self.record, self.result = out["spikes"], out["record"], out["result"]
+        self.rates = r = out["rates"]
+        k, t_ms, record = out["k"], out["t_ms"], out["record"]
         one = {key: record[key][:, k] for key in RECORDED}
-        thr = float(np.ravel(model.Ispkthr)[k])
-        self.imem_pipe.send({"t": t_ms, "imem": one["imem"], "thr": thr})
-        self.vmem_pipe.send({"t": t_ms, "vmem": one["vmem"]})
-        self.syn_pipe.send({"t": t_ms, **one})
-        self.ahp_pipe.send({"t": t_ms, "iahp": one["iahp"]})
-        self.raster_pipe.send(self.result)
-        self.rates_pipe.send(self.result)
-        r = self.rates
+        self.imem_view.show({"t": t_ms, "imem": one["imem"], "thr": out["thr"]})
+        self.vmem_view.show({"t": t_ms, "vmem": one["vmem"]})
+        self.syn_view.show({"t": t_ms, **one})
+        self.ahp_view.show({"t": t_ms, "iahp": one["iahp"]})
+        self.raster_view.show(self.result)
+        self.rates_view.show(self.result)
         cv = r.std() / r.mean() if r.mean() > 0 else float("nan")
         tc = self.times
         self.readout.object = (
-            f"**{n} neurons, mismatch {self.mismatch:g} %**: rate {r.mean():.1f} +- "
+            f"**{out['n']} neurons, mismatch {out['mismatch']:g} %**: rate {r.mean():.1f} +- "
             f"{r.std():.1f} Hz (CV {cv:.2f}), {int((r == 0).sum())} silent; "
             f"neuron {k}: {r[k]:.1f} Hz  \n"
             f"tau_mem {tc.tau_mem * 1e3:.3g} ms, tau_syn {tc.tau_syn * 1e3:.3g} ms, "
             f"tau_ahp {tc.tau_ahp * 1e3:.3g} ms, t_ref {tc.t_ref * 1e3:.3g} ms, "
             f"t_pulse {tc.t_pulse * 1e6:.3g} us (nominal, before mismatch)"
         )
-        if k != int(self.neuron):
-            notes.append(f"There are {n} neurons: showing neuron {k}.")
-        return " ".join(notes)
+        return " ".join(out["notes"])
 
     # ---- layout ------------------------------------------------------------------------
 
@@ -464,11 +508,11 @@ class DynapseLab(Lab):
         main = pn.Column(
             self.alert,
             self.readout,
-            self.imem_pane,
-            self.vmem_pane,
-            self.syn_pane,
-            self.ahp_pane,
-            pn.Row(self.raster_pane, self.rates_pane, sizing_mode="stretch_width"),
+            self.imem_view.pane,
+            self.vmem_view.pane,
+            self.syn_view.pane,
+            self.ahp_view.pane,
+            pn.Row(self.raster_view.pane, self.rates_view.pane, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
         return pn.Row(sidebar, main, sizing_mode="stretch_width")

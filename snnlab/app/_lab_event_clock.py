@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import warnings
 
+import equinox as eqx
 import holoviews as hv
 import jax
 import jax.numpy as jnp
@@ -106,7 +107,19 @@ def first_crossing_in_step(res, model, current: float, method: str) -> float:
     dt = float(res.dt)
     t0 = float(res.t[k - 1])
     y0 = jnp.asarray(np.stack([res[n][k - 1, :1] for n in model.state_names], axis=1))
-    args = {"I": jnp.asarray(current, y0.dtype)}
+    t0_, current_, dt_ = (jnp.asarray(v, y0.dtype) for v in (t0, current, dt))  # traced
+    c0, d0, c1, d1 = (float(v) for v in _step_ends(model, t0_, y0, current_, dt_, method))
+    if not (c0 < 0 <= c1):
+        return float(res.t[k])  # an input spike at t_k pushed it over the threshold
+    return t0 + dt * _hermite_root(c0, d0, c1, d1, dt)
+
+
+@eqx.filter_jit
+def _step_ends(model, t0, y0, current, dt, method: str):
+    """The spike condition and its time derivative at both ends of one integrator step
+    from `(t0, y0)`: `(c0, d0, c1, d1)`. Jitted: a new value of a parameter, the current
+    or the state is traced, only a new model class or `method` compiles."""
+    args = {"I": current}
     y1 = INTEGRATORS[method](model, t0, y0, args, dt)
 
     def cond(t, y):
@@ -115,11 +128,7 @@ def first_crossing_in_step(res, model, current: float, method: str) -> float:
     def slope(t, y):
         return jax.jvp(lambda yy: cond(t, yy), (y,), (model.dynamics(t, y, args),))[1]
 
-    c0, c1 = float(cond(t0, y0)), float(cond(t0 + dt, y1))
-    if not (c0 < 0 <= c1):
-        return float(res.t[k])  # an input spike at t_k pushed it over the threshold
-    d0, d1 = float(slope(t0, y0)), float(slope(t0 + dt, y1))
-    return t0 + dt * _hermite_root(c0, d0, c1, d1, dt)
+    return cond(t0, y0), slope(t0, y0), cond(t0 + dt, y1), slope(t0 + dt, y1)
 
 
 def spike_errors(exact: np.ndarray, stepped: np.ndarray) -> np.ndarray:
@@ -395,6 +404,14 @@ class EventClockLab(Lab):
                 "to compare with."
             )
             raise ValueError("The event engine is not available: nothing to compare with.")
+
+    def run_key(self):
+        """Compiled variants: model, method, dt, duration, precision, input spikes, the
+        methods of the dt curve."""
+        spikes = self.spike_period > 0 and self.spike_weight != 0
+        return ("EventClockLab", self.model, self.method, float(self.dt), float(self.duration),
+                bool(self.float64), spikes and float(self.spike_period),
+                tuple(self.curve_methods))  # fmt: skip
 
     def work(self):
         """Run both engines and the dt sweep (on a pool thread when served).

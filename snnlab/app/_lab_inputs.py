@@ -591,20 +591,42 @@ class InputsLab(Lab):
 
     # ---- running -----------------------------------------------------------------------
 
-    def compute(self) -> str:
-        """Build the source and the neurons, simulate, and update the four plots."""
+    def run_key(self):
+        """Shapes and compiled variants: the source, the neuron model, sizes, steps."""
+        return ("InputsLab", self.source, self.neuron_model, int(self.size),
+                float(self.duration), float(self.dt), self.transmit_as)  # fmt: skip
+
+    def sync_settings(self) -> None:
+        """The source's and the neurons' sizes follow the lab's."""
+        if self.source in PARAM_GENERATORS:
+            self.generator_params[self.source].size = int(self.size)
+
+    def work(self):
+        """Build the source and the neurons and simulate (no pane).
+
+        **Returns:** `(source, neurons, res, t, out)`: the generator, the neuron model,
+        the `Result`, and the source's output on its time grid.
+        """
         dt, duration = float(self.dt), float(self.duration)
         source = self.build_source()
-        channels = source.size
-        kind = source.output_kind()
         model = self.neuron_params[self.neuron_model]
-        model.size = channels
-        neurons = model.to_model()
-        weight = self.weight if kind == "spike" else 1.0
+        kwargs = model.model_kwargs()
+        if "method" in model.param:
+            kwargs["method"] = model.method
+        neurons = sp.construct(model.model_class, source.size, kwargs)
+        weight = self.weight if source.output_kind() == "spike" else 1.0
         res = simulate(
             neurons, Connection(source, weight=weight), duration=duration, dt=dt, seed=self.seed
         )
         t, out = source_output(source, duration, dt, self.seed)
+        return source, neurons, res, t, out
+
+    def present(self, result) -> str:
+        """Update the four plots and the readout from `work`'s result."""
+        source, neurons, res, t, out = result
+        channels, kind = source.size, source.output_kind()
+        self.neuron_params[self.neuron_model].size = channels
+        duration = float(self.duration)
         k = min(int(self.neuron), channels - 1)
         self.result, self.input_t, self.input_values, self.input_kind = res, t, out, kind
         if kind == "spike":

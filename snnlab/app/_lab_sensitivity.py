@@ -491,9 +491,9 @@ class EventPropDemo(Lab):
             self._cb = None
 
     def __panel__(self):
-        reset = pn.widgets.Button(name="new weights", button_type="warning", width=110)
+        reset = pn.widgets.Button(label="new weights", color="warning", width=110)
         reset.on_click(lambda e: self.reset())
-        step = pn.widgets.Button(name="train 20 steps", button_type="primary", width=120)
+        step = pn.widgets.Button(label="train 20 steps", color="primary", width=120)
         step.on_click(lambda e: self.train(20))
         sliders = [
             fast(pn.widgets.FloatSlider.from_param(self.param[n], sizing_mode="stretch_width"))
@@ -642,28 +642,37 @@ class SensitivityLab(Lab):
         unit, of = QUANTITIES[self.quantity], self._unit(name)
         return unit if of == DIMENSIONLESS else f"{unit}/{of}"
 
-    def compute(self) -> str:
-        """Gradients for the current values by every applicable method; update the page."""
+    def sync_settings(self) -> None:
+        """A discrete-time model has no first spike time: its quantity becomes the rate."""
+        self._note = ""
         obj = self.neuron_params[self.model]
-        model = obj.to_model()
-        note = ""
-        if isinstance(model, AbstractStepwiseModel) and self.quantity != "rate":
-            # a discrete-time model has no first spike time to differentiate: the rate
+        if issubclass(obj.model_class, AbstractStepwiseModel) and self.quantity != "rate":
             self._suspended += 1
             try:
                 self.quantity = "rate"
             finally:
                 self._suspended -= 1
-            note = (
+            self._note = (
                 f"{self.model} is a discrete-time model: only its rate has a (surrogate) "
                 "gradient, so the rate is shown."
             )
+
+    def run_key(self):
+        """Compiled variants: the model, the quantity, dt."""
+        return ("SensitivityLab", self.model, self.quantity, float(self.dt))
+
+    def work(self):
+        """Gradients for the current values by every applicable method (no pane).
+
+        **Returns:** `(value, grads)`: the quantity and, by method, its gradients.
+        """
+        model = self.neuron_params[self.model].to_model()
         names = self._names()
-        self.grads = {}
+        grads, value = {}, math.nan
         for method in gradient_methods(model):
             if method == "surrogate" and self.quantity != "rate":
                 continue
-            value, grads = sensitivities(
+            value, grads[method] = sensitivities(
                 model,
                 names,
                 current=float(self.current),
@@ -671,14 +680,18 @@ class SensitivityLab(Lab):
                 method=method,
                 dt=float(self.dt),
             )
-            self.grads[method] = grads
-            self.value = value
-        if not self.grads:
+        if not grads:
             raise ValueError(
                 f"{self.model} is a discrete-time model: only the rate has a (surrogate) "
                 "gradient; choose quantity = rate."
             )
+        return value, grads
+
+    def present(self, result) -> str:
+        """Show `work`'s gradients: bars, labels beside the sliders, readout."""
+        self.value, self.grads = result
         self._send()
+        note = getattr(self, "_note", "")
         if note:
             return note
         if not np.isfinite(self.value) or (self.quantity == "rate" and self.value == 0):
