@@ -183,7 +183,7 @@ class ExplorerSettings(param.Parameterized):
 
     def state_json(self) -> str:
         """`state_dict()` as JSON text (what the parameter export downloads)."""
-        return json.dumps(self.state_dict(), indent=2, allow_nan=True)
+        return sp.dumps(self.state_dict(), indent=2)
 
     def load_state(self, state: dict[str, Any] | str | bytes) -> None:
         """Restore a `state_dict()` (or its JSON); runs once afterwards.
@@ -279,10 +279,10 @@ class ExplorerSettings(param.Parameterized):
         }
         q["inputs"] = ",".join(s["inputs"])
         for k, v in s["neuron"].items():
-            q[f"p.{k}"] = json.dumps(v)
+            q[f"p.{k}"] = sp.dumps(v)
         for g, values in s["generators"].items():
             for k, v in values.items():
-                q[f"g.{g}.{k}"] = json.dumps(v)
+                q[f"g.{g}.{k}"] = sp.dumps(v)
         return q
 
     def load_query(self, query: dict[str, str] | str) -> None:

@@ -222,7 +222,8 @@ def warm_up() -> float:
     """Build and run one Explorer page off-line and drop it again.
 
     A fresh worker then serves its first student without waiting for plotting imports
-    and the simulation's compilation, and its memory afterwards is the size of a warm,
+    and the simulation's compilation (`snnlab.app.warm_compilation_cache`: the default
+    variants compiled, into JAX's persistent cache too, and their cost measured), and its memory afterwards is the size of a warm,
     empty worker: the baseline a `Recycler` compares against.
 
     **Returns:** the seconds it took.
@@ -230,9 +231,10 @@ def warm_up() -> float:
     import panel as pn
     from bokeh.document import Document
 
-    from snnlab.app import Explorer
+    from snnlab.app import Explorer, warm_compilation_cache
 
     t0 = time.perf_counter()
+    warm_compilation_cache()  # the default variants compiled, their cost measured
     before = _private.live_views()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # HoloViews on the empty raster image
