@@ -11,7 +11,6 @@ reproduces the run (`code`). It knows no widgets or plots: the Explorer
 from __future__ import annotations
 
 import inspect
-import json
 import logging
 from typing import Any
 from urllib.parse import parse_qsl

@@ -223,8 +223,9 @@ def warm_up() -> float:
 
     A fresh worker then serves its first student without waiting for plotting imports
     and the simulation's compilation (`snnlab.app.warm_compilation_cache`: the default
-    variants compiled, into JAX's persistent cache too, and their cost measured), and its memory afterwards is the size of a warm,
-    empty worker: the baseline a `Recycler` compares against.
+    variants compiled, into JAX's persistent cache too, and their cost measured), and
+    its memory afterwards is the size of a warm, empty worker: the baseline a `Recycler`
+    compares against.
 
     **Returns:** the seconds it took.
     """
