@@ -3,7 +3,9 @@ script NN_name.py by jupytext (and must equal what jupytext makes of it), is sto
 outputs, computes in float64, and executes top to bottom (each within a time limit).
 
 `python -m pytest tests/test_notebooks.py` runs them with nbclient; `pytest --nbmake
-notebooks/` runs them the nbmake way.
+notebooks/` runs them the nbmake way. With `SNNLAB_EXECUTED_NOTEBOOKS` set to a folder, each
+executed notebook is written there with its outputs (the docs build then renders those
+instead of executing the lessons a second time: docs/conf.py).
 """
 
 from __future__ import annotations
@@ -134,3 +136,7 @@ def test_notebook_executes(path, monkeypatch):
             # a plot that fails to render is reported as a traceback, not as an error
             text = out.get("text", "") + str(out.get("data", {}).get("text/plain", ""))
             assert "Traceback" not in text, f"{path.name}: cell {i}: {text[-2000:]}"
+    executed = os.environ.get("SNNLAB_EXECUTED_NOTEBOOKS")
+    if executed:
+        Path(executed).mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, Path(executed) / path.name)
