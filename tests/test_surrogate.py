@@ -5,6 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from snnlab.core._spike import heaviside
 from snnlab.neurons._surrogate import (
     SURROGATES,
     Arctan,
@@ -13,7 +14,6 @@ from snnlab.neurons._surrogate import (
     Rectangular,
     Sigmoid,
     SuperSpike,
-    heaviside,
     spike_fn,
 )
 
