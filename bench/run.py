@@ -25,6 +25,7 @@ import inspect
 import itertools
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -790,12 +791,13 @@ def main():
     rows.sort(key=lambda r: (order[r["workload"]], bool(r.get("peer"))))
     text = report(args, rows, cache, others, mach_before, machine(), jax_meta, started)
     results = BENCH / "results.md"
-    # keep the section bench/load_test.py writes between its markers
+    # keep the sections the other benches write between their own markers (load_test,
+    # bench_loop --browser, bench_explorer_cpu, ...); run.py's partial sections are superseded
     old = results.read_text() if results.exists() else ""
-    begin, end = "<!-- load_test: begin", "<!-- load_test: end -->"
-    if begin in old and end in old:
-        section = begin + old.split(begin, 1)[1].split(end, 1)[0] + end
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    for tag, body in re.findall(r"<!-- ([^:>]+): begin(.*?)<!-- \1: end -->", old, re.S):
+        if not tag.startswith("run.py"):
+            section = f"<!-- {tag}: begin{body}<!-- {tag}: end -->"
+            text = text.rstrip("\n") + "\n\n" + section + "\n"
     results.write_text(text)
     print(text)
 
