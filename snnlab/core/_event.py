@@ -43,6 +43,7 @@ import numpy as np
 import optimistix as optx
 
 from ._deliver import deliver, jump_receptors, overrides_input_spike, receptors_used
+from ._grid import grid_index
 from ._model import AbstractNeuronModel, phi1
 from ._precision import cast_floats, precision_scope
 from ._receptor_crossing import receptors_crossing, receptors_u
@@ -380,7 +381,8 @@ def simulate_event(
     n_sp = int(out.n_spikes)
     t = np.arange(n_samples + 1, dtype=out.rec.dtype) * dt
     rec = out.rec[: n_samples + 1]
-    spikes = out.spikes[: n_samples + 1]
+    spikes = _exact_raster(out.spike_times[:n_sp], out.spike_ids[:n_sp], dt, out.spikes.shape)
+    spikes = spikes[: n_samples + 1]
     finite = out.finite[: n_samples + 1]
     reached = t <= float(out.t_stop) + 1e-12 * max(1.0, duration)
     finite = finite | ~reached
@@ -796,3 +798,15 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
         solver_ok=final.solver_ok,
         t_stop=final.t,
     )
+
+
+def _exact_raster(spike_times, spike_ids, dt: float, shape) -> np.ndarray:
+    """The raster of exact spike times: a spike at t marks sample ceil(t / dt), the first
+    grid point at or after it (as the stepped engine marks a spike found in step k at
+    sample k + 1), computed in exact arithmetic (`grid_index`) rather than in the float
+    division inside the run, which can move a spike on a grid point by one sample."""
+    raster = np.zeros(shape, bool)
+    rows = grid_index(np.asarray(spike_times), dt, ceil=True)
+    keep = (rows >= 0) & (rows < shape[0])
+    raster[rows[keep], np.asarray(spike_ids)[keep]] = True
+    return raster
