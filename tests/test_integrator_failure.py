@@ -1,5 +1,6 @@
 """Every integrator reports a step it could not complete; rkf45 is right or flagged."""
 
+import warnings
 from typing import ClassVar
 
 import equinox as eqx
@@ -15,10 +16,12 @@ from snnlab.core import (
     RKF45_RTOL,
     STEPPERS,
     AbstractNeuronModel,
+    CoarseStepWarning,
     SolverFailureWarning,
     parameter,
 )
-from snnlab.neurons import HH
+from snnlab.generators import DCGenerator
+from snnlab.neurons import HH, HHPSC, ReducedHH
 
 
 class Stiff(AbstractNeuronModel):
@@ -111,3 +114,24 @@ def test_hh_float32_rkf45_completes_every_step():
     res = snnlab.simulate(HH(I_e=1000.0), duration=50.0, dt=0.01)
     assert res.ok, res.messages
     assert len(res.spike_times) == 4
+
+
+@pytest.mark.parametrize("cls", [HH, HHPSC, ReducedHH], ids=lambda c: c.__name__)
+def test_a_grid_too_coarse_to_see_every_spike_says_so_and_the_limit_holds(cls):
+    """The stepped engine checks the threshold on the grid only. Within `max_spike_dt`
+    the spike counts equal a fine grid's (float64, several drives); beyond it the run
+    warns and says so in `messages`."""
+    limit = cls.max_spike_dt
+    with jax.enable_x64(True):
+        model = cls(size=1)
+        for amp in (300.0, 1000.0, 3000.0):
+            drive = DCGenerator(amplitude=amp)
+            fine = snnlab.simulate(model, drive, duration=300.0, dt=0.01)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", CoarseStepWarning)
+                at_limit = snnlab.simulate(model, drive, duration=300.0, dt=limit)
+            assert at_limit.spikes.sum() == fine.spikes.sum(), amp
+            assert not at_limit.messages
+        with pytest.warns(CoarseStepWarning, match="max_spike_dt"):
+            coarse = snnlab.simulate(model, drive, duration=300.0, dt=2 * limit)
+        assert any("max_spike_dt" in m for m in coarse.messages)

@@ -31,6 +31,7 @@ from ._precision import PRECISIONS, precision, precision_scope, set_precision
 from ._result import Result, SimState
 from ._simulate import (
     ENGINES,
+    CoarseStepWarning,
     DivergenceWarning,
     SolverFailureWarning,
     make_result,
@@ -44,6 +45,7 @@ __all__ = [
     "AbstractNeuronModel",
     "AbstractStepwiseModel",
     "Connection",
+    "CoarseStepWarning",
     "DivergenceWarning",
     "ENGINES",
     "GridPlan",

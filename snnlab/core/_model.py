@@ -81,6 +81,13 @@ class AbstractNeuronModel(eqx.Module):
     refractory_clamped: ClassVar[tuple[str, ...]] = ("V",)
     """State variables held at their post-reset value during the refractory period."""
 
+    max_spike_dt: ClassVar[float | None] = None
+    """The longest grid step (ms) at which the stepped engine sees every spike of this
+    model, or None for no limit. The engine checks the spike condition on the grid only:
+    a model that resets on a spike keeps the condition true until the grid sees it, but
+    one whose spike is a free excursion (Hodgkin-Huxley) can cross the threshold and come
+    back within one longer step. A run with a longer dt warns (`CoarseStepWarning`)."""
+
     def __check_init__(self):
         if not isinstance(self.size, int) or isinstance(self.size, bool) or self.size < 1:
             raise ValueError(

@@ -32,6 +32,24 @@ class DivergenceWarning(RuntimeWarning):
     """A run produced NaN or inf."""
 
 
+class CoarseStepWarning(RuntimeWarning):
+    """A stepped run's dt is longer than its model's `max_spike_dt`: spikes that begin and
+    end between two grid points are missed."""
+
+
+def coarse_step_message(model, dt: float) -> str | None:
+    """The warning text for a stepped run of `model` at `dt` (ms) that can miss spikes, or
+    None when `dt` is within the model's `max_spike_dt`."""
+    limit = getattr(model, "max_spike_dt", None)
+    if limit is None or dt <= limit:
+        return None
+    return (
+        f"dt = {dt:g} ms is longer than {type(model).__name__}'s spike can be seen on the grid "
+        f"(max_spike_dt = {limit:g} ms): spikes that start and end between two samples are "
+        f"missed. Use dt <= {limit:g} ms, or engine='event'."
+    )
+
+
 class SolverFailureWarning(RuntimeWarning):
     """An integrator could not complete a step: the run is marked and stops being valid
     there (`Result.solver_failed`, `Result.failure_time`)."""
@@ -319,6 +337,7 @@ class SteppedPlan:
         self, model, connections, duration, dt, record, method, initial_state=None, raster=True
     ):
         self.raster = raster
+        self.coarse = coarse_step_message(model, dt)
         names = recorded_names(model)
         self.model_name, self.size = type(model).__name__, model.size
         self.n_steps = n_steps = int(round(duration / dt))
@@ -406,6 +425,9 @@ class SteppedPlan:
             t=float((k0 + n_steps) * dt),
             carry=jax.tree_util.tree_map(np.asarray, saved),
         )
+        if self.coarse:
+            warnings.warn(self.coarse, CoarseStepWarning, stacklevel=3)
+            res.messages.append(self.coarse)
         return res
 
 

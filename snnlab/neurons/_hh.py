@@ -44,6 +44,10 @@ def _conductance(default, doc, slider):
 class _AbstractHH(AbstractNeuronModel):
     """The Hodgkin-Huxley membrane shared by HH and HHPSC."""
 
+    # measured: 0.5 ms gives the spike counts of dt = 0.01 ms from 300 to 3000 pA over
+    # 500 ms (rkf45, float64); dt = 1 ms loses 2 of 21 at 1000 pA and 13 of 50 at 3000 pA
+    max_spike_dt: ClassVar[float | None] = 0.5
+
     size: int = eqx.field(static=True, default=1)
     V_th: jax.Array = parameter(
         0.0, unit="mV", doc="a spike is an upward crossing of V_th", slider=(-40.0, 20.0)
