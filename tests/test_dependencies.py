@@ -15,6 +15,10 @@ OPTIONAL = {
 }
 """Imports that are optional on purpose: imported lazily, with a message when missing."""
 
+OWN_COPIES = {"snnlab_serve_private"}
+"""snnlab's own modules under another name: `snnlab serve` copies serve/_private.py beside
+the server's main script (serve/_cli.py), whose parent process must not import snnlab."""
+
 
 def _imports() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
@@ -28,7 +32,8 @@ def _imports() -> dict[str, set[str]]:
                 continue
             for name in names:
                 top = name.split(".")[0]
-                if top != "snnlab" and top not in sys.stdlib_module_names:
+                own = top == "snnlab" or top in OWN_COPIES
+                if not own and top not in sys.stdlib_module_names:
                     found.setdefault(top, set()).add(str(path.relative_to(ROOT)))
     return found
 

@@ -10,8 +10,7 @@ validation helpers of `_guard` keep a served app within its resource caps.
 """
 
 from . import jupyter  # noqa: F401 - pn.Param / pn.panel of a snnlab.params object: the apps' sliders
-from ._explorer import TABS, Explorer
-from ._explorer_runs import warm_compilation_cache
+from ._explorer import TABS, Explorer, warm_compilation_cache
 from ._extension import extension
 from ._guard import Limits, apply_values, check_run, limits, read_json_upload
 from ._lab_dynapse import DynapseLab

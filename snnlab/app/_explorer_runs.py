@@ -20,7 +20,8 @@ among all neurons, which padded copies would use up.
 
 The first run of a new bucket compiles (a second or more): the scheduler sends a variant
 it has not measured to the thread pool, behind the busy sign (`_scheduler.py`).
-`warm_compilation_cache` compiles the default variants before the first student comes.
+`snnlab.app.warm_compilation_cache` (`_explorer.py`) compiles the default variants before
+the first student comes.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import time
 
 from ..core import Result, simulate
 
@@ -118,42 +118,6 @@ def code_for(settings) -> str:
     return "\n".join(head + [""] + lines) + "\n"
 
 
-def warm_compilation_cache(models=("LIF",), sizes=(1,), repeats: int = 2) -> float:
-    """Compile (and measure) the Explorer's default runs, so that a fresh server answers
-    its first students at once. With JAX's persistent compilation cache on
-    (`jax_compilation_cache_dir`) the compiled code also serves later processes.
-
-    **Arguments:**
-
-    - `models`: neuron model names to warm, each with its default input and drive.
-    - `sizes`: population sizes to warm (each padded as the Explorer pads it).
-    - `repeats`: runs of each variant; runs after the compiling one measure its cost, so
-      that the scheduler knows it is cheap enough for the event loop.
-
-    **Returns:** the seconds it took.
-    """
-    import warnings
-
-    from ._explorer import Explorer
-
-    t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        explorer = Explorer(sync_url=False)
-        try:
-            for model in models:
-                explorer.model = model
-                for size in sizes:
-                    explorer.size = int(size)
-                    for _ in range(max(0, repeats - 1)):
-                        explorer.request_run()
-        finally:
-            explorer.close()
-    took = time.perf_counter() - t0
-    log.info("compiled the default runs of %s in %.1f s", ", ".join(models), took)
-    return took
-
-
 __all__ = [
     "EXACT_NEURONS",
     "first_neurons",
@@ -161,5 +125,4 @@ __all__ = [
     "code_for",
     "simulate_padded",
     "simulate_quietly",
-    "warm_compilation_cache",
 ]

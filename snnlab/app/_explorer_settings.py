@@ -11,6 +11,7 @@ reproduces the run (`code`). It knows no widgets or plots: the Explorer
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 from typing import Any
 from urllib.parse import parse_qsl
@@ -278,10 +279,10 @@ class ExplorerSettings(param.Parameterized):
         }
         q["inputs"] = ",".join(s["inputs"])
         for k, v in s["neuron"].items():
-            q[f"p.{k}"] = sp.dumps(v)
+            q[f"p.{k}"] = json.dumps(v)
         for g, values in s["generators"].items():
             for k, v in values.items():
-                q[f"g.{g}.{k}"] = sp.dumps(v)
+                q[f"g.{g}.{k}"] = json.dumps(v)
         return q
 
     def load_query(self, query: dict[str, str] | str) -> None:

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._model import AbstractNeuronModel
+from ._plan import model_state_units, plan_on_grid, recorded_names
 from ._result import Result
 from ._stepped import run_stepped
 
@@ -51,8 +52,6 @@ def simulate_surrogate(model, connections, duration, dt, seed, record, method, s
     and `diverged` are filled in as usual; inside one (the values are tracers) they are
     empty and False, and the result's `messages` say so.
     """
-    from ._simulate import model_state_units, plan_on_grid, recorded_names
-
     names = recorded_names(model)
     n_steps = int(round(duration / dt))
     dtype = jnp.result_type(float)

@@ -45,10 +45,11 @@ import optimistix as optx
 from ._deliver import deliver, jump_receptors, overrides_input_spike, receptors_used
 from ._grid import grid_index
 from ._model import AbstractNeuronModel, phi1
+from ._plan import plan_on_grid, recorded_names
 from ._precision import cast_floats, precision_scope
 from ._receptor_crossing import receptors_crossing, receptors_u
 from ._result import Result
-from ._simulate import ENGINES, make_result, plan_on_grid, recorded_names
+from ._simulate import ENGINES, make_result
 from ._stepped import bucket_steps
 
 NEWTON_ITERS = 24

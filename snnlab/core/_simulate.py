@@ -8,7 +8,6 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -19,6 +18,7 @@ from ._differentiable import resolve_surrogate, simulate_surrogate
 from ._generator import AbstractGenerator
 from ._interface import as_neuron_model
 from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel
+from ._plan import model_state_units, plan_on_grid, recorded_names
 from ._precision import cast_floats, check_precision, precision_scope
 from ._result import Result, SimState
 from ._stepped import bucket_steps, stepped_runner
@@ -518,46 +518,6 @@ def _assemble(
         failure_time=failure_time,
         messages=messages,
     )
-
-
-def plan_on_grid(connections, dt: float):
-    """Place every connection's source on the grid of step `dt` ms, on the host.
-
-    **Returns:** the connections with their planned sources, and per connection the
-    `(delay_steps, start_step, stop_step)` integer arrays (traced by the engines, so new
-    times or delays never recompile). See `AbstractGenerator.on_grid`.
-    """
-    planned, windows = [], []
-    for c in connections:
-        plan = c.source.on_grid(dt, np.asarray(c.delay))
-        if plan.source is not c.source:
-            c = eqx.tree_at(lambda conn: conn.source, c, plan.source)
-        planned.append(c)
-        windows.append(
-            (
-                np.asarray(plan.delay_steps, np.int32),
-                np.asarray(plan.start_step, np.int32),
-                np.asarray(plan.stop_step, np.int32),
-            )
-        )
-    return tuple(planned), tuple(windows)
-
-
-def recorded_names(model) -> tuple[str, ...]:
-    """Names of what a run records: `observe_names` (continuous-time models) or
-    `state_names` (discrete-time models)."""
-    return tuple(getattr(model, "observe_names", model.state_names))
-
-
-def model_state_units(model) -> dict[str, str]:
-    """Unit of each recorded channel of `model`, by name (`observe_units` where the model
-    has it, else `state_units` when it records its state)."""
-    names = recorded_names(model)
-    units = getattr(model, "observe_units", None)
-    if units is None:
-        same = names == tuple(model.state_names)
-        units = getattr(model, "state_units", ()) if same else ()
-    return dict(zip(names, units, strict=False))
 
 
 def normalise_inputs(inputs, size: int, n_receptor: int = 1) -> tuple[Connection, ...]:
