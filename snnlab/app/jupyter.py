@@ -36,9 +36,9 @@ class _DocumentedSlider(pn.widgets.CompositeWidget):
     _composite_type = pn.Row
 
     def __init__(self, **params):
-        label = params.pop("label", None)
-        if label and not params.get("name"):
-            params["name"] = label
+        name = params.pop("name", None)  # pn.Param passes the parameter's name as `name`
+        if name and not params.get("label"):
+            params["label"] = name
         super().__init__(**params)
         self._slider = fast(self._make_slider())
         items = [self._slider]
@@ -50,7 +50,7 @@ class _DocumentedSlider(pn.widgets.CompositeWidget):
         self.param.watch(self._from_value, "value")
 
     def _make_slider(self) -> pn.widgets.FloatSlider:
-        kw = dict(start=self.start, end=self.end, label=self.name, disabled=self.disabled)
+        kw = dict(start=self.start, end=self.end, label=self.label, disabled=self.disabled)
         if self.step:
             kw["step"] = self.step
         value = self.start if self.value is None else min(max(self.value, self.start), self.end)
@@ -97,7 +97,7 @@ class LogFloatSlider(_DocumentedSlider):
     def _make_slider(self) -> pn.widgets.FloatSlider:
         lo, hi = math.log10(self.start), math.log10(self.end)
         return pn.widgets.FloatSlider(
-            label=f"{self.name} (log)",
+            label=f"{self.label} (log)",
             start=lo,
             end=hi,
             step=(hi - lo) / LOG_STEPS,
