@@ -424,7 +424,9 @@ class Session:
                 if attrs.get("title") == "url" and m.get("name", "").endswith("TextInput"):
                     self.location_id = mid
                     self.search = _query_of(attrs.get("value", ""))
-                self._scan_data(attrs.get("data"), buffers)
+                # a session whose first run ended before the pull has its data in the doc
+                if self._scan_data(attrs.get("data"), buffers):
+                    self._data_event.set()
             if not self._pulled.done():
                 self._pulled.set_result(True)
         elif msgtype == "PATCH-DOC":

@@ -75,13 +75,6 @@ def server():
         yield srv
 
 
-@pytest.mark.xfail(
-    reason="known regression (#16, 2026-12-06): since the live-path redesign the load-test "
-    "client gets no data when 3 or more Explorer sessions move at once (2 sessions pass; "
-    "the server stays idle and responsive); not yet found whether the client or the "
-    "server's delivery is at fault",
-    strict=False,
-)
 def test_four_sessions_get_their_own_updates_and_memory_comes_back(server):
     # warm up (compiles), then measure: the server's memory after the sessions close
     asyncio.run(load_test.run_load(server.url, 1, 1, 60.0))
@@ -143,13 +136,6 @@ def test_killing_one_server_process_leaves_the_others_serving():
         assert alive == [], f"workers outlived the server: {alive}"
 
 
-@pytest.mark.xfail(
-    reason="known regression (#16, 2026-12-06): since the live-path redesign the load-test "
-    "client gets no data when 3 or more Explorer sessions move at once (2 sessions pass; "
-    "the server stays idle and responsive); not yet found whether the client or the "
-    "server's delivery is at fault",
-    strict=False,
-)
 def test_workers_share_new_connections_and_a_grown_idle_worker_is_replaced():
     """Under --num-procs 2: a burst of sessions is spread over both workers (with
     Tornado's own accepting the first worker awake often took nearly all); once the
