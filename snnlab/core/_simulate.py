@@ -137,7 +137,11 @@ def simulate(
     if engine == "stepped" and initial_state is None and not options and surrogate is None:
         key = _plan_key(model, inputs, duration, dt, method, record, max_spikes, precision, raster)
         entry = _PLANS.get(key) if key is not None else None
-        if entry is not None and all(a is b for a, b in zip(entry[0], key[1], strict=True)):
+        if (
+            entry is not None
+            and all(a is b for a, b in zip(entry[0], key[1], strict=True))
+            and entry[2] == key.snapshot
+        ):
             with contextlib.suppress(KeyError):  # evicted meanwhile by another thread
                 _PLANS.move_to_end(key)
             _check_seed(seed)
@@ -181,7 +185,7 @@ def simulate(
                 surrogate,
             )
     if plans:
-        _PLANS[key] = (key[1], plans[0])
+        _PLANS[key] = (key[1], plans[0], key.snapshot)
         while len(_PLANS) > _MAX_PLANS:
             with contextlib.suppress(KeyError):
                 _PLANS.popitem(last=False)
@@ -189,7 +193,8 @@ def simulate(
 
 
 _PLANS: collections.OrderedDict = collections.OrderedDict()
-"""`simulate`'s latest stepped plans: key -> (the model and input objects, `SteppedPlan`)."""
+"""`simulate`'s latest stepped plans: key -> (the model and input objects, `SteppedPlan`,
+the contents of their numpy arrays when the plan was made)."""
 _MAX_PLANS = 16
 
 
@@ -197,11 +202,17 @@ def _plan_key(model, inputs, duration, dt, method, record, max_spikes, precision
     """What identifies a stepped call apart from its seed: the model and input objects
     themselves (immutable modules, compared by identity; the cache entry holds them, so
     an id is not reused while it lives), the other arguments and the precision in force.
-    None where an argument cannot be a key or holds a mutable numpy array (then the call
-    is checked as usual)."""
+    None where an argument cannot be a key (then the call is checked as usual).
+
+    A numpy array in a model or input can change in place, so the key also carries a
+    snapshot of every numpy array's contents (`snapshot`): a plan is reused only while
+    they are unchanged."""
     items = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
-    if any(isinstance(leaf, np.ndarray) for leaf in jax.tree_util.tree_leaves((model, items))):
-        return None  # a numpy array can change in place: a cached plan would go stale
+    snapshot = tuple(
+        (leaf.dtype.str, leaf.shape, leaf.tobytes())
+        for leaf in jax.tree_util.tree_leaves((model, items))
+        if isinstance(leaf, np.ndarray)
+    )
     rec = record if record is None or isinstance(record, str) else tuple(record)
     key = (
         (id(model), *map(id, items)),
@@ -219,11 +230,16 @@ def _plan_key(model, inputs, duration, dt, method, record, max_spikes, precision
         hash(key[2:])
     except TypeError:
         return None
-    return _PlanKey(key)
+    key = _PlanKey(key)
+    key.snapshot = snapshot
+    return key
 
 
 class _PlanKey(tuple):
-    """A plan key hashed and compared on object ids, not on the objects themselves."""
+    """A plan key hashed and compared on object ids, not on the objects themselves;
+    `snapshot` holds the contents of the objects' numpy arrays (see `_plan_key`)."""
+
+    snapshot: tuple = ()
 
     def __hash__(self):
         return hash((self[0], *self[2:]))
