@@ -150,19 +150,8 @@ def _cycles() -> list[list[str]]:
     return out
 
 
-KNOWN_CYCLES = [["snnlab.params._build", "snnlab.params._replay"]]
-"""Cycles found when this test was written, outside serving's room: `params._build`
-imports `params._replay` inside a function ("loaded on first use") and `_replay` imports
-`_build`. To be broken by the owner of `snnlab/params`; the test below fails once one of
-them is gone, so that the entry is removed with it."""
-
-
 def test_the_package_has_no_import_cycle():
-    assert [c for c in _cycles() if c not in KNOWN_CYCLES] == []
-
-
-def test_the_known_cycles_are_still_there():
-    assert [c for c in KNOWN_CYCLES if c not in _cycles()] == [], "remove it from KNOWN_CYCLES"
+    assert _cycles() == []
 
 
 def test_every_module_is_in_a_layer():

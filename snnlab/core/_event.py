@@ -31,7 +31,6 @@ and a warning), it never drops spikes silently.
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import NamedTuple
 
@@ -45,6 +44,7 @@ import optimistix as optx
 from ._deliver import deliver, jump_receptors, overrides_input_spike, receptors_used
 from ._grid import grid_index
 from ._model import AbstractNeuronModel, phi1
+from ._param import positive_number
 from ._plan import plan_on_grid, recorded_names
 from ._precision import cast_floats, precision_scope
 from ._receptor_crossing import receptors_crossing, receptors_u
@@ -237,16 +237,6 @@ def _check_sorted_times(source, index: int) -> None:
             )
 
 
-def _positive_tolerance(name: str, value) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}={value!r} must be a number > 0.") from None
-    if not math.isfinite(x) or x <= 0:
-        raise ValueError(f"{name}={value!r} must be a finite number > 0.")
-    return x
-
-
 def simulate_event(
     model,
     connections,
@@ -299,8 +289,8 @@ def simulate_event(
         )
     given_tol = (rtol, atol)
     default_tol = 1e-8 if jax.config.jax_enable_x64 else 1e-6
-    rtol = _positive_tolerance("rtol", default_tol if rtol is None else rtol)
-    atol = _positive_tolerance("atol", default_tol if atol is None else atol)
+    rtol = positive_number("rtol", default_tol if rtol is None else rtol)
+    atol = positive_number("atol", default_tol if atol is None else atol)
     if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
         raise ValueError(f"max_steps={max_steps!r} must be an integer >= 1.")
     n = model.size

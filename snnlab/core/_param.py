@@ -258,3 +258,16 @@ def finite_or(value: float | None, fallback: float) -> float:
     if value is None or math.isinf(value):
         return fallback
     return value
+
+
+def positive_number(name: str, value, unit: str = "") -> float:
+    """`value` as a float, or a `ValueError` naming `name` unless it is finite and > 0
+    (`unit`, e.g. "ms", is named in the message)."""
+    what = f"a finite number > 0{f' ({unit})' if unit else ''}"
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}={value!r} must be {what}.") from None
+    if not math.isfinite(x) or x <= 0:
+        raise ValueError(f"{name}={value!r} must be {what}.")
+    return x

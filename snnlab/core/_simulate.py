@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import math
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -18,6 +17,7 @@ from ._differentiable import resolve_surrogate, simulate_surrogate
 from ._generator import AbstractGenerator
 from ._interface import as_neuron_model
 from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel
+from ._param import positive_number
 from ._plan import model_state_units, plan_on_grid, recorded_names
 from ._precision import cast_floats, check_precision, precision_scope
 from ._result import Result, SimState
@@ -148,7 +148,10 @@ def simulate(
             with precision_scope(precision):
                 return entry[1](int(seed))
     plans = [] if key is not None else None
-    if precision is None:
+    if precision is not None:
+        check_precision(precision)
+        model, inputs = cast_floats(model, precision), cast_floats(inputs, precision)
+    with precision_scope(precision):
         res = _simulate(
             model,
             inputs,
@@ -165,25 +168,6 @@ def simulate(
             raster,
             surrogate,
         )
-    else:
-        check_precision(precision)
-        with precision_scope(precision):
-            res = _simulate(
-                cast_floats(model, precision),
-                cast_floats(inputs, precision),
-                duration,
-                dt,
-                engine,
-                method,
-                seed,
-                record,
-                max_spikes,
-                initial_state,
-                options,
-                plans,
-                raster,
-                surrogate,
-            )
     if plans:
         _PLANS[key] = (key[1], plans[0], key.snapshot)
         while len(_PLANS) > _MAX_PLANS:
@@ -272,8 +256,8 @@ def _simulate(
     if not isinstance(model, (AbstractNeuronModel, AbstractStepwiseModel)):
         # a module implementing the eventax interface without subclassing, or a clear error
         model = as_neuron_model(model)
-    duration = _positive("duration", duration)
-    dt = _positive("dt", dt)
+    duration = positive_number("duration", duration, "ms")
+    dt = positive_number("dt", dt, "ms")
     if dt > duration:
         raise ValueError(f"dt={dt} ms must not exceed duration={duration} ms.")
     if engine not in ("stepped", *ENGINES):
@@ -557,16 +541,6 @@ def normalise_inputs(inputs, size: int, n_receptor: int = 1) -> tuple[Connection
         item.check_target(size, n_receptor)
         connections.append(item)
     return tuple(connections)
-
-
-def _positive(name: str, value) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}={value!r} must be a number > 0 (ms).") from None
-    if not math.isfinite(x) or x <= 0:
-        raise ValueError(f"{name}={value!r} must be a finite number > 0 (ms).")
-    return x
 
 
 def _record_names(record, names: tuple[str, ...]) -> tuple[str, ...]:

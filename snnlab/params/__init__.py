@@ -16,6 +16,7 @@ from ._build import (
     GeneratorParameters,
     ModelParameters,
     NeuronParameters,
+    add_special_source,
     construct,
     device_models,
     discover_model_classes,
@@ -27,7 +28,10 @@ from ._build import (
 )
 from ._json import dumps, loads
 from ._log import LogNumber, ModelNumber
+from ._replay import register as _register_replay
 from ._resume import resume_from
+
+add_special_source(_register_replay)
 
 __all__ = [
     "MODEL_PACKAGES",

@@ -405,6 +405,14 @@ def parameterized_class(model_class: type) -> type[ModelParameters]:
 
 
 _SPECIAL: dict[str, type[ModelParameters]] = {}
+_SPECIAL_SOURCES: list = []
+
+
+def add_special_source(source) -> None:
+    """Have `registry` call `source(special)` once, to add hand-written Parameterized
+    classes (name -> class) to `special` (`snnlab.params` registers the replay
+    generators' this way, so that this module need not import theirs)."""
+    _SPECIAL_SOURCES.append(source)
 
 
 def _special_spike_generator() -> None:
@@ -417,9 +425,8 @@ def _special_spike_generator() -> None:
     cls.channels = {}
     cls.__module__ = __name__.rsplit(".", 1)[0]
     _SPECIAL["SpikeGenerator"] = cls
-    from ._replay import register  # imports this module: loaded on first use
-
-    register(_SPECIAL)
+    for source in _SPECIAL_SOURCES:
+        source(_SPECIAL)
 
 
 def discover_model_classes() -> dict[str, type]:
