@@ -10,7 +10,7 @@ validation helpers of `_guard` keep a served app within its resource caps.
 """
 
 from . import jupyter  # noqa: F401 - pn.Param / pn.panel of a snnlab.params object: the apps' sliders
-from ._explorer import TABS, Explorer, warm_compilation_cache
+from ._explorer import TABS, Explorer
 from ._extension import extension
 from ._guard import Limits, apply_values, check_run, limits, read_json_upload
 from ._lab_dynapse import DynapseLab
@@ -18,6 +18,7 @@ from ._lab_event_clock import EventClockLab
 from ._lab_inputs import InputsLab
 from ._lab_sensitivity import EventPropDemo, SensitivityLab
 from ._phase_plane import PhasePlaneApp
+from ._warm import warm_compilation_cache
 from ._widgets import LogSlider, fast, number_widget
 
 __all__ = [

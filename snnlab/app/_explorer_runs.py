@@ -20,7 +20,7 @@ among all neurons, which padded copies would use up.
 
 The first run of a new bucket compiles (a second or more): the scheduler sends a variant
 it has not measured to the thread pool, behind the busy sign (`_scheduler.py`).
-`snnlab.app.warm_compilation_cache` (`_explorer.py`) compiles the default variants before
+`snnlab.app.warm_compilation_cache` (`_warm.py`) compiles the default variants before
 the first student comes.
 """
 
