@@ -767,14 +767,16 @@ NO_RECYCLE = 1000
 """`--recycle-growth` for `--no-recycle`: a worker would have to grow a thousandfold."""
 
 
-def markers(name: str) -> tuple[str, str]:
+def markers(name: str, writer: str = "bench/load_test.py") -> tuple[str, str]:
     """The comments that delimit the section `name` of bench/results.md."""
-    return f"<!-- {name}: begin (written by bench/load_test.py) -->", f"<!-- {name}: end -->"
+    return f"<!-- {name}: begin (written by {writer}) -->", f"<!-- {name}: end -->"
 
 
-def write_section(path: Path, section: str, name: str = "load_test") -> None:
+def write_section(
+    path: Path, section: str, name: str = "load_test", writer: str = "bench/load_test.py"
+) -> None:
     """Put `section` into `path` between the markers of `name` (appended the first time)."""
-    begin, end = markers(name)
+    begin, end = markers(name, writer)
     text = path.read_text() if path.exists() else ""
     if begin in text and end in text:
         head, rest = text.split(begin, 1)
