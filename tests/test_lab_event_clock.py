@@ -25,7 +25,8 @@ def _direct(lab):
     with jax.enable_x64(lab.float64):
         model = lab.neuron_params[lab.model].to_model()
         inputs = ec.lab_inputs(lab.current, lab.spike_period, lab.spike_weight, lab.duration)
-        exact = snnlab.simulate(model, inputs, duration=lab.duration, dt=0.05, engine="event")
+        fine = ec.event_sample_dt(lab.duration, lab.dt)
+        exact = snnlab.simulate(model, inputs, duration=lab.duration, dt=fine, engine="event")
         stepped = snnlab.simulate(
             model, inputs, duration=lab.duration, dt=lab.dt, method=lab.method
         )

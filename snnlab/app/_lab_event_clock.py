@@ -36,6 +36,7 @@ from ._lab_event_clock_compute import (
     convergence_order,
     error_vs_dt,
     event_available,
+    event_sample_dt,
     first_crossing_in_step,
     fitted_orders,
     lab_inputs,
@@ -179,13 +180,6 @@ class EventClockLab(Lab):
         return ("EventClockLab", self.model, self.method, float(self.dt), float(self.duration),
                 bool(self.float64), spikes and float(self.spike_period))  # fmt: skip
 
-    @staticmethod
-    def sweep_key(s: Settings):
-        """Compiled variants of the sweep: model, methods, duration, precision, input spikes."""
-        spikes = s.spike_period > 0 and s.spike_weight != 0
-        return ("EventClockSweep", s.model, tuple(s.sweep_methods()), s.duration, s.float64,
-                spikes and s.spike_period)  # fmt: skip
-
     def _prepare(self):
         job = super()._prepare()
         s = self.settings()  # read on the loop: the pool thread gets a snapshot
@@ -225,8 +219,12 @@ class EventClockLab(Lab):
             self._show_sweep((curve, exact.spike_times))
             self.sweep.shown = self.sweep.generation = self._generation
         else:
-            ev = exact.spike_times
-            self.sweep.request(self._generation, lambda: (run_sweep(s, ev), ev), self.sweep_key(s))
+            ev, gen = exact.spike_times, self._generation
+
+            def sweep():  # on a pool thread when served; stops once a newer move came
+                return run_sweep(s, ev, stop=lambda: self.sweep.generation != gen), ev
+
+            self.sweep.request(gen, sweep)
         return note
 
     @property
@@ -247,8 +245,8 @@ class EventClockLab(Lab):
         curve, ev = out
         self.curve = curve
         ref, floor = sweep_guides(curve, ev)
+        views.mark_sweep(self.error_view, "current")  # before `show`, which pushes a notebook
         self.error_view.show({"curve": curve, "ref": ref, "floor": floor})
-        views.mark_sweep(self.error_view, "current")
         self.sweep_readout.object = (
             f"fitted order of the first-spike error against dt: {fitted_orders(curve, floor)}"
             if len(ev)
@@ -327,6 +325,7 @@ __all__ = [
     "convergence_order",
     "error_vs_dt",
     "event_available",
+    "event_sample_dt",
     "first_crossing_in_step",
     "lab_inputs",
     "rounding_level",

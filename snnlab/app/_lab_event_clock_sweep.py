@@ -2,15 +2,18 @@
 
 The two engines' traces reach the page first; each of their results then asks for the
 sweep of the same values (`request(generation, work)`). The sweep runs through its own
-`_scheduler.RunScheduler` (newest wins, runs coalesce, pool or loop by measured cost, a
-deadline), and a result is shown only if it belongs to the newest generation: a sweep
-still running when a newer move arrives finishes, is dropped, and the newer one runs.
-While a sweep is owed, or the newest one failed, the page says so (`on_state`).
+`_scheduler.RunScheduler` (newest wins, runs coalesce, a deadline), always on the pool:
+a sweep is many runs, never cheap enough for the loop, and one stopped early must not
+teach the cost table otherwise. A result is shown only if it belongs to the newest
+generation: a sweep still running when a newer move arrives is dropped (its work may
+stop early once `generation` has moved on, see `error_vs_dt`'s `stop`), and the newer
+one runs. While a sweep is owed, or the newest one failed, the page says so
+(`on_state`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any
 
 from ._scheduler import Job, RunScheduler, SessionLoop
@@ -42,7 +45,7 @@ class SweepStage:
         """Generation of the sweep on the page (0: none yet)."""
         self.dropped = 0
         """Results of older generations that arrived late and were not shown."""
-        self._next: tuple[int, Callable[[], Any], Hashable] | None = None
+        self._next: tuple[int, Callable[[], Any]] | None = None
         self.scheduler = RunScheduler(
             self._prepare,
             self._present,
@@ -50,19 +53,19 @@ class SweepStage:
             loop=SessionLoop(doc) if doc is not None else None,
         )
 
-    def request(self, generation: int, work: Callable[[], Any], key: Hashable) -> None:
-        """Ask for the sweep `work()` of generation `generation` (compiled variant `key`)."""
+    def request(self, generation: int, work: Callable[[], Any]) -> None:
+        """Ask for the sweep `work()` of generation `generation`."""
         self.generation = generation
-        self._next = (generation, work, key)
+        self._next = (generation, work)
         self._on_state("updating")
         self.scheduler.request()
 
     def _prepare(self) -> Job | None:
         if self._next is None:
             return None
-        generation, work, key = self._next
+        generation, work = self._next
         self._next = None
-        return Job(work=work, key=key, context=generation)
+        return Job(work=work, key=None, context=generation)  # no key: always the pool
 
     def _present(self, result, job: Job) -> None:
         if job.context != self.generation:
