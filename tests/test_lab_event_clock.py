@@ -132,6 +132,7 @@ def test_a_newer_moves_sweep_is_never_overwritten_by_an_older_one(held):
     finish(1)  # sweep 1 (older values) ends now
     step()
     assert lab.sweep.dropped == 1 and lab.curve is None  # not shown
+    assert jobs[1][2].result()[0][0] is None  # it stopped before its first run
     assert "updating" in lab.error_view.figure.title.text
     assert len(jobs) == 4  # and sweep 2 started
     finish(3)
