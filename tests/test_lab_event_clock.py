@@ -88,8 +88,9 @@ def test_a_move_puts_new_data_equal_to_direct_runs_into_the_same_figures():
 @pytest.fixture
 def held(monkeypatch):
     """A served session whose pool runs a job only when the test says so: `step()` runs
-    the loop's queued callbacks, `finish(i)` runs the i-th submitted job now."""
-    queue, jobs = [], []
+    the loop's queued callbacks, `finish(i)` runs the i-th submitted job now; delayed
+    callbacks wait in `later` until the test moves them to the queue."""
+    queue, jobs, later = [], [], []
 
     def submit(fn, *args):
         future = Future()
@@ -108,14 +109,20 @@ def held(monkeypatch):
     doc = object()
     monkeypatch.setattr(guard, "submit", submit)
     monkeypatch.setattr(guard, "call_soon_in_session", lambda d, fn, *a: queue.append((fn, a)))
-    monkeypatch.setattr(guard, "call_later_in_session", lambda d, ms, fn, *a: None)
+    monkeypatch.setattr(guard, "call_later_in_session", lambda d, ms, fn, *a: later.append((fn, a)))
     monkeypatch.setattr(_lab_common.Lab, "_session_doc", staticmethod(lambda: doc))
     monkeypatch.setattr(_scheduler, "COSTS", _scheduler.CostTable())  # every job: the pool
-    return step, finish, jobs
+
+    def wait():
+        queue.extend(later)
+        later.clear()
+        step()
+
+    return step, finish, jobs, wait
 
 
 def test_a_newer_moves_sweep_is_never_overwritten_by_an_older_one(held):
-    step, finish, jobs = held
+    step, finish, jobs, _wait = held
     lab = ec.EventClockLab(**SMALL)
     step()
     finish(0)  # move 1: the engines
@@ -132,7 +139,7 @@ def test_a_newer_moves_sweep_is_never_overwritten_by_an_older_one(held):
     finish(1)  # sweep 1 (older values) ends now
     step()
     assert lab.sweep.dropped == 1 and lab.curve is None  # not shown
-    assert jobs[1][2].result()[0][0] is None  # it stopped before its first run
+    assert jobs[1][2].result()[0] is None  # it stopped before its first run
     assert "updating" in lab.error_view.figure.title.text
     assert len(jobs) == 4  # and sweep 2 started
     finish(3)
@@ -143,7 +150,7 @@ def test_a_newer_moves_sweep_is_never_overwritten_by_an_older_one(held):
 
 
 def test_a_failed_sweep_says_its_curves_are_not_current(held):
-    step, finish, jobs = held
+    step, finish, jobs, _wait = held
     lab = ec.EventClockLab(**SMALL)
     step()
     finish(0)
@@ -152,6 +159,30 @@ def test_a_failed_sweep_says_its_curves_are_not_current(held):
     step()
     assert lab.message == "the sweep broke" and lab.alert.visible
     assert "not updated" in lab.error_view.figure.title.text
+
+
+def test_a_sweep_gives_way_to_a_newer_moves_engines_and_comes_back(held):
+    step, finish, jobs, wait = held
+    lab = ec.EventClockLab(**SMALL)
+    step()
+    finish(0)
+    step()  # sweep 1 on the pool (job 1)
+    exact1, stepped1, curve1 = _direct(lab)
+    lab.current = 1200.0
+    step()  # move 2's engines on the pool (job 2)
+    finish(1)  # sweep 1 starts while they run: it stops at once
+    step()
+    assert jobs[1][2].result()[0] is None and lab.sweep.retries == 1 and lab.curve is None
+    assert "updating" in lab.error_view.figure.title.text
+    jobs[2][2].set_exception(ValueError("move 2 failed"))  # the newer move fails ...
+    step()
+    assert lab.message == "move 2 failed"
+    wait()  # ... so sweep 1, still the newest, is tried again
+    assert len(jobs) == 4
+    finish(3)
+    step()
+    _assert_shows(lab, exact1, stepped1, curve1)  # the values the traces show
+    assert lab.error_view.figure.title.text == "spike-time error against dt"
 
 
 def test_moves_of_a_slider_compile_nothing():

@@ -221,11 +221,20 @@ class EventClockLab(Lab):
         else:
             ev, gen = exact.spike_times, self._generation
 
-            def sweep():  # on a pool thread when served; stops once a newer move came
-                return run_sweep(s, ev, stop=lambda: self.sweep.generation != gen), ev
+            def stop() -> bool:  # a newer move shown, or its first stage under way
+                return self.sweep.generation != gen or self._first_stage_busy()
+
+            def sweep():  # on a pool thread when served; None when stopped early
+                curve = run_sweep(s, ev, stop=stop)
+                return None if curve is None else (curve, ev)
 
             self.sweep.request(gen, sweep)
         return note
+
+    def _first_stage_busy(self) -> bool:
+        """Whether a newer move's first stage runs or waits (read from a pool thread)."""
+        runs = self._scheduler
+        return runs is not None and (runs.running or runs.pending)
 
     @property
     def sweep(self) -> SweepStage:

@@ -5,10 +5,12 @@ sweep of the same values (`request(generation, work)`). The sweep runs through i
 `_scheduler.RunScheduler` (newest wins, runs coalesce, a deadline), always on the pool:
 a sweep is many runs, never cheap enough for the loop, and one stopped early must not
 teach the cost table otherwise. A result is shown only if it belongs to the newest
-generation: a sweep still running when a newer move arrives is dropped (its work may
-stop early once `generation` has moved on, see `error_vs_dt`'s `stop`), and the newer
-one runs. While a sweep is owed, or the newest one failed, the page says so
-(`on_state`).
+generation: a sweep still running when a newer move arrives is dropped, and the newer
+one runs. A sweep's work may stop early (see `error_vs_dt`'s `stop`) and return None:
+when its move has been superseded, or while the first stage of a newer move runs (a
+sweep must not hold a pool thread and the GIL while the page waits for traces); a
+stopped sweep that is still the newest is tried again `RETRY_MS` later. While a sweep is
+owed, or the newest one failed, the page says so (`on_state`).
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ from typing import Any
 
 from ._scheduler import Job, RunScheduler, SessionLoop
 
+RETRY_MS = 50
+"""Wait (ms) before a stopped sweep that is still the newest is tried again."""
+
 
 class SweepStage:
     """Runs the newest requested sweep and hands only current results to `show`.
 
     **Arguments:**
 
-    - `show`: `(result) -> None`, on the loop, for the newest generation's result.
+    - `show`: `(result) -> None`, on the loop, for the newest generation's result (a
+      work that returned None stopped early and is not shown).
     - `report`: `(message, kind) -> None`, for a sweep that failed or ran out of time.
     - `on_state`: `(state) -> None`, told "updating" when a sweep becomes owed, "current"
       when the newest one is shown, "failed" when it raised or ran out of time.
@@ -45,6 +51,8 @@ class SweepStage:
         """Generation of the sweep on the page (0: none yet)."""
         self.dropped = 0
         """Results of older generations that arrived late and were not shown."""
+        self.retries = 0
+        """Sweeps of the newest generation that stopped early and were tried again."""
         self._next: tuple[int, Callable[[], Any]] | None = None
         self.scheduler = RunScheduler(
             self._prepare,
@@ -71,9 +79,18 @@ class SweepStage:
         if job.context != self.generation:
             self.dropped += 1  # a newer move's sweep is owed: never show this one
             return
+        if result is None:  # stopped for a newer move's first stage: try again soon
+            self.retries += 1
+            self._next = (job.context, job.work)
+            self.scheduler.loop.call_later(RETRY_MS, self._retry, job.context)
+            return
         self._show(result)
         self.shown = job.context
         self._on_state("current")
+
+    def _retry(self, generation: int) -> None:
+        if generation == self.generation and self._next is not None:
+            self.scheduler.request()
 
     def _failed(self, message: str, kind: str) -> None:
         if kind == "danger":
