@@ -210,10 +210,30 @@ def lif_crossing(u0, b, theta, tau_m, tau_s, horizon, n_iter: int = NEWTON_ITERS
 # ---------------------------------------------------------------------------------------
 
 
+_CLOSED_FORM: dict = {}
+"""Whether `closed_form` returns a value, per model structure (class and static fields)."""
+
+
 def _has_closed_form(model) -> bool:
-    """Whether the model provides the closed-form hook (`AbstractNeuronModel.closed_form`)."""
-    y0 = model.init_state()
-    return model.closed_form(y0, {"I": jnp.zeros(y0.shape[0], y0.dtype)}) is not None
+    """Whether the model provides the closed-form hook (`AbstractNeuronModel.closed_form`).
+
+    Asked once per model structure, abstractly (`jax.eval_shape`: nothing computed); a
+    hook whose answer depends on parameter values (it cannot be traced) is asked with
+    the values, each time."""
+
+    def hook(m):
+        y0 = m.init_state()
+        return m.closed_form(y0, {"I": jnp.zeros(y0.shape[0], y0.dtype)})
+
+    key = jax.tree_util.tree_structure(model)
+    if key in _CLOSED_FORM:
+        return _CLOSED_FORM[key]
+    try:
+        answer = jax.eval_shape(hook, model) is not None
+    except jax.errors.ConcretizationTypeError:
+        return hook(model) is not None
+    _CLOSED_FORM[key] = answer
+    return answer
 
 
 def _is_exact_source(source) -> bool:
