@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import analysis as an
 from ..viz import arrow_data
+from ..viz._phase import arrow_segments
 
 MAX_TRAJECTORIES = 20
 """Trajectories kept on the plane; every batch is padded to this many starts, so adding one
@@ -45,8 +46,9 @@ class PlaneSettings:
 
 @dataclasses.dataclass
 class PlaneLayers:
-    """The fast layers of one redraw: arrows (columns), nullclines, fixed points (None for
-    a projection of a larger model: they follow with the slow layers)."""
+    """The fast layers of one redraw: arrows (`viz.arrow_segments` columns), nullclines,
+    fixed points (None for a projection of a larger model: they follow with the slow
+    layers)."""
 
     field: an.VectorField
     arrows: dict
@@ -60,7 +62,8 @@ def plane_layers(model, s: PlaneSettings) -> PlaneLayers:
     field = an.vector_field(model, n=s.arrows, **kw)
     nc = an.nullclines(model, n=s.grid, **kw)
     fixed = None if len(model.state_names) > 2 else an.fixed_points(model, n_starts=8, **kw)
-    return PlaneLayers(field, arrow_data(field, s.xlim, s.ylim), nc, fixed)
+    arrows = arrow_segments(arrow_data(field, s.xlim, s.ylim), s.xlim, s.ylim, s.arrows)
+    return PlaneLayers(field, arrows, nc, fixed)
 
 
 def has_reset(model) -> bool:

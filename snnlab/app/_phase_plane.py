@@ -14,14 +14,12 @@ from the page), `_phase_views` (the figures), `_phase_sweep` (the on-demand swee
 
 from __future__ import annotations
 
-import holoviews as hv
 import numpy as np
 import panel as pn
 import param
 
 from .. import analysis as an
 from .. import params as sp
-from ..viz import state_dimension
 from . import _guard as guard
 from ._lab_common import DIMENSIONLESS, TextField, format_range, lab_slider, parse_range
 from ._page import Busy
@@ -74,7 +72,8 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
     **Attributes for scripts and tests:** `neuron_params[model]` (the `snnlab.params`
     object of each model), `nullclines`, `fixed`, `field`, `reset` (`snnlab.analysis`
     results of the latest redraw), `starts` (kept starts, plane points), `trajectories`
-    (list of `snnlab.analysis.Trajectory`, one per start), `tap` (the `hv.streams.Tap`),
+    (list of `snnlab.analysis.Trajectory`, one per start), `tap` (clicks on the plane:
+    `tap.event(x=, y=)`),
     `runs`, `slow_runs` (the `RunScheduler`s), `busy` (the page's busy sign), `redraws`,
     `last_redraw_ms`, `message`, `sweep_result`.
     """
@@ -251,9 +250,10 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
     def _on_axes(self, *events) -> None:
         if self._suspended:
             return
-        if any(e.name in ("x", "y", "others") for e in events):
+        new_plane = any(e.name in ("x", "y", "others") for e in events)
+        if new_plane:
             self.starts, self.trajectories = [], []
-        self._rebuild_plot()
+        self._rebuild_plot(clear=new_plane)
         self.request_redraw()
 
     def _on_run_settings(self, *events) -> None:
@@ -293,20 +293,19 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
             return getattr(self.__dict__["_sweep"], attr.get(name, name))
         raise AttributeError(name)
 
-    def _rebuild_plot(self) -> None:
-        """A new figure for new axes (names, units, window); values then flow as data."""
-        xd = state_dimension(self.x, self.unit_of(self.x))
-        yd = state_dimension(self.y, self.unit_of(self.y))
+    def _rebuild_plot(self, clear: bool = True) -> None:
+        """New axes (names, units, window) on the same figures; values then flow as data.
+        `clear`: empty every layer (a new model or plane: nothing drawn belongs to it)."""
         model = self._safe_model()
         note = an.projection(model, self.x, self.y, others=self.others).note if model else ""
         title = f"{self.model}: {self.x}-{self.y} plane" + (f" ({note})" if note else "")
         v = (model.state_names if model else ("V",))[0]
-        vd = state_dimension(v, self.unit_of(v))
-        self.view = PlaneView(title, xd, yd, tuple(self.xlim), tuple(self.ylim), vd)
-        self.view.tap.add_subscriber(self._on_tap)
+        x_label, y_label, v_label = (f"{n} ({self.unit_of(n)})" for n in (self.x, self.y, v))
+        self.view.set_axes(title, self.x, self.y, x_label, y_label, v_label)
+        self.view.set_window(self.xlim, self.ylim)
+        if clear:
+            self.view.clear()
         self._plane_key = None
-        self.plane_pane.object = self.view.plane
-        self.trace_pane.object = self.view.trace
         for field, name in ((self.xlim_field, self.x), (self.ylim_field, self.y)):
             field.input.label = f"{name} window ({self.unit_of(name)}): lo, hi"
         self.note.object = (
@@ -314,7 +313,7 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
             + (f"; other states: {note}." if note else ".")
             + " Click the plane to start a trajectory."
         )
-        if self.trajectories:
+        if self.trajectories or not clear:
             self._send_trajectories()
 
     def _fill_model_box(self) -> None:
@@ -349,12 +348,11 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
         self.clear_button = pn.widgets.Button(label="clear trajectories", color="warning")
         self.clear_button.on_click(lambda e: self.clear_trajectories())
         self._sweep = SweepPanel(self)
-        # linked_axes=False: Panel links the axes of every plot in a page that share a
-        # dimension, whatever their orientation, so the trace's framewise V axis (and the
-        # bifurcation plot's) would re-zoom the plane's V axis at every trajectory
-        unlinked = dict(sizing_mode="stretch_width", linked_axes=False)
-        self.plane_pane = pn.pane.HoloViews(hv.Curve([]), **unlinked)
-        self.trace_pane = pn.pane.HoloViews(hv.Curve([]), **unlinked)
+        # plain Bokeh figures, built once (no HoloViews axis linking between them)
+        self.view = PlaneView()
+        self.view.tap.add_subscriber(self._on_tap)
+        self.plane_pane = pn.pane.Bokeh(self.view.plane, sizing_mode="stretch_width")
+        self.trace_pane = pn.pane.Bokeh(self.view.trace, sizing_mode="stretch_width")
 
     def show_message(self, text: str, kind: str = "warning") -> None:
         """Show `text` in the page's alert (`kind`: "danger" or "warning"); "" hides it."""
