@@ -9,6 +9,7 @@ import dataclasses
 import numpy as np
 
 from .. import analysis as an
+from ..analysis._projection import steady_found
 from ..viz import arrow_data
 from ..viz._phase import arrow_segments
 
@@ -54,6 +55,25 @@ class PlaneLayers:
     arrows: dict
     nullclines: an.Nullclines
     fixed: an.FixedPoints | None
+    missing: float = 0.0
+    """Fraction of the arrow grid where the other states have no steady state (there the
+    plane is not defined and nothing is drawn)."""
+
+    def note(self) -> str:
+        """A warning for the page when part of the plane could not be computed, else ""."""
+        if not self.missing:
+            return ""
+        proj = self.field.projection
+        where = (
+            "anywhere in the window"
+            if self.missing >= 1
+            else (f"in {100 * self.missing:.0f}% of the window")
+        )
+        return (
+            f"No steady state of {', '.join(proj.others)} was found {where}: the "
+            f"{proj.x}-{proj.y} plane is not defined there and is left blank (no arrows, "
+            "nullclines or fixed points drawn there). Try holding the other states fixed."
+        )
 
 
 def plane_layers(model, s: PlaneSettings) -> PlaneLayers:
@@ -63,7 +83,12 @@ def plane_layers(model, s: PlaneSettings) -> PlaneLayers:
     nc = an.nullclines(model, n=s.grid, **kw)
     fixed = None if len(model.state_names) > 2 else an.fixed_points(model, n_starts=8, **kw)
     arrows = arrow_segments(arrow_data(field, s.xlim, s.ylim), s.xlim, s.ylim, s.arrows)
-    return PlaneLayers(field, arrows, nc, fixed)
+    missing = 0.0
+    if field.projection.others and field.projection.mode == "steady":
+        gx, gy = np.meshgrid(field.x, field.y)
+        points = np.stack([gx.ravel(), gy.ravel()], 1)
+        missing = 1.0 - float(np.mean(steady_found(model, field.projection, points, 0.0)))
+    return PlaneLayers(field, arrows, nc, fixed, missing)
 
 
 def has_reset(model) -> bool:

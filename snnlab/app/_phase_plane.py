@@ -108,6 +108,7 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
         self.param.model.objects = sorted(self._classes)
         self._suspended = 1
         self._plane_key = self._reset_key = None
+        self._plane_note = ""
         self._model = self._settings = None
         self.nullclines = self.fixed = self.field = self.reset = None
         self.starts: list[tuple[float, float]] = []

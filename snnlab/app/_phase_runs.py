@@ -49,7 +49,7 @@ class PlaneRuns:
         s = self.settings()
         key = (self.model, tuple(sorted(self.params_of().values().items())), s)
         if key == self._plane_key:
-            self.show_message("")  # valid values again (e.g. a window typed back)
+            self.show_message(self._plane_note)  # valid values again (a window typed back)
             return None
         variant = ("plane", self.model, s.x, s.y, s.others, an.bucket(s.grid**2), s.arrows)
         work = functools.partial(plane_layers, model, s)
@@ -65,7 +65,8 @@ class PlaneRuns:
         self._plane_key, self._model, self._settings = key, model, s
         self.redraws += 1
         self.last_redraw_ms = (time.perf_counter() - t0) * 1e3
-        self.show_message("")
+        self._plane_note = layers.note()
+        self.show_message(self._plane_note)
         self.slow_runs.request()
 
     def _prepare_slow(self) -> Job | None:
