@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from bokeh.core.properties import value
-from bokeh.events import Tap
+from bokeh.events import DoubleTap, Tap
 from bokeh.models import (
     CDSView,
     ColumnDataSource,
@@ -53,6 +53,11 @@ def fixed_table(fp: an.FixedPoints | None, x: str, y: str) -> str:
 def _lines(paths) -> dict:
     paths = [p for p in paths if len(p) > 1]
     return {"xs": [column(p[:, 0]) for p in paths], "ys": [column(p[:, 1]) for p in paths]}
+
+
+DOUBLE_CLICK_REL = 0.005
+"""The second click of a double click within this fraction of the window's width and height
+of the first one is the same click (it starts no second trajectory)."""
 
 
 class TapEvents:
@@ -172,7 +177,11 @@ class PlaneView:
         self.sources = src
         self.plane, self._legend, self._hover = _plane_figure(src)
         self.tap = TapEvents()
-        self.plane.on_event(Tap, lambda e: self.tap.event(x=e.x, y=e.y))
+        self._last_click = None
+        # BokehJS reports a second click within 300 ms of the previous one, anywhere in the
+        # plot, as a DoubleTap and not as a Tap: both are clicks on the plane
+        self.plane.on_event(Tap, self._click)
+        self.plane.on_event(DoubleTap, self._click)
 
         def plane_columns(data):
             fx = data["fixed"]
@@ -232,6 +241,20 @@ class PlaneView:
             trace, {"trace": trace_src}, lambda d: {"trace": {"t": column(d[0]), "v": column(d[1])}}
         )
         self.clear()
+
+    def _click(self, event) -> None:
+        x, y = event.x, event.y
+        if x is None or y is None:
+            return
+        last, self._last_click = self._last_click, (x, y)
+        if isinstance(event, DoubleTap) and last is not None:
+            # the second click of a real double click lands where the first one did (it
+            # already started a trajectory there): closer than a few pixels is the same
+            near_x = abs(x - last[0]) <= DOUBLE_CLICK_REL * abs(self.xlim[1] - self.xlim[0])
+            near_y = abs(y - last[1]) <= DOUBLE_CLICK_REL * abs(self.ylim[1] - self.ylim[0])
+            if near_x and near_y:
+                return
+        self.tap.event(x=x, y=y)
 
     def clear(self) -> None:
         """Empty every layer (new axes: nothing drawn belongs to them)."""
