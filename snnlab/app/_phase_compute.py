@@ -198,3 +198,12 @@ def trace_columns(tr: an.Trajectory | None, duration: float):
     span = np.ptp(finite) if finite.size else 1.0
     trace = decimate_path(np.stack([tr.t, v], axis=1), 2 * MAX_PATH_POINTS, (duration, span))
     return column(trace[:, 0]), column(trace[:, 1])
+
+
+def trajectory_columns(model, trajs, s: PlaneSettings):
+    """What the page draws of `trajs`: (decimated paths as `trajectory_paths`, the latest
+    trajectory's trace as `trace_columns`); broken at the resets of an integrate-and-fire
+    `model`. Plain numpy: computed with the run, off the event loop."""
+    resets = model is not None and has_reset(model)
+    latest = trajs[-1] if trajs else None
+    return trajectory_paths(trajs, s, resets), trace_columns(latest, s.duration)

@@ -21,7 +21,7 @@ import param
 from .. import analysis as an
 from .. import params as sp
 from . import _guard as guard
-from ._lab_common import DIMENSIONLESS, TextField, format_range, lab_slider, parse_range
+from ._lab_common import DIMENSIONLESS
 from ._page import Busy
 from ._phase_catalog import (  # noqa: F401
     DURATIONS,
@@ -38,11 +38,9 @@ from ._phase_compute import (  # noqa: F401
     PlaneSettings,
     decimate_path,  # noqa: F401
 )
+from ._phase_page import PlanePage
 from ._phase_runs import PlaneRuns
-from ._phase_sweep import SweepPanel
-from ._phase_views import PlaneView
 from ._scheduler import RunScheduler, SessionLoop
-from ._widgets import fast
 
 __all__ = ["PhasePlaneApp"]
 
@@ -51,7 +49,7 @@ FIRST_RUN_S = 120.0
 redraw on a busy machine."""  # the other names are re-exported for scripts and tests
 
 
-class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
+class PhasePlaneApp(PlaneRuns, PlanePage, pn.viewable.Viewer):
     """A phase-plane lab: pick a model and a preset, drag sliders, click the plane.
 
     Sliders for the model's parameters (the input current is `I_e`, in the model's current
@@ -283,7 +281,7 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
         """Remove the sweep of another model or preset (and stop one in progress)."""
         self._sweep.clear()
 
-    # ---- page --------------------------------------------------------------------------
+    # ---- page (the widgets and layout: _phase_page.PlanePage) ---------------------------
 
     def __getattr__(self, name):
         # the figure's streams, for scripts and tests: plane_pipe, traj_pipe, ...
@@ -293,109 +291,3 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
             attr = {"sweep_pane": "pane", "sweep_status": "status", "sweep_button": "button"}
             return getattr(self.__dict__["_sweep"], attr.get(name, name))
         raise AttributeError(name)
-
-    def _rebuild_plot(self, clear: bool = True) -> None:
-        """New axes (names, units, window) on the same figures; values then flow as data.
-        `clear`: empty every layer (a new model or plane: nothing drawn belongs to it)."""
-        model = self._safe_model()
-        note = an.projection(model, self.x, self.y, others=self.others).note if model else ""
-        title = f"{self.model}: {self.x}-{self.y} plane" + (f" ({note})" if note else "")
-        v = (model.state_names if model else ("V",))[0]
-        x_label, y_label, v_label = (f"{n} ({self.unit_of(n)})" for n in (self.x, self.y, v))
-        self.view.set_axes(title, self.x, self.y, x_label, y_label, v_label)
-        self.view.set_window(self.xlim, self.ylim)
-        if clear:
-            self.view.clear()
-        self._plane_key = None
-        for field, name in ((self.xlim_field, self.x), (self.ylim_field, self.y)):
-            field.input.label = f"{name} window ({self.unit_of(name)}): lo, hi"
-        self.note.object = (
-            f"**{self.model}** on the {self.x}-{self.y} plane"
-            + (f"; other states: {note}." if note else ".")
-            + " Click the plane to start a trajectory."
-        )
-        if self.trajectories or not clear:
-            self._send_trajectories()
-
-    def _fill_model_box(self) -> None:
-        p = self.params_of()
-        current_row = None
-        rows = []
-        self.sliders: dict[str, pn.widgets.FloatSlider] = {}
-        for name in p.slider_names():
-            if getattr(p, name) is None:
-                continue  # an unset optional parameter (e.g. no refractory period): no slider
-            row, slider = lab_slider(p, name)
-            self.sliders[name] = slider
-            if name == "I_e":
-                current_row = row
-            else:
-                rows.append(row)
-        self.current_box.objects = [current_row] if current_row is not None else []
-        self.model_box.objects = rows
-        self.model_doc.objects = doc_panes(p.model_class.__doc__ or "")
-
-    def _build_widgets(self) -> None:
-        self.alert = pn.pane.Alert(
-            "", alert_type="danger", visible=False, sizing_mode="stretch_width"
-        )
-        self.note = pn.pane.Markdown("", sizing_mode="stretch_width")
-        self.fixed_table = pn.pane.Markdown("", sizing_mode="stretch_width")
-        self.model_doc = pn.Column(sizing_mode="stretch_width", styles={"overflow-x": "auto"})
-        self.xlim_field = TextField(self, "xlim", parse_range, format_range)
-        self.ylim_field = TextField(self, "ylim", parse_range, format_range)
-        self.current_box = pn.Column(sizing_mode="stretch_width")
-        self.model_box = pn.Column(sizing_mode="stretch_width", scroll=True, max_height=420)
-        self.clear_button = pn.widgets.Button(label="clear trajectories", color="warning")
-        self.clear_button.on_click(lambda e: self.clear_trajectories())
-        self._sweep = SweepPanel(self)
-        # plain Bokeh figures, built once (no HoloViews axis linking between them)
-        self.view = PlaneView()
-        self.view.tap.add_subscriber(self._on_tap)
-        self.plane_pane = pn.pane.Bokeh(self.view.plane, sizing_mode="stretch_width")
-        self.trace_pane = pn.pane.Bokeh(self.view.trace, sizing_mode="stretch_width")
-
-    def show_message(self, text: str, kind: str = "warning") -> None:
-        """Show `text` in the page's alert (`kind`: "danger" or "warning"); "" hides it."""
-        self.message = text
-        self.alert.alert_type = kind
-        self.alert.object = text or " "
-        self.alert.visible = bool(text)
-
-    def __panel__(self):
-        sel = lambda p, **kw: pn.widgets.Select.from_param(p, **kw)  # noqa: E731
-        sidebar = pn.Column(
-            sel(self.param.model, sizing_mode="stretch_width"),
-            sel(self.param.preset, sizing_mode="stretch_width"),
-            pn.pane.Markdown("#### input current", margin=(0, 5)),
-            self.current_box,
-            pn.Row(sel(self.param.x, width=90), sel(self.param.y, width=90)),
-            sel(self.param.others, width=120),
-            pn.Row(sel(self.param.duration, width=110), self.clear_button),
-            pn.pane.Markdown("#### model parameters", margin=(0, 5)),
-            self.model_box,
-            self.xlim_field,
-            self.ylim_field,
-            fast(pn.widgets.IntSlider.from_param(self.param.grid)),
-            width=300,
-        )
-        sw = self._sweep
-        sweep = pn.Column(
-            pn.Row(sel(self.param.sweep, width=200), sw.button, sw.status),
-            sw.progress,
-            sw.pane,
-            sizing_mode="stretch_width",
-        )
-        # the plane takes the whole width beside the sidebar; the trace sits under it
-        main = pn.Column(
-            self.note,
-            self.alert,
-            self.plane_pane,
-            self.trace_pane,
-            self.fixed_table,
-            self.model_doc,
-            sweep,
-            sizing_mode="stretch_width",
-            min_width=0,
-        )
-        return pn.Row(sidebar, main, sizing_mode="stretch_width")

@@ -5,6 +5,8 @@ the same figures; colours and arrow geometry come from `snnlab.viz`."""
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 from bokeh.core.properties import value
 from bokeh.events import DoubleTap, Tap
@@ -35,19 +37,22 @@ def fixed_data(fp: an.FixedPoints | None, x: str, y: str) -> dict:
 
 
 def fixed_table(fp: an.FixedPoints | None, x: str, y: str) -> str:
-    """The fixed points as a Markdown table, each class in its colour."""
+    """The fixed points as an HTML table, each class with a dot in its colour."""
     if fp is None:
-        return "*fixed points: computing ...*"
+        return "<i>fixed points: computing ...</i>"
+    if not len(fp):
+        return "<i>no fixed point in the window</i>"
     names = list(fp.state_names)
     ix, iy = names.index(x), names.index(y)
-    rows = [
-        f"| {x} = {s[ix]:.4g}, {y} = {s[iy]:.4g} | "
-        f'<span style="color:{sv.KIND_COLORS.get(k, "#000")}">&#9679;</span> {k} |'
+    ex, ey = html.escape(x), html.escape(y)
+    rows = "".join(
+        f"<tr><td>{ex} = {s[ix]:.4g}, {ey} = {s[iy]:.4g}</td><td>"
+        f'<span style="color:{sv.KIND_COLORS.get(k, "#000")}">&#9679;</span> '
+        f"{html.escape(k)}</td></tr>"
         for s, k in zip(fp.states, fp.kinds, strict=True)
-    ]
-    if not rows:
-        return "*no fixed point in the window*"
-    return "| fixed point | class |\n|---|---|\n" + "\n".join(rows)
+    )
+    head = "<tr><th>fixed point</th><th>class</th></tr>"
+    return f'<table style="border-collapse:collapse" cellpadding="4">{head}{rows}</table>'
 
 
 def _lines(paths) -> dict:
