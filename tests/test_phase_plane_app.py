@@ -363,3 +363,26 @@ def test_a_click_reported_as_a_double_tap_still_starts_a_trajectory():
     fig._trigger_event(Tap(fig, x=0.0, y=0.3))
     fig._trigger_event(DoubleTap(fig, x=0.1, y=0.301))
     assert len(a.starts) == 3 and a.starts[-1] == (0.0, 0.3)
+
+
+def test_a_served_click_during_a_slider_move_runs_once_with_the_new_values(monkeypatch):
+    # a click while the plane's run for a new slider value waits must not integrate the
+    # trajectory with the values that run replaces (a stale trajectory, drawn, then redone)
+    from lab_support import served
+
+    from snnlab.app._phase_compute import run_trajectories
+
+    with served(monkeypatch) as flush:
+        monkeypatch.setattr(PhasePlaneApp, "_session_doc", staticmethod(lambda: object()))
+        a = PhasePlaneApp(model="MorrisLecar", grid=30)
+        a.__panel__()
+        flush()
+        runs = a.slow_runs.pool_runs + a.slow_runs.inline_runs
+        a.params_of().I_e = 100.0  # the plane's run is queued ...
+        a._on_tap(x=-30.0, y=0.2)  # ... when the click arrives
+        assert a.runs.pending
+        flush()
+        assert a.slow_runs.pool_runs + a.slow_runs.inline_runs == runs + 1
+        ref = run_trajectories(a.build_model(), [(-30.0, 0.2)], a.settings())[0]
+        np.testing.assert_allclose(a.trajectories[-1]["V"], ref["V"])
+        assert a.message == ""

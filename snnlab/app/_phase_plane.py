@@ -107,6 +107,7 @@ class PhasePlaneApp(PlaneRuns, PlanePage, pn.viewable.Viewer):
         self._suspended = 1
         self._plane_key = self._reset_key = None
         self._plane_note = ""
+        self._slow_held = False
         self._model = self._settings = None
         self.nullclines = self.fixed = self.field = self.reset = None
         self.starts: list[tuple[float, float]] = []
@@ -120,7 +121,7 @@ class PhasePlaneApp(PlaneRuns, PlanePage, pn.viewable.Viewer):
         # trajectories: tens of seconds on a loaded 2-core server, past the default deadline
         kw = dict(loop=SessionLoop(doc) if doc is not None else None, busy=self.busy)
         kw["deadline_s"] = max(guard.limits().max_run_seconds, FIRST_RUN_S)
-        self.runs = RunScheduler(self._prepare_plane, self._present_plane, self.show_message, **kw)
+        self.runs = RunScheduler(self._prepare_plane, self._present_plane, self._plane_report, **kw)
         self.slow_runs = RunScheduler(
             self._prepare_slow, self._present_slow, self.show_message, **kw
         )

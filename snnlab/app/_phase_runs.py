@@ -48,6 +48,7 @@ class PlaneRuns:
         key = (self.model, tuple(sorted(self.params_of().values().items())), s)
         if key == self._plane_key:
             self.show_message(self._plane_note)  # valid values again (a window typed back)
+            self._release_slow()
             return None
         variant = ("plane", self.model, s.x, s.y, s.others, an.bucket(s.grid**2), s.arrows)
         work = functools.partial(plane_layers, model, s)
@@ -65,9 +66,26 @@ class PlaneRuns:
         self.last_redraw_ms = (time.perf_counter() - t0) * 1e3
         self._plane_note = layers.note()
         self.show_message(self._plane_note)
+        self._slow_held = False
         self.slow_runs.request()
 
+    def _plane_report(self, text: str, kind: str = "warning") -> None:
+        """The plane scheduler's messages (a failed or abandoned run): shown, and a slow
+        run held back for the plane is let go."""
+        self.show_message(text, kind)
+        self._release_slow()
+
+    def _release_slow(self) -> None:
+        if self._slow_held:
+            self._slow_held = False
+            self.slow_runs.request()
+
     def _prepare_slow(self) -> Job | None:
+        if self.runs.running or self.runs.pending:
+            # a plane run for newer values is on its way: trajectories (a click's among
+            # them) run after it, with its model, never with the values it replaces
+            self._slow_held = True
+            return None
         model, s = self._model, self._settings
         if model is None or s is None:
             return None
