@@ -77,11 +77,13 @@ def projection(
     if others not in ("steady", "fixed"):
         raise ValueError(f"others={others!r} must be 'steady' or 'fixed'.")
     rest = tuple(n for n in names if n not in (x, y))
-    init = np.asarray(model.init_state(1))[0]
     held = dict(held or {})
     unknown = set(held) - set(rest)
     if unknown:
         raise ValueError(f"held names {sorted(unknown)} are not other states; others are {rest}.")
+    # init_state only when a state is off the plane (it costs about a millisecond of
+    # op-by-op dispatch, and the plane's functions call this on every slider move)
+    init = np.asarray(model.init_state(1))[0] if rest else ()
     values = tuple(float(held.get(n, init[names.index(n)])) for n in rest)
     if not rest:
         note = ""
