@@ -269,3 +269,120 @@ def test_slider_moves_and_window_edits_never_recompile():
         a.add_trajectory(-20.0, 0.4)
     assert a.message == "" and len(a.trajectories) == 2
     assert compiles == []
+
+
+# ---- issue #16: the live path, and a projection that does not exist --------------------
+
+
+def _flat(data: dict) -> np.ndarray:
+    """Every number of a source's columns (lists of arrays too) in one array."""
+    parts = [np.ravel(np.asarray(v, float)) for c, col in data.items() if c != "kind" for v in col]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def test_a_move_keeps_the_figures_and_sources_and_sends_new_columns():
+    a = PhasePlaneApp(model="MorrisLecar", grid=40)
+    a.root = pn.panel(a).get_root(Document())
+    a.add_trajectory(-40.0, 0.2)
+    view, plane, trace = a.view, a.view.plane, a.view.trace
+    sources = dict(view.sources)
+    renderers = list(plane.renderers)
+    before = {
+        k: {c: [np.copy(v) for v in col] for c, col in s.data.items()} for k, s in sources.items()
+    }
+    trace_before = np.copy(trace.renderers[0].data_source.data["v"])
+    a.params_of().I_e = 80.0  # a slider move: plane, fixed points and trajectory again
+    assert a.view is view and a.view.plane is plane and a.view.trace is trace
+    assert list(plane.renderers) == renderers
+    assert all(view.sources[k] is s for k, s in sources.items())
+    assert a.plane_pane.object is plane and a.trace_pane.object is trace
+    assert plane in a.root.select({"type": Plot})  # still the figure in the page
+    for name in ("x_null", "field", "fixed", "paths"):
+        old, new = _flat(before[name]), _flat(sources[name].data)
+        assert old.shape != new.shape or not np.allclose(old, new, equal_nan=True), name
+    assert not np.array_equal(trace_before, trace.renderers[0].data_source.data["v"])
+    # the x-nullcline in the page is the one the analysis returned
+    xs = np.concatenate(sources["x_null"].data["xs"])
+    assert np.allclose(xs, np.concatenate(a.nullclines.x)[:, 0])
+    # a new model relabels the same figure (units on the axes) and empties old layers
+    a.model = "FitzHughNagumo"
+    assert a.view.plane is plane and "(dimensionless)" in plane.yaxis.axis_label
+    assert a.trajectories == [] and len(sources["paths"].data["xs"]) == 0
+
+
+def test_the_legend_names_every_fixed_point_kind_outside_the_frame():
+    from snnlab.analysis import KINDS
+
+    a = PhasePlaneApp(model="MorrisLecar", grid=30)
+    legend = a.view.plane.right[0]
+    labels = [item.label["value"] for item in legend.items]
+    assert set(KINDS) <= set(labels) and "dV/dt = 0" in labels and "dw/dt = 0" in labels
+    assert a.view.plane.xaxis.axis_label == "V (mV)"
+    assert a.view.plane.yaxis.axis_label == "w (dimensionless)"
+
+
+def test_a_plane_whose_other_states_have_no_steady_state_says_so():
+    import dataclasses
+
+    from test_projection_steady import NoSteadyZ
+
+    from snnlab.app._phase_compute import plane_layers
+
+    s = pp.PlaneSettings("V", "w", "steady", (-1.0, 1.0), (-1.0, 1.0), 20, 10, 50.0, 0.05)
+    layers = plane_layers(NoSteadyZ(), s)
+    assert layers.missing == 1.0 and "No steady state of z" in layers.note()
+    assert layers.nullclines.x == [] and layers.nullclines.y == []  # nothing drawn wrong
+    held = plane_layers(NoSteadyZ(), dataclasses.replace(s, others="fixed"))
+    assert held.missing == 0.0 and held.note() == ""
+    # in the app: the page's alert says it, and stays while the plane is redrawn
+    a = PhasePlaneApp(model="MorrisLecar", grid=20)
+    a.build_model = NoSteadyZ
+    a.param.update(xlim=(-1.0, 1.0), ylim=(-1.0, 1.0))
+    assert "No steady state of z" in a.message and a.alert.visible
+    a.build_model = PhasePlaneApp.build_model.__get__(a)
+    a.param.update(xlim=(-80.0, 50.0), ylim=(-0.05, 0.7))
+    assert a.message == ""
+
+
+def test_hh_projection_with_gates_at_steady_state_has_no_warning():
+    a = PhasePlaneApp(model="HH", grid=20)
+    assert a.others == "steady" and a.message == ""
+    assert len(a.fixed) >= 1 and np.isfinite(a.fixed.states).all()
+
+
+def test_a_click_reported_as_a_double_tap_still_starts_a_trajectory():
+    from bokeh.events import DoubleTap, Tap
+
+    a = PhasePlaneApp(model="MorrisLecar", grid=30)
+    fig = a.view.plane
+    # what BokehJS sends for two clicks 100 ms apart at different points: Tap, DoubleTap
+    for event in (Tap(fig, x=-60.0, y=0.1), DoubleTap(fig, x=-20.0, y=0.5)):
+        fig._trigger_event(event)
+    assert a.starts == [(-60.0, 0.1), (-20.0, 0.5)] and len(a.trajectories) == 2
+    # a real double click: its second half lands on the first and adds nothing
+    fig._trigger_event(Tap(fig, x=0.0, y=0.3))
+    fig._trigger_event(DoubleTap(fig, x=0.1, y=0.301))
+    assert len(a.starts) == 3 and a.starts[-1] == (0.0, 0.3)
+
+
+def test_a_served_click_during_a_slider_move_runs_once_with_the_new_values(monkeypatch):
+    # a click while the plane's run for a new slider value waits must not integrate the
+    # trajectory with the values that run replaces (a stale trajectory, drawn, then redone)
+    from lab_support import served
+
+    from snnlab.app._phase_compute import run_trajectories
+
+    with served(monkeypatch) as flush:
+        monkeypatch.setattr(PhasePlaneApp, "_session_doc", staticmethod(lambda: object()))
+        a = PhasePlaneApp(model="MorrisLecar", grid=30)
+        a.__panel__()
+        flush()
+        runs = a.slow_runs.pool_runs + a.slow_runs.inline_runs
+        a.params_of().I_e = 100.0  # the plane's run is queued ...
+        a._on_tap(x=-30.0, y=0.2)  # ... when the click arrives
+        assert a.runs.pending
+        flush()
+        assert a.slow_runs.pool_runs + a.slow_runs.inline_runs == runs + 1
+        ref = run_trajectories(a.build_model(), [(-30.0, 0.2)], a.settings())[0]
+        np.testing.assert_allclose(a.trajectories[-1]["V"], ref["V"])
+        assert a.message == ""

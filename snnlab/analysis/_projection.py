@@ -77,11 +77,13 @@ def projection(
     if others not in ("steady", "fixed"):
         raise ValueError(f"others={others!r} must be 'steady' or 'fixed'.")
     rest = tuple(n for n in names if n not in (x, y))
-    init = np.asarray(model.init_state(1))[0]
     held = dict(held or {})
     unknown = set(held) - set(rest)
     if unknown:
         raise ValueError(f"held names {sorted(unknown)} are not other states; others are {rest}.")
+    # init_state only when a state is off the plane (it costs about a millisecond of
+    # op-by-op dispatch, and the plane's functions call this on every slider move)
+    init = np.asarray(model.init_state(1))[0] if rest else ()
     values = tuple(float(held.get(n, init[names.index(n)])) for n in rest)
     if not rest:
         note = ""
@@ -150,13 +152,66 @@ def full_state(model, proj: Projection, point, current, held=None):
     def residual(z):
         return one_rhs(model, state.at[io].set(z), current)[io]
 
-    return state.at[io].set(newton_root(residual, state[io], max_steps=16))
+    z = newton_root(residual, state[io], max_steps=16)
+    # a steady state Newton did not reach is not one: NaN, never a wrong point
+    return state.at[io].set(jnp.where(converged(residual, z), z, jnp.nan))
+
+
+STEADY_STEP_TOL = 1e-3
+"""A steady state of the off-plane states counts as found when one more Newton step from
+it would move each state by at most this fraction of (1 + its size): the residual measured
+in the states' own units, whatever the rates' scale. Float32 roundoff leaves steps near
+1e-6 of a state; a solver stuck far from a root leaves steps of order one."""
+
+
+def converged(residual, z) -> jax.Array:
+    """Whether `z` is a root of `residual` (an array function): finite, and the Newton
+    step `J^-1 residual(z)` is below `STEADY_STEP_TOL` times (1 + |z|) in every entry."""
+    z = jax.lax.stop_gradient(z)
+    r = residual(z)
+    step = jnp.linalg.solve(jax.jacfwd(residual)(z), r)
+    small = jnp.abs(step) <= STEADY_STEP_TOL * (1.0 + jnp.abs(z))
+    return jnp.all(jnp.isfinite(r) & jnp.isfinite(step) & small)
+
+
+@eqx.filter_jit
+def _found_jit(model, key, held, points, current):
+    states = jax.vmap(lambda p: full_state(model, key, p, current, held))(points)
+    return jnp.all(jnp.isfinite(states), axis=1)
+
+
+def steady_found(model, proj: Projection, points, current) -> np.ndarray:
+    """Whether the states off the plane have a steady state at each plane point.
+
+    In "steady" mode `full_state` solves for the other states with Newton's method; where
+    it does not converge (`converged`), the point has no valid projection and every layer
+    computed from it (field, nullclines, fixed points, trajectories) is NaN there, so it is
+    left out rather than drawn wrong. This says where that happened, so that a page can
+    say so.
+
+    **Arguments:** `model`, `proj`, `points` (P, 1 or 2) plane points (states' units),
+    `current` (the model's current unit).
+
+    **Returns:** bool array (P,); all True in "fixed" mode or without other states (a
+    point whose held state is not finite excepted). One compiled function per `bucket(P)`.
+    """
+    points = np.asarray(points, float)
+    if not len(points):
+        return np.zeros(0, bool)
+    dtype = jnp.result_type(float)
+    padded = jnp.asarray(pad_rows(points, bucket(len(points))), dtype)
+    key, held = split(proj)
+    out = _found_jit(model, key, held, padded, jnp.asarray(current, dtype))
+    return np.asarray(out, bool)[: len(points)]
 
 
 def plane_rhs(model, proj: Projection, point, current, held=None):
-    """The plane's field at `point`: (dx/dt, dy/dt) (or (dx/dt,)), states' units per ms."""
+    """The plane's field at `point`: (dx/dt, dy/dt) (or (dx/dt,)), states' units per ms;
+    NaN where the full state is not (a steady state of the other states not found)."""
     ix, _ = _indices(model, proj)
-    return one_rhs(model, full_state(model, proj, point, current, held), current)[ix]
+    state = full_state(model, proj, point, current, held)
+    out = one_rhs(model, state, current)[ix]
+    return jnp.where(jnp.all(jnp.isfinite(state)), out, jnp.nan)
 
 
 @eqx.filter_jit

@@ -9,7 +9,9 @@ import dataclasses
 import numpy as np
 
 from .. import analysis as an
+from ..analysis._projection import steady_found
 from ..viz import arrow_data
+from ..viz._phase import arrow_segments
 
 MAX_TRAJECTORIES = 20
 """Trajectories kept on the plane; every batch is padded to this many starts, so adding one
@@ -45,13 +47,33 @@ class PlaneSettings:
 
 @dataclasses.dataclass
 class PlaneLayers:
-    """The fast layers of one redraw: arrows (columns), nullclines, fixed points (None for
-    a projection of a larger model: they follow with the slow layers)."""
+    """The fast layers of one redraw: arrows (`viz.arrow_segments` columns), nullclines,
+    fixed points (None for a projection of a larger model: they follow with the slow
+    layers)."""
 
     field: an.VectorField
     arrows: dict
     nullclines: an.Nullclines
     fixed: an.FixedPoints | None
+    missing: float = 0.0
+    """Fraction of the arrow grid where the other states have no steady state (there the
+    plane is not defined and nothing is drawn)."""
+
+    def note(self) -> str:
+        """A warning for the page when part of the plane could not be computed, else ""."""
+        if not self.missing:
+            return ""
+        proj = self.field.projection
+        where = (
+            "anywhere in the window"
+            if self.missing >= 1
+            else (f"in {100 * self.missing:.0f}% of the window")
+        )
+        return (
+            f"No steady state of {', '.join(proj.others)} was found {where}: the "
+            f"{proj.x}-{proj.y} plane is not defined there and is left blank (no arrows, "
+            "nullclines or fixed points drawn there). Try holding the other states fixed."
+        )
 
 
 def plane_layers(model, s: PlaneSettings) -> PlaneLayers:
@@ -60,7 +82,13 @@ def plane_layers(model, s: PlaneSettings) -> PlaneLayers:
     field = an.vector_field(model, n=s.arrows, **kw)
     nc = an.nullclines(model, n=s.grid, **kw)
     fixed = None if len(model.state_names) > 2 else an.fixed_points(model, n_starts=8, **kw)
-    return PlaneLayers(field, arrow_data(field, s.xlim, s.ylim), nc, fixed)
+    arrows = arrow_segments(arrow_data(field, s.xlim, s.ylim), s.xlim, s.ylim, s.arrows)
+    missing = 0.0
+    if field.projection.others and field.projection.mode == "steady":
+        gx, gy = np.meshgrid(field.x, field.y)
+        points = np.stack([gx.ravel(), gy.ravel()], 1)
+        missing = 1.0 - float(np.mean(steady_found(model, field.projection, points, 0.0)))
+    return PlaneLayers(field, arrows, nc, fixed, missing)
 
 
 def has_reset(model) -> bool:
@@ -170,3 +198,12 @@ def trace_columns(tr: an.Trajectory | None, duration: float):
     span = np.ptp(finite) if finite.size else 1.0
     trace = decimate_path(np.stack([tr.t, v], axis=1), 2 * MAX_PATH_POINTS, (duration, span))
     return column(trace[:, 0]), column(trace[:, 1])
+
+
+def trajectory_columns(model, trajs, s: PlaneSettings):
+    """What the page draws of `trajs`: (decimated paths as `trajectory_paths`, the latest
+    trajectory's trace as `trace_columns`); broken at the resets of an integrate-and-fire
+    `model`. Plain numpy: computed with the run, off the event loop."""
+    resets = model is not None and has_reset(model)
+    latest = trajs[-1] if trajs else None
+    return trajectory_paths(trajs, s, resets), trace_columns(latest, s.duration)

@@ -14,16 +14,14 @@ from the page), `_phase_views` (the figures), `_phase_sweep` (the on-demand swee
 
 from __future__ import annotations
 
-import holoviews as hv
 import numpy as np
 import panel as pn
 import param
 
 from .. import analysis as an
 from .. import params as sp
-from ..viz import state_dimension
 from . import _guard as guard
-from ._lab_common import DIMENSIONLESS, TextField, format_range, lab_slider, parse_range
+from ._lab_common import DIMENSIONLESS
 from ._page import Busy
 from ._phase_catalog import (  # noqa: F401
     DURATIONS,
@@ -40,11 +38,9 @@ from ._phase_compute import (  # noqa: F401
     PlaneSettings,
     decimate_path,  # noqa: F401
 )
+from ._phase_page import PlanePage
 from ._phase_runs import PlaneRuns
-from ._phase_sweep import SweepPanel
-from ._phase_views import PlaneView
 from ._scheduler import RunScheduler, SessionLoop
-from ._widgets import fast
 
 __all__ = ["PhasePlaneApp"]
 
@@ -53,7 +49,7 @@ FIRST_RUN_S = 120.0
 redraw on a busy machine."""  # the other names are re-exported for scripts and tests
 
 
-class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
+class PhasePlaneApp(PlaneRuns, PlanePage, pn.viewable.Viewer):
     """A phase-plane lab: pick a model and a preset, drag sliders, click the plane.
 
     Sliders for the model's parameters (the input current is `I_e`, in the model's current
@@ -74,7 +70,8 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
     **Attributes for scripts and tests:** `neuron_params[model]` (the `snnlab.params`
     object of each model), `nullclines`, `fixed`, `field`, `reset` (`snnlab.analysis`
     results of the latest redraw), `starts` (kept starts, plane points), `trajectories`
-    (list of `snnlab.analysis.Trajectory`, one per start), `tap` (the `hv.streams.Tap`),
+    (list of `snnlab.analysis.Trajectory`, one per start), `tap` (clicks on the plane:
+    `tap.event(x=, y=)`),
     `runs`, `slow_runs` (the `RunScheduler`s), `busy` (the page's busy sign), `redraws`,
     `last_redraw_ms`, `message`, `sweep_result`.
     """
@@ -109,6 +106,8 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
         self.param.model.objects = sorted(self._classes)
         self._suspended = 1
         self._plane_key = self._reset_key = None
+        self._plane_note = ""
+        self._slow_held = False
         self._model = self._settings = None
         self.nullclines = self.fixed = self.field = self.reset = None
         self.starts: list[tuple[float, float]] = []
@@ -122,7 +121,7 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
         # trajectories: tens of seconds on a loaded 2-core server, past the default deadline
         kw = dict(loop=SessionLoop(doc) if doc is not None else None, busy=self.busy)
         kw["deadline_s"] = max(guard.limits().max_run_seconds, FIRST_RUN_S)
-        self.runs = RunScheduler(self._prepare_plane, self._present_plane, self.show_message, **kw)
+        self.runs = RunScheduler(self._prepare_plane, self._present_plane, self._plane_report, **kw)
         self.slow_runs = RunScheduler(
             self._prepare_slow, self._present_slow, self.show_message, **kw
         )
@@ -251,9 +250,10 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
     def _on_axes(self, *events) -> None:
         if self._suspended:
             return
-        if any(e.name in ("x", "y", "others") for e in events):
+        new_plane = any(e.name in ("x", "y", "others") for e in events)
+        if new_plane:
             self.starts, self.trajectories = [], []
-        self._rebuild_plot()
+        self._rebuild_plot(clear=new_plane)
         self.request_redraw()
 
     def _on_run_settings(self, *events) -> None:
@@ -282,7 +282,7 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
         """Remove the sweep of another model or preset (and stop one in progress)."""
         self._sweep.clear()
 
-    # ---- page --------------------------------------------------------------------------
+    # ---- page (the widgets and layout: _phase_page.PlanePage) ---------------------------
 
     def __getattr__(self, name):
         # the figure's streams, for scripts and tests: plane_pipe, traj_pipe, ...
@@ -292,111 +292,3 @@ class PhasePlaneApp(PlaneRuns, pn.viewable.Viewer):
             attr = {"sweep_pane": "pane", "sweep_status": "status", "sweep_button": "button"}
             return getattr(self.__dict__["_sweep"], attr.get(name, name))
         raise AttributeError(name)
-
-    def _rebuild_plot(self) -> None:
-        """A new figure for new axes (names, units, window); values then flow as data."""
-        xd = state_dimension(self.x, self.unit_of(self.x))
-        yd = state_dimension(self.y, self.unit_of(self.y))
-        model = self._safe_model()
-        note = an.projection(model, self.x, self.y, others=self.others).note if model else ""
-        title = f"{self.model}: {self.x}-{self.y} plane" + (f" ({note})" if note else "")
-        v = (model.state_names if model else ("V",))[0]
-        vd = state_dimension(v, self.unit_of(v))
-        self.view = PlaneView(title, xd, yd, tuple(self.xlim), tuple(self.ylim), vd)
-        self.view.tap.add_subscriber(self._on_tap)
-        self._plane_key = None
-        self.plane_pane.object = self.view.plane
-        self.trace_pane.object = self.view.trace
-        for field, name in ((self.xlim_field, self.x), (self.ylim_field, self.y)):
-            field.input.label = f"{name} window ({self.unit_of(name)}): lo, hi"
-        self.note.object = (
-            f"**{self.model}** on the {self.x}-{self.y} plane"
-            + (f"; other states: {note}." if note else ".")
-            + " Click the plane to start a trajectory."
-        )
-        if self.trajectories:
-            self._send_trajectories()
-
-    def _fill_model_box(self) -> None:
-        p = self.params_of()
-        current_row = None
-        rows = []
-        self.sliders: dict[str, pn.widgets.FloatSlider] = {}
-        for name in p.slider_names():
-            if getattr(p, name) is None:
-                continue  # an unset optional parameter (e.g. no refractory period): no slider
-            row, slider = lab_slider(p, name)
-            self.sliders[name] = slider
-            if name == "I_e":
-                current_row = row
-            else:
-                rows.append(row)
-        self.current_box.objects = [current_row] if current_row is not None else []
-        self.model_box.objects = rows
-        self.model_doc.objects = doc_panes(p.model_class.__doc__ or "")
-
-    def _build_widgets(self) -> None:
-        self.alert = pn.pane.Alert(
-            "", alert_type="danger", visible=False, sizing_mode="stretch_width"
-        )
-        self.note = pn.pane.Markdown("", sizing_mode="stretch_width")
-        self.fixed_table = pn.pane.Markdown("", sizing_mode="stretch_width")
-        self.model_doc = pn.Column(sizing_mode="stretch_width", styles={"overflow-x": "auto"})
-        self.xlim_field = TextField(self, "xlim", parse_range, format_range)
-        self.ylim_field = TextField(self, "ylim", parse_range, format_range)
-        self.current_box = pn.Column(sizing_mode="stretch_width")
-        self.model_box = pn.Column(sizing_mode="stretch_width", scroll=True, max_height=420)
-        self.clear_button = pn.widgets.Button(label="clear trajectories", color="warning")
-        self.clear_button.on_click(lambda e: self.clear_trajectories())
-        self._sweep = SweepPanel(self)
-        # linked_axes=False: Panel links the axes of every plot in a page that share a
-        # dimension, whatever their orientation, so the trace's framewise V axis (and the
-        # bifurcation plot's) would re-zoom the plane's V axis at every trajectory
-        unlinked = dict(sizing_mode="stretch_width", linked_axes=False)
-        self.plane_pane = pn.pane.HoloViews(hv.Curve([]), **unlinked)
-        self.trace_pane = pn.pane.HoloViews(hv.Curve([]), **unlinked)
-
-    def show_message(self, text: str, kind: str = "warning") -> None:
-        """Show `text` in the page's alert (`kind`: "danger" or "warning"); "" hides it."""
-        self.message = text
-        self.alert.alert_type = kind
-        self.alert.object = text or " "
-        self.alert.visible = bool(text)
-
-    def __panel__(self):
-        sel = lambda p, **kw: pn.widgets.Select.from_param(p, **kw)  # noqa: E731
-        sidebar = pn.Column(
-            sel(self.param.model, sizing_mode="stretch_width"),
-            sel(self.param.preset, sizing_mode="stretch_width"),
-            pn.pane.Markdown("#### input current", margin=(0, 5)),
-            self.current_box,
-            pn.Row(sel(self.param.x, width=90), sel(self.param.y, width=90)),
-            sel(self.param.others, width=120),
-            pn.Row(sel(self.param.duration, width=110), self.clear_button),
-            pn.pane.Markdown("#### model parameters", margin=(0, 5)),
-            self.model_box,
-            self.xlim_field,
-            self.ylim_field,
-            fast(pn.widgets.IntSlider.from_param(self.param.grid)),
-            width=300,
-        )
-        sw = self._sweep
-        sweep = pn.Column(
-            pn.Row(sel(self.param.sweep, width=200), sw.button, sw.status),
-            sw.progress,
-            sw.pane,
-            sizing_mode="stretch_width",
-        )
-        # the plane takes the whole width beside the sidebar; the trace sits under it
-        main = pn.Column(
-            self.note,
-            self.alert,
-            self.plane_pane,
-            self.trace_pane,
-            self.fixed_table,
-            self.model_doc,
-            sweep,
-            sizing_mode="stretch_width",
-            min_width=0,
-        )
-        return pn.Row(sidebar, main, sizing_mode="stretch_width")

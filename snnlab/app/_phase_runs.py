@@ -14,23 +14,21 @@ from .. import analysis as an
 from ._phase_compute import (
     MAX_TRAJECTORIES,
     PlaneSettings,
-    has_reset,
     plane_layers,
     run_trajectories,
-    trace_columns,
-    trajectory_paths,
+    trajectory_columns,
 )
-from ._phase_views import fixed_table
 from ._scheduler import Job
 
 
 def _slow_work(model, s: PlaneSettings, fixed: bool, reset: bool, starts):
     """The slow layers: (fixed points or None, reset map or False if not redone,
-    trajectories)."""
+    trajectories, their columns as drawn)."""
     kw = s.plane()
     fp = an.fixed_points(model, n_starts=6, **kw) if fixed else None
     rm = an.reset_map(model, n=60, **kw) if reset else False
-    return fp, rm, run_trajectories(model, starts, s)
+    trajs = run_trajectories(model, starts, s)
+    return fp, rm, trajs, trajectory_columns(model, trajs, s)
 
 
 class PlaneRuns:
@@ -49,7 +47,8 @@ class PlaneRuns:
         s = self.settings()
         key = (self.model, tuple(sorted(self.params_of().values().items())), s)
         if key == self._plane_key:
-            self.show_message("")  # valid values again (e.g. a window typed back)
+            self.show_message(self._plane_note)  # valid values again (a window typed back)
+            self._release_slow()
             return None
         variant = ("plane", self.model, s.x, s.y, s.others, an.bucket(s.grid**2), s.arrows)
         work = functools.partial(plane_layers, model, s)
@@ -61,14 +60,32 @@ class PlaneRuns:
             return  # drawn for other axes; the run for the new ones is on its way
         self.field, self.nullclines, self.fixed = layers.field, layers.nullclines, layers.fixed
         self.view.send_plane(layers.arrows, layers.nullclines, layers.fixed)
-        self.fixed_table.object = fixed_table(layers.fixed, s.x, s.y)
+        self.show_fixed(layers.fixed, s.x, s.y)
         self._plane_key, self._model, self._settings = key, model, s
         self.redraws += 1
         self.last_redraw_ms = (time.perf_counter() - t0) * 1e3
-        self.show_message("")
+        self._plane_note = layers.note()
+        self.show_message(self._plane_note)
+        self._slow_held = False
         self.slow_runs.request()
 
+    def _plane_report(self, text: str, kind: str = "warning") -> None:
+        """The plane scheduler's messages (a failed or abandoned run): shown, and a slow
+        run held back for the plane is let go."""
+        self.show_message(text, kind)
+        self._release_slow()
+
+    def _release_slow(self) -> None:
+        if self._slow_held:
+            self._slow_held = False
+            self.slow_runs.request()
+
     def _prepare_slow(self) -> Job | None:
+        if self.runs.running or self.runs.pending:
+            # a plane run for newer values is on its way: trajectories (a click's among
+            # them) run after it, with its model, never with the values it replaces
+            self._slow_held = True
+            return None
         model, s = self._model, self._settings
         if model is None or s is None:
             return None
@@ -89,17 +106,17 @@ class PlaneRuns:
         s, reset_key, starts = job.context
         if (s.x, s.y) != (self.view.x, self.view.y):
             return
-        fp, rm, trajs = result
+        fp, rm, trajs, drawn = result
         if fp is not None:
             self.fixed = fp
             self.view.send_fixed(fp)
-            self.fixed_table.object = fixed_table(fp, s.x, s.y)
+            self.show_fixed(fp, s.x, s.y)
         if rm is not False:
             self.reset, self._reset_key = rm, reset_key
             self.view.send_hybrid(rm)
         if starts and starts == self.starts:
             self.trajectories = trajs
-            self._send_trajectories()
+            self._send_trajectories(drawn)
 
     # ---- trajectories ------------------------------------------------------------------
 
@@ -121,12 +138,12 @@ class PlaneRuns:
         self.starts, self.trajectories = [], []
         self._send_trajectories()
 
-    def _send_trajectories(self) -> None:
-        s = self.settings()
-        resets = self._model is not None and has_reset(self._model)
-        paths = trajectory_paths(self.trajectories, s, resets)
-        latest = self.trajectories[-1] if self.trajectories else None
-        self.view.send_trajectories(paths, self.starts, trace_columns(latest, s.duration))
+    def _send_trajectories(self, drawn=None) -> None:
+        """Draw the kept trajectories (`drawn`: their `trajectory_columns`, if known)."""
+        if drawn is None:
+            drawn = trajectory_columns(self._model, self.trajectories, self.settings())
+        paths, trace = drawn
+        self.view.send_trajectories(paths, self.starts, trace)
 
     def _on_tap(self, x=None, y=None) -> None:
         if x is None or y is None or not np.isfinite([x, y]).all():

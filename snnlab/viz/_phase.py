@@ -46,6 +46,28 @@ def arrow_data(vf: an.VectorField, xlim=None, ylim=None) -> dict[str, np.ndarray
     return {"x": gx.ravel(), "y": gy.ravel(), "angle": angle.ravel(), "magnitude": mag.ravel()}
 
 
+def arrow_segments(data: dict, xlim, ylim, n: int, head: float = 0.3) -> dict:
+    """The arrows of `arrow_data` as plain line segments (for a Bokeh `segment` glyph):
+    columns `x0`, `y0`, `x1`, `y1` in data units, per arrow a shaft and two head strokes.
+
+    The longest arrow spans 0.9 of the spacing of an `n` x `n` grid over the window
+    (`xlim`, `ylim`, states' units); `head` is a head stroke's length as a fraction of its
+    arrow, at 25 degrees to the shaft.
+    """
+    span = np.array([xlim[1] - xlim[0], ylim[1] - ylim[0]], float)
+    size = np.asarray(data["magnitude"], float) * 0.9 / max(n - 1, 1)
+    angle = np.asarray(data["angle"], float)
+    start = np.stack([np.asarray(data["x"], float), np.asarray(data["y"], float)])
+    tip = start + np.stack([np.cos(angle), np.sin(angle)]) * size * span[:, None]
+    ends = [tip]
+    for turn in (np.pi - 0.45, np.pi + 0.45):
+        back = np.stack([np.cos(angle + turn), np.sin(angle + turn)])
+        ends.append(tip + back * head * size * span[:, None])
+    first = np.concatenate([start, tip, tip], axis=1)
+    second = np.concatenate(ends, axis=1)
+    return {"x0": first[0], "y0": first[1], "x1": second[0], "y1": second[1]}
+
+
 def arrows(data, xdim, ydim) -> hv.VectorField:
     """The arrows of `arrow_data` (or a tuple of its four columns) as an `hv.VectorField`."""
     if isinstance(data, dict):
