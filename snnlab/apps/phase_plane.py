@@ -11,7 +11,7 @@ INTRO = r"""
 A two-variable neuron lives in a plane: its state is a point that the vector field moves.
 Where the nullclines cross sits a fixed point, coloured by its kind (greens: stable node and
 focus, reds: unstable node and focus, orange: saddle, purple: center, grey: non-hyperbolic;
-hover a point for its name).
+the legend beside the plane names them, and so does hovering a point).
 Click the plane to start a trajectory there, drag the current `I_e` and watch a fixed
 point lose stability as the neuron starts to fire. The model's equations are beside
 the plane.
