@@ -156,3 +156,56 @@ def test_sensitivity_lab_runs_reacts_and_shows_errors():
     lab.neuron_params["LIF"].V_reset = -50.0
     assert "V_reset" in lab.message and lab.alert.visible
     lab.__panel__()
+
+
+def test_sensitivity_move_sends_new_columns_to_the_same_bokeh_objects():
+    import panel as pn
+    from bokeh.document import Document
+
+    lab = sl.SensitivityLab()
+    doc = Document()
+    doc.add_root(pn.panel(lab).get_root(doc))
+    view = lab.bars_view
+    fig, source, updates = view.figure, view.sources["bars"], view.updates
+    lab.current = 800.0
+    assert lab.message == "", lab.message
+    # the same figure and source, in the page, with new columns
+    assert view.figure is fig and view.sources["bars"] is source
+    assert doc.get_model_by_id(fig.id) is fig and doc.get_model_by_id(source.id) is source
+    assert view.updates == updates + 1
+    # the bars are the gradients of a direct call, times a tenth of each slider's range;
+    # one compiled function for all methods against one per method: float32 rounding
+    model = lab.neuron_params["LIF"].to_model()
+    bars = dict(zip(source.data["x"], source.data["d"], strict=True))
+    methods = sl.gradient_methods(model)
+    assert {m for _, m in bars} == set(methods)
+    for method in methods:
+        _, grads = sl.sensitivities(model, lab._names(), current=800.0, method=method)
+        for name, g in grads.items():
+            label = f"{name} ({lab._unit(name)})"
+            expected = g * 0.1 * lab._span(name)
+            assert bars[(label, method)] == pytest.approx(expected, rel=1e-4, abs=1e-6)
+    assert list(fig.x_range.factors) == list(source.data["x"])
+    assert fig.yaxis[0].axis_label == "change of rate per 10% of slider range (Hz)"
+
+
+def test_sensitivity_parameter_moves_do_not_recompile():
+    import jax
+
+    from snnlab.app import _scheduler
+
+    _scheduler.compile_count()  # start counting
+    jax.clear_caches()  # so the premise below holds whatever ran before in this process
+    before = _scheduler.compile_count()
+    lab = sl.SensitivityLab()
+    assert lab.message == "" and _scheduler.compile_count() > before  # the first run compiles
+    compiled = _scheduler.compile_count()
+    lab.current = 900.0
+    lab.neuron_params["LIF"].tau = 15.0
+    lab.neuron_params["LIF"].V_th = -52.0
+    lab.dt = 0.02  # the grid's length is data of the compiled search, not a shape
+    lab.quantity = "first spike"
+    lab.scale = "per unit"
+    assert lab.message == "", lab.message
+    assert lab.runs == 7
+    assert _scheduler.compile_count() == compiled
