@@ -196,22 +196,16 @@ class SensitivityLab(Lab):
         methods = gradient_methods(model)
         if self.quantity != "rate":
             methods = tuple(m for m in methods if m != "surrogate")
-        if methods:
-            out = all_sensitivities(
-                model,
-                self._names(),
-                current=float(self.current),
-                methods=methods,
-                dt=float(self.dt),
-            )
-            grads = {m: out[m][self.quantity][1] for m in methods}
-            value = out[methods[0]][self.quantity][0]
         if not methods:
             raise ValueError(
                 f"{self.model} is a discrete-time model: only the rate has a (surrogate) "
                 "gradient; choose quantity = rate."
             )
-        return value, grads
+        out = all_sensitivities(
+            model, self._names(), current=float(self.current), methods=methods, dt=float(self.dt)
+        )
+        grads = {m: out[m][self.quantity][1] for m in methods}
+        return out[methods[0]][self.quantity][0], grads
 
     def present(self, result) -> str:
         """Show `work`'s gradients: bars, labels beside the sliders, readout."""
