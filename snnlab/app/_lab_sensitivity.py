@@ -1,4 +1,4 @@
-"""Sensitivities: which knob matters here? `jax.grad` of the firing rate or first spike time.
+"""Sensitivities: which knob matters here? d(rate or first spike time)/d(parameter) by autodiff.
 
 The lab (`SensitivityLab`): a neuron model's sliders, each with its sensitivity written
 beside it, and bars of d quantity / d parameter by every gradient method that applies.
@@ -46,7 +46,7 @@ def _slider_label() -> LiveText:
 
 
 class SensitivityLab(Lab):
-    """Which knob matters here: d(rate or first spike time)/d(parameter) by `jax.grad`.
+    """Which knob matters here: d(rate or first spike time)/d(parameter) by JAX autodiff.
 
     **Parameters:** `model` (one of `MODELS`), `current` (constant input, pA; for SNN*
     models the dimensionless input per step), `quantity` ("rate", Hz, or "first spike",

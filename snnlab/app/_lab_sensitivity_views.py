@@ -46,7 +46,7 @@ def bars_view() -> LiveView:
     the parameter label states its unit, the height is in the unit the y label states.
     """
     fig = _figure(
-        "sensitivity by jax.grad: which knob matters here",
+        "sensitivity by JAX autodiff: which knob matters here",
         "parameter (unit), method",
         "d",
         360,
