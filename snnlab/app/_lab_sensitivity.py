@@ -296,6 +296,7 @@ __all__ = [
     "MODELS",
     "QUANTITIES",
     "SensitivityLab",
+    "all_sensitivities",
     "eventprop_available",
     "gradient_methods",
     "sensitivities",
