@@ -140,6 +140,25 @@ def test_stepped_sensitivities_match_central_differences(x64, name, current, par
             assert grads[p] == pytest.approx(fd, rel=1e-5, abs=1e-9), (quantity, p)
 
 
+def test_the_exact_method_follows_the_models_closed_form_hook_not_its_name():
+    import jax.numpy as jnp
+
+    class Leaky(LIF):  # another name, the same dynamics: LIF's closed form holds
+        pass
+
+    class Sagging(LIF):  # other dynamics: the closed form is gone, whatever the name
+        def dynamics(self, t, y, args):
+            return super().dynamics(t, y, args) - 0.01 * (y - self.V_rest)
+
+    assert sl.gradient_methods(Leaky()) == ("exact", "stepped")
+    assert sl.gradient_methods(Sagging()) == ("stepped",)
+    exact = sl.sensitivities(Leaky(), ["tau"], current=500.0, method="exact")
+    assert exact == sl.sensitivities(LIF(), ["tau"], current=500.0, method="exact")
+    with pytest.raises(ValueError, match="does not apply"):
+        sl.sensitivities(Sagging(), [], current=500.0, method="exact")
+    assert jnp.isfinite(sl.sensitivities(Sagging(), [], current=500.0)[0])
+
+
 def test_surrogate_sensitivity_of_a_discrete_model():
     from snnlab.neurons import SNNLIF
 
