@@ -112,6 +112,7 @@ def spike_times_view(n_out: int) -> LiveView:
         sources[line] = ColumnDataSource({"step": [], "t": []})
         sources[target] = ColumnDataSource({"step": [], "t": []})
         fig.line("step", "t", source=sources[line], color=color, line_width=2, legend_label=line)
+        fig.scatter("step", "t", source=sources[line], color=color, size=5, legend_label=line)
         fig.line("step", "t", source=sources[target], color=color, line_dash="dashed")
     fig.add_layout(fig.legend[0], "right")
 
@@ -145,6 +146,7 @@ def loss_view() -> LiveView:
     )
     source = ColumnDataSource({"step": [], "loss": []})
     fig.line("step", "loss", source=source, color="#1f77b4", line_width=2)
+    fig.scatter("step", "loss", source=source, color="#1f77b4", size=5)  # one step: a dot
 
     def columns(data):
         steps, loss = _history(data, "loss")
