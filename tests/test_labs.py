@@ -109,6 +109,56 @@ def test_lif_rate_sensitivity_to_I_is_the_fi_curve_slope(x64, current):
     assert grads["I"] == pytest.approx(slope, rel=1e-2)
 
 
+@pytest.mark.parametrize(
+    ("name", "current", "params"),
+    [("Izhikevich", 10.0, ["a", "d"]), ("HH", 800.0, ["g_Na", "g_K"]), ("ExpLIF", 500.0, ["tau"])],
+)
+def test_stepped_sensitivities_match_central_differences(x64, name, current, params):
+    # The stepped crossing time is a smooth function of the parameters between the
+    # (rare) values where the crossing moves to another grid step, so in float64 a
+    # central difference with a relative step of 1e-6 agrees with the forward-mode
+    # derivative to O(h^2) + rounding / h ~ 1e-9: a 1e-5 relative band (an independent
+    # check of the while-loop search and its jacfwd, not of its discretisation error).
+    import snnlab.params as sp
+
+    obj = sp.registry()[name]()
+    model = obj.to_model()
+    out = sl.all_sensitivities(model, params, current=current, methods=("stepped",))
+    for quantity in ("rate", "first spike"):
+        _, grads = out["stepped"][quantity]
+        for p in [*params, "I"]:
+            base = current if p == "I" else float(getattr(obj, p))
+            h = 1e-6 * abs(base)
+
+            def at(x, p=p, quantity=quantity):
+                if p == "I":
+                    return sl.sensitivities(model, [], current=x, quantity=quantity)[0]
+                moved = sp.registry()[name](**{p: x}).to_model()
+                return sl.sensitivities(moved, [], current=current, quantity=quantity)[0]
+
+            fd = (at(base + h) - at(base - h)) / (2 * h)
+            assert grads[p] == pytest.approx(fd, rel=1e-5, abs=1e-9), (quantity, p)
+
+
+def test_the_exact_method_follows_the_models_closed_form_hook_not_its_name():
+    import jax.numpy as jnp
+
+    class Leaky(LIF):  # another name, the same dynamics: LIF's closed form holds
+        pass
+
+    class Sagging(LIF):  # other dynamics: the closed form is gone, whatever the name
+        def dynamics(self, t, y, args):
+            return super().dynamics(t, y, args) - 0.01 * (y - self.V_rest)
+
+    assert sl.gradient_methods(Leaky()) == ("exact", "stepped")
+    assert sl.gradient_methods(Sagging()) == ("stepped",)
+    exact = sl.sensitivities(Leaky(), ["tau"], current=500.0, method="exact")
+    assert exact == sl.sensitivities(LIF(), ["tau"], current=500.0, method="exact")
+    with pytest.raises(ValueError, match="does not apply"):
+        sl.sensitivities(Sagging(), [], current=500.0, method="exact")
+    assert jnp.isfinite(sl.sensitivities(Sagging(), [], current=500.0)[0])
+
+
 def test_surrogate_sensitivity_of_a_discrete_model():
     from snnlab.neurons import SNNLIF
 
@@ -156,3 +206,56 @@ def test_sensitivity_lab_runs_reacts_and_shows_errors():
     lab.neuron_params["LIF"].V_reset = -50.0
     assert "V_reset" in lab.message and lab.alert.visible
     lab.__panel__()
+
+
+def test_sensitivity_move_sends_new_columns_to_the_same_bokeh_objects():
+    import panel as pn
+    from bokeh.document import Document
+
+    lab = sl.SensitivityLab()
+    doc = Document()
+    doc.add_root(pn.panel(lab).get_root(doc))
+    view = lab.bars_view
+    fig, source, updates = view.figure, view.sources["bars"], view.updates
+    lab.current = 800.0
+    assert lab.message == "", lab.message
+    # the same figure and source, in the page, with new columns
+    assert view.figure is fig and view.sources["bars"] is source
+    assert doc.get_model_by_id(fig.id) is fig and doc.get_model_by_id(source.id) is source
+    assert view.updates == updates + 1
+    # the bars are the gradients of a direct call, times a tenth of each slider's range;
+    # one compiled function for all methods against one per method: float32 rounding
+    model = lab.neuron_params["LIF"].to_model()
+    bars = dict(zip(source.data["x"], source.data["d"], strict=True))
+    methods = sl.gradient_methods(model)
+    assert {m for _, m in bars} == set(methods)
+    for method in methods:
+        _, grads = sl.sensitivities(model, lab._names(), current=800.0, method=method)
+        for name, g in grads.items():
+            label = f"{name} ({lab._unit(name)})"
+            expected = g * 0.1 * lab._span(name)
+            assert bars[(label, method)] == pytest.approx(expected, rel=1e-4, abs=1e-6)
+    assert list(fig.x_range.factors) == list(source.data["x"])
+    assert fig.yaxis[0].axis_label == "change of rate per 10% of slider range (Hz)"
+
+
+def test_sensitivity_parameter_moves_do_not_recompile():
+    import jax
+
+    from snnlab.app import _scheduler
+
+    _scheduler.compile_count()  # start counting
+    jax.clear_caches()  # so the premise below holds whatever ran before in this process
+    before = _scheduler.compile_count()
+    lab = sl.SensitivityLab()
+    assert lab.message == "" and _scheduler.compile_count() > before  # the first run compiles
+    compiled = _scheduler.compile_count()
+    lab.current = 900.0
+    lab.neuron_params["LIF"].tau = 15.0
+    lab.neuron_params["LIF"].V_th = -52.0
+    lab.dt = 0.02  # the grid's length is data of the compiled search, not a shape
+    lab.quantity = "first spike"
+    lab.scale = "per unit"
+    assert lab.message == "", lab.message
+    assert lab.runs == 7
+    assert _scheduler.compile_count() == compiled
