@@ -1,4 +1,4 @@
-"""Sensitivities: which knob matters here (jax.grad), and EventProp training live."""
+"""Sensitivities: which knob matters here (JAX autodiff), and EventProp training live."""
 
 from snnlab.app._lab_sensitivity import SensitivityLab
 from snnlab.app._page import AppPage, framed
@@ -8,8 +8,8 @@ TITLE = "snnlab: sensitivities"
 """The browser tab's title."""
 
 INTRO = r"""
-Which parameter matters at this operating point? `jax.grad` differentiates the firing
-rate with respect to every parameter at once (dr/dθ), and the
+Which parameter matters at this operating point? JAX's automatic differentiation
+(forward mode) differentiates the firing rate with respect to every parameter at once (dr/dθ), and the
 bars rank them. Below, EventProp computes exact gradients of spike *times* of an
 event-based layer (dt_k/dw), and trains it live towards target times.
 """
