@@ -1,0 +1,181 @@
+"""The inputs lab's plots: figures built once, new columns on each run (`_live.LiveView`).
+
+- `input_raster_view`: what a spike source sent, one mark per step and channel with a
+  spike (a 2-D histogram image past `viz.MAX_RASTER_POINTS` marks);
+- `input_current_view`: what a current source sent to the chosen channel (pA);
+- `voltage_view`: the chosen neuron's membrane potential with its threshold and spikes;
+- `output_raster_view`: the population's spikes.
+
+`InputsViews` holds the four and the readout line and shows one run in them
+(`show`): only the data of the sources change, the figures stay.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import panel as pn
+from bokeh.models import ColumnDataSource, DataRange1d, HoverTool, LinearColorMapper
+from bokeh.plotting import figure
+
+from .. import viz
+from ..core import Result
+from . import _live as live
+from ._live import LiveText, LiveView
+
+TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
+INPUT_COLOR = "#1f77b4"
+CURRENT_COLOR = "#2ca02c"
+_BLUES = [f"#{int(31 + (255 - 31) * f):02x}{int(119 + (255 - 119) * f):02x}ff"
+          for f in np.linspace(0.85, 0.0, 64)]  # fmt: skip
+
+
+def _figure(title: str, y_label: str, height: int):
+    """Time (ms) on x; ranges follow the data until the user zooms."""
+    fig = figure(
+        title=title,
+        x_axis_label="t (ms)",
+        y_axis_label=y_label,
+        height=height,
+        sizing_mode="stretch_width",
+        tools=TOOLS,
+        x_range=DataRange1d(),
+        y_range=DataRange1d(),
+    )
+    fig.toolbar.logo = None
+    return fig
+
+
+def input_spikes(t, out) -> Result:
+    """The spikes a source sent as a `Result` of its channels (no traces).
+
+    **Arguments:** `t`: step times `(T,)` in ms; `out`: spike counts `(T, channels)`.
+    A step with any count is one mark of its channel.
+    """
+    t = np.asarray(t, float)
+    sent = np.asarray(out) > 0
+    steps, ids = np.nonzero(sent)
+    dt = float(t[1] - t[0]) if len(t) > 1 else 1.0
+    return Result(t=t, spikes=sent, spike_times=t[steps], spike_ids=ids, traces={}, units={},
+                  dt=dt, duration=float(t[-1]) if len(t) else 1.0)  # fmt: skip
+
+
+def input_raster_view(height: int = 220) -> LiveView:
+    """What a spike source sent: a mark per step and channel with a spike (time in ms,
+    channel index). `show` takes `input_spikes(t, out)` (or any `Result`)."""
+    fig = _figure("input: spikes per channel", "input channel (index)", height)
+    sources = {
+        "points": ColumnDataSource({"t": [], "channel": []}),
+        "image": ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []}),
+    }
+    mapper = LinearColorMapper(palette=_BLUES, low=0, high=1, nan_color=(0, 0, 0, 0))
+    fig.image("image", x="x", y="y", dw="dw", dh="dh", source=sources["image"], color_mapper=mapper)
+    marks = fig.scatter("t", "channel", source=sources["points"], marker="dash",
+                        angle=math.pi / 2, size=7, color=INPUT_COLOR)  # fmt: skip
+    fig.add_tools(
+        HoverTool(renderers=[marks], tooltips=[("t (ms)", "@t"), ("channel", "@channel")])
+    )
+
+    def columns(res):
+        cols = viz.raster_columns(res)
+        points = cols["points"]
+        return {**cols, "points": {"t": points["t"], "channel": points["neuron"]}}
+
+    def relabel(fig, cols):
+        mapper.high = max(1.0, cols["high"])
+
+    return LiveView(fig, sources, columns, relabel)
+
+
+def input_current_view(height: int = 220) -> LiveView:
+    """What a current source sent to the chosen channel (pA) over time (ms). `show` takes
+    `(t, current)`."""
+    fig = _figure("input current of the chosen channel", "input current (pA)", height)
+    source = ColumnDataSource({"t": [], "I": []})
+    line = fig.line("t", "I", source=source, color=CURRENT_COLOR, line_width=1.5)
+    fig.add_tools(HoverTool(renderers=[line], tooltips=[("t (ms)", "@t"), ("I (pA)", "@I")]))
+
+    def columns(data):
+        t, current = data
+        return {"current": {"t": np.asarray(t, float), "I": np.asarray(current, float)}}
+
+    return LiveView(fig, {"current": source}, columns)
+
+
+def voltage_view(height: int = 240) -> LiveView:
+    """The chosen neuron's state trace (`_live.trace_view`: V in mV, the dashed threshold,
+    spike marks). `show` takes `{"res": ..., "neurons": [k], "threshold": mV}`."""
+    return live.trace_view(height=height)
+
+
+def output_raster_view(height: int = 220) -> LiveView:
+    """The population's spikes (`_live.raster_view`), the neuron axis labelled as an index.
+    `show` takes the `Result`."""
+    view = live.raster_view(height=height)
+    view.figure.yaxis.axis_label = "neuron (index)"
+    return view
+
+
+def _visible(view: LiveView, flag: bool) -> None:
+    # the figure first: a Bokeh pane made visible again takes the figure's `visible`
+    view.figure.visible = flag
+    view.pane.visible = flag
+
+
+_EMPTY_SPIKES = input_spikes(np.zeros(0), np.zeros((0, 1)))
+
+
+class InputsViews:
+    """The lab's plots and readout, built once.
+
+    **Attributes:** `in_raster`, `in_current`, `voltage`, `raster` (`LiveView`s; `.pane`
+    goes in the page), `readout` (a `LiveText`). Of the two input plots only the one for
+    the source's kind ("spike" or "current") is visible.
+    """
+
+    def __init__(self):
+        self.in_raster = input_raster_view()
+        self.in_current = input_current_view()
+        self.voltage = voltage_view()
+        self.raster = output_raster_view()
+        self.readout = LiveText()
+        self.kind = "spike"
+        _visible(self.in_current, False)
+
+    def show(self, *, t, out, kind: str, res: Result, neuron: int, threshold: float) -> None:
+        """Show one run: the source's output `out` on its step times `t` (ms), of `kind`
+        ("spike": counts, "current": pA per channel), and the population's `res`, with
+        `neuron`'s potential and the `threshold` (mV)."""
+        if kind == "spike":
+            self.in_raster.show(input_spikes(t, out))
+            if self.kind != kind:  # the hidden plot keeps no stale data
+                self.in_current.show((np.zeros(0), np.zeros(0)))
+        else:
+            self.in_current.show((t, out[:, neuron]))
+            if self.kind != kind:
+                self.in_raster.show(_EMPTY_SPIKES)
+        self.kind = kind
+        _visible(self.in_raster, kind == "spike")
+        _visible(self.in_current, kind != "spike")
+        self.voltage.show({"res": res, "neurons": [neuron], "threshold": threshold})
+        self.raster.show(res)
+
+    @property
+    def panes(self) -> list:
+        """The four plots' panes, in page order."""
+        return [v.pane for v in (self.in_raster, self.in_current, self.voltage, self.raster)]
+
+    def layout(self) -> pn.Column:
+        """The readout and the plots."""
+        return pn.Column(self.readout.pane, *self.panes, sizing_mode="stretch_width")
+
+
+__all__ = [
+    "InputsViews",
+    "input_current_view",
+    "input_raster_view",
+    "input_spikes",
+    "output_raster_view",
+    "voltage_view",
+]
