@@ -128,3 +128,35 @@ def test_the_plotted_current_input_and_response_are_those_of_simulate():
     lab.source = "PoissonGenerator"
     assert views.in_raster.pane.visible and not views.in_current.pane.visible
     assert len(views.in_current.sources["current"].data["I"]) == 0
+
+
+def test_a_move_that_leaves_the_source_alone_sends_no_input_data(flush):
+    lab = li.InputsLab(duration=50.0, size=4)
+    doc = draw(lab)
+    flush()
+    raster = lab.views.in_raster.sources["points"]
+    changed = []
+
+    def note(event):
+        if isinstance(event, ColumnDataChangedEvent):
+            changed.append(event.model)
+
+    doc.on_change(note)
+    values = lab.input_values
+    lab.weight = 9.0  # the neurons' input weight: the same input spikes
+    flush()
+    assert lab.input_values is values and raster not in changed
+    assert lab.views.voltage.sources["trace"] in changed
+    changed.clear()
+    lab.seed = 3  # another draw of the Poisson source: new input spikes, sent
+    flush()
+    assert raster in changed and not np.array_equal(lab.input_values, values)
+    t, out = li.source_output(lab.build_source(), 50.0, 0.1, seed=3)
+    np.testing.assert_array_equal(lab.input_values, out)  # not a stale cached draw
+    np.testing.assert_allclose(raster.data["t"], t[np.nonzero(out)[0]])
+    changed.clear()
+    lab.generator_params["PoissonGenerator"].rate = 50.0  # a slider of the source
+    flush()
+    assert raster in changed
+    np.testing.assert_array_equal(lab.input_values, li.source_output(lab.build_source(), 50.0,
+                                                                     0.1, seed=3)[1])  # fmt: skip

@@ -54,6 +54,7 @@ from ._lab_inputs_sources import (
     PARAM_GENERATORS,
     SOURCES,
     UPLOAD_SUFFIXES,
+    SourceOutputs,
     default_pattern,
     encoder_output,
     file_source,
@@ -161,6 +162,7 @@ class InputsLab(Lab):
         self.neuron_params = {n: reg[n]() for n in NEURONS}
         self.encoder_params = sp.parameterized_class(encode.LIFParameters)()
         self.views = InputsViews()
+        self._outputs = SourceOutputs()  # a move that leaves the source alone: no new scan
         self.readout = self.views.readout
         self.in_raster_pane, self.in_current_pane = self.views.panes[:2]
         self.voltage_pane, self.raster_pane = self.views.panes[2:]
@@ -326,7 +328,7 @@ class InputsLab(Lab):
         res = simulate(
             neurons, Connection(source, weight=weight), duration=duration, dt=dt, seed=seed
         )
-        t, out = source_output(source, duration, dt, seed)
+        t, out = self._outputs(source, duration, dt, seed)
         return dict(source=source, neurons=neurons, res=res, t=t, out=out, note=note,
                     source_name=self.source, neuron_model=self.neuron_model,
                     neuron=int(self.neuron), duration=duration)  # fmt: skip

@@ -7,7 +7,8 @@
 - `output_raster_view`: the population's spikes.
 
 `InputsViews` holds the four and the readout line and shows one run in them
-(`show`): only the data of the sources change, the figures stay.
+(`show`): only the data of the sources change, the figures stay, and the input plots
+are left alone when the run's input is the very array shown already.
 """
 
 from __future__ import annotations
@@ -123,6 +124,12 @@ def _visible(view: LiveView, flag: bool) -> None:
     view.pane.visible = flag
 
 
+def _same_input(a: tuple, b: tuple) -> bool:
+    """The same output object of the same kind (and channel, for a current): a run that
+    left the source alone (see `_lab_inputs_sources.SourceOutputs`) sends no input data."""
+    return a[0] is b[0] and a[1:] == b[1:]
+
+
 _EMPTY_SPIKES = input_spikes(np.zeros(0), np.zeros((0, 1)))
 
 
@@ -141,12 +148,23 @@ class InputsViews:
         self.raster = output_raster_view()
         self.readout = LiveText()
         self.kind = "spike"
+        self._input = None  # what the input plots show: (out, kind, neuron or None)
         _visible(self.in_current, False)
 
     def show(self, *, t, out, kind: str, res: Result, neuron: int, threshold: float) -> None:
         """Show one run: the source's output `out` on its step times `t` (ms), of `kind`
         ("spike": counts, "current": pA per channel), and the population's `res`, with
         `neuron`'s potential and the `threshold` (mV)."""
+        shown = (out, kind, neuron if kind == "current" else None)
+        if self._input is None or not _same_input(self._input, shown):
+            self._show_input(t, out, kind, neuron)
+        self._input = shown
+        _visible(self.in_raster, kind == "spike")
+        _visible(self.in_current, kind != "spike")
+        self.voltage.show({"res": res, "neurons": [neuron], "threshold": threshold})
+        self.raster.show(res)
+
+    def _show_input(self, t, out, kind: str, neuron: int) -> None:
         if kind == "spike":
             self.in_raster.show(input_spikes(t, out))
             if self.kind != kind:  # the hidden plot keeps no stale data
@@ -156,10 +174,6 @@ class InputsViews:
             if self.kind != kind:
                 self.in_raster.show(_EMPTY_SPIKES)
         self.kind = kind
-        _visible(self.in_raster, kind == "spike")
-        _visible(self.in_current, kind != "spike")
-        self.voltage.show({"res": res, "neurons": [neuron], "threshold": threshold})
-        self.raster.show(res)
 
     @property
     def panes(self) -> list:
