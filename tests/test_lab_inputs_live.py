@@ -147,6 +147,10 @@ def test_a_move_that_leaves_the_source_alone_sends_no_input_data(flush):
     flush()
     assert lab.input_values is values and raster not in changed
     assert lab.views.voltage.sources["trace"] in changed
+    # what stays as it was is not sent again: the threshold line, the empty images
+    assert lab.views.voltage.sources["threshold"] not in changed
+    assert lab.views.raster.sources["image"] not in changed
+    assert len(lab.views.voltage.sources["threshold"].data["V"]) == 2
     changed.clear()
     lab.seed = 3  # another draw of the Poisson source: new input spikes, sent
     flush()
@@ -160,3 +164,17 @@ def test_a_move_that_leaves_the_source_alone_sends_no_input_data(flush):
     assert raster in changed
     np.testing.assert_array_equal(lab.input_values, li.source_output(lab.build_source(), 50.0,
                                                                      0.1, seed=3)[1])  # fmt: skip
+
+
+def test_same_columns_compares_names_lengths_and_values():
+    from snnlab.app._lab_inputs_views import same_columns
+
+    a = {"t": np.array([0.0, 1.0, 2.0]), "V": np.array([-70.0, np.nan, -60.0])}
+    assert same_columns(a, {"t": [0.0, 1.0, 2.0], "V": np.array([-70.0, np.nan, -60.0])})
+    assert not same_columns(a, {"t": a["t"], "V": np.array([-70.0, np.nan, -59.0])})
+    assert not same_columns(a, {"t": a["t"][:2], "V": a["V"][:2]})
+    assert not same_columns(a, {"t": a["t"], "U": a["V"]})
+    assert same_columns({"image": [], "x": []}, {"image": [], "x": np.zeros(0)})
+    img = [np.array([[1.0, np.nan], [2.0, 3.0]])]
+    assert same_columns({"image": img}, {"image": [img[0].copy()]})
+    assert not same_columns({"image": img}, {"image": [img[0] + 1]})

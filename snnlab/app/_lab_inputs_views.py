@@ -1,4 +1,5 @@
-"""The inputs lab's plots: figures built once, new columns on each run (`_live.LiveView`).
+"""The inputs lab's plots: figures built once, new columns on each run (`_live.LiveView`s
+that send only the sources whose columns changed, `ChangedColumns`).
 
 - `input_raster_view`: what a spike source sent, one mark per step and channel with a
   spike (a 2-D histogram image past `viz.MAX_RASTER_POINTS` marks);
@@ -22,12 +23,14 @@ from bokeh.plotting import figure
 
 from .. import viz
 from ..core import Result
-from . import _live as live
+from . import _guard as guard
 from ._live import LiveText, LiveView
 
 TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
 INPUT_COLOR = "#1f77b4"
 CURRENT_COLOR = "#2ca02c"
+SPIKE_COLOR = "#d62728"
+_GREYS = [f"#{v:02x}{v:02x}{v:02x}" for v in np.linspace(200, 0, 64).astype(int)]
 _BLUES = [f"#{int(31 + (255 - 31) * f):02x}{int(119 + (255 - 119) * f):02x}ff"
           for f in np.linspace(0.85, 0.0, 64)]  # fmt: skip
 
@@ -62,31 +65,79 @@ def input_spikes(t, out) -> Result:
                   dt=dt, duration=float(t[-1]) if len(t) else 1.0)  # fmt: skip
 
 
-def input_raster_view(height: int = 220) -> LiveView:
-    """What a spike source sent: a mark per step and channel with a spike (time in ms,
-    channel index). `show` takes `input_spikes(t, out)` (or any `Result`)."""
-    fig = _figure("input: spikes per channel", "input channel (index)", height)
+class ChangedColumns(LiveView):
+    """A `LiveView` that sends only what changed: a source whose new columns equal the
+    ones it holds (an empty image that stays empty, a threshold line that stays put) is
+    not assigned, so the move's message carries no copy of it."""
+
+    def show(self, data) -> None:
+        """Put the view of `data` into the figure's sources whose columns changed."""
+        cols = self._columns(data)
+        if self._relabel is not None:
+            self._relabel(self.figure, cols)
+        for name, source in self.sources.items():
+            if name in cols and not same_columns(source.data, cols[name]):
+                source.data = cols[name]
+        self.data = data
+        self.updates += 1
+        if self.pane._models and not guard.in_server():
+            pn.io.push_notebook(self.pane)  # a notebook's output cell (no-op elsewhere)
+
+
+def same_columns(old, new) -> bool:
+    """Whether two column dicts hold the same names and values (NaN equal to NaN)."""
+    if set(old) != set(new):
+        return False
+    for name, values in new.items():
+        a, b = old[name], values
+        if len(a) != len(b):
+            return False
+        try:
+            if not np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True):
+                return False
+        except (TypeError, ValueError):  # not numbers (or ragged): compare as they are
+            if list(a) != list(b):
+                return False
+    return True
+
+
+def _raster(title: str, y_label: str, y_name: str, color: str, palette, height: int):
+    """A raster of marks (`viz.raster_columns`, its neuron column named `y_name`), or an
+    image of counts per bin past `viz.MAX_RASTER_POINTS` marks. `show` takes a `Result`."""
+    fig = _figure(title, y_label, height)
     sources = {
-        "points": ColumnDataSource({"t": [], "channel": []}),
+        "points": ColumnDataSource({"t": [], y_name: []}),
         "image": ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []}),
     }
-    mapper = LinearColorMapper(palette=_BLUES, low=0, high=1, nan_color=(0, 0, 0, 0))
+    mapper = LinearColorMapper(palette=palette, low=0, high=1, nan_color=(0, 0, 0, 0))
     fig.image("image", x="x", y="y", dw="dw", dh="dh", source=sources["image"], color_mapper=mapper)
-    marks = fig.scatter("t", "channel", source=sources["points"], marker="dash",
-                        angle=math.pi / 2, size=7, color=INPUT_COLOR)  # fmt: skip
-    fig.add_tools(
-        HoverTool(renderers=[marks], tooltips=[("t (ms)", "@t"), ("channel", "@channel")])
-    )
+    marks = fig.scatter("t", y_name, source=sources["points"], marker="dash",
+                        angle=math.pi / 2, size=7, color=color)  # fmt: skip
+    tips = [("t (ms)", "@t"), (y_name, "@" + y_name)]
+    fig.add_tools(HoverTool(renderers=[marks], tooltips=tips))
 
     def columns(res):
         cols = viz.raster_columns(res)
         points = cols["points"]
-        return {**cols, "points": {"t": points["t"], "channel": points["neuron"]}}
+        return {**cols, "points": {"t": points["t"], y_name: points["neuron"]}}
 
     def relabel(fig, cols):
         mapper.high = max(1.0, cols["high"])
 
-    return LiveView(fig, sources, columns, relabel)
+    return ChangedColumns(fig, sources, columns, relabel)
+
+
+def input_raster_view(height: int = 220) -> LiveView:
+    """What a spike source sent: a mark per step and channel with a spike (time in ms,
+    channel index). `show` takes `input_spikes(t, out)` (or any `Result`)."""
+    return _raster("input: spikes per channel", "input channel (index)", "channel",
+                   INPUT_COLOR, _BLUES, height)  # fmt: skip
+
+
+def output_raster_view(height: int = 220) -> LiveView:
+    """The population's spikes: a mark per spike (time in ms, neuron index). `show` takes
+    the `Result`."""
+    return _raster("spike raster", "neuron (index)", "neuron", "black", _GREYS, height)
 
 
 def input_current_view(height: int = 220) -> LiveView:
@@ -101,24 +152,32 @@ def input_current_view(height: int = 220) -> LiveView:
         t, current = data
         return {"current": {"t": np.asarray(t, float), "I": np.asarray(current, float)}}
 
-    return LiveView(fig, {"current": source}, columns)
+    return ChangedColumns(fig, {"current": source}, columns)
 
 
 def voltage_view(height: int = 240) -> LiveView:
-    """The chosen neuron's state trace (`_live.trace_view`: V in mV, the dashed threshold,
-    spike marks). `show` takes `{"res": ..., "neurons": [k], "threshold": mV}`."""
-    return live.trace_view(height=height)
+    """The chosen neuron's membrane potential V (mV) over time (ms), its threshold
+    (dashed) and its spikes (triangles on the threshold), as `viz.trace_columns` gives
+    them. `show` takes `{"res": ..., "neurons": [k], "threshold": mV}`."""
+    fig = _figure("V trace", "V (mV)", height)
+    sources = {k: ColumnDataSource({"t": [], "V": []}) for k in ("trace", "threshold", "spikes")}
+    line = fig.line("t", "V", source=sources["trace"], color=INPUT_COLOR, line_width=1.5)
+    fig.line("t", "V", source=sources["threshold"], color=SPIKE_COLOR, line_dash="dashed")
+    fig.scatter("t", "V", source=sources["spikes"], marker="triangle", size=7, color=SPIKE_COLOR)
+    fig.add_tools(HoverTool(renderers=[line], tooltips=[("t (ms)", "@t"), ("V (mV)", "@V")]))
 
+    def columns(data):
+        return viz.trace_columns(state="V", **data)
 
-def output_raster_view(height: int = 220) -> LiveView:
-    """The population's spikes (`_live.raster_view`), the neuron axis labelled as an index.
-    `show` takes the `Result`."""
-    view = live.raster_view(height=height)
-    view.figure.yaxis.axis_label = "neuron (index)"
-    return view
+    def relabel(fig, cols):
+        fig.yaxis.axis_label = f"V ({cols['unit']})" if cols["unit"] else "V"
+
+    return ChangedColumns(fig, sources, columns, relabel)
 
 
 def _visible(view: LiveView, flag: bool) -> None:
+    if view.pane.visible == flag:
+        return
     # the figure first: a Bokeh pane made visible again takes the figure's `visible`
     view.figure.visible = flag
     view.pane.visible = flag
@@ -186,10 +245,12 @@ class InputsViews:
 
 
 __all__ = [
+    "ChangedColumns",
     "InputsViews",
     "input_current_view",
     "input_raster_view",
     "input_spikes",
     "output_raster_view",
+    "same_columns",
     "voltage_view",
 ]
