@@ -178,3 +178,20 @@ def test_same_columns_compares_names_lengths_and_values():
     img = [np.array([[1.0, np.nan], [2.0, 3.0]])]
     assert same_columns({"image": img}, {"image": [img[0].copy()]})
     assert not same_columns({"image": img}, {"image": [img[0] + 1]})
+
+
+def test_a_move_that_changes_nothing_still_sends_the_trace(flush):
+    # past a 15 mV jump (V_th - V_rest) every input spike fires the neuron: the same trace
+    lab = li.InputsLab(duration=50.0, size=4, weight=20.0)
+    doc = draw(lab)
+    flush()
+    trace = lab.views.voltage.sources["trace"]
+    before = np.asarray(trace.data["V"]).copy()
+    changed = []
+    doc.on_change(lambda e: changed.append(getattr(e, "model", None)))
+    lab.weight = 25.0
+    flush()
+    assert lab.runs == 2 and lab.message == ""
+    np.testing.assert_array_equal(trace.data["V"], before)
+    assert trace in changed  # the run reached the page
+    assert lab.views.voltage.sources["spikes"] not in changed  # unchanged: not sent

@@ -68,7 +68,16 @@ def input_spikes(t, out) -> Result:
 class ChangedColumns(LiveView):
     """A `LiveView` that sends only what changed: a source whose new columns equal the
     ones it holds (an empty image that stays empty, a threshold line that stays put) is
-    not assigned, so the move's message carries no copy of it."""
+    not assigned, so the move's message carries no copy of it.
+
+    **Arguments:** as `LiveView`, and `always`: names of sources assigned on every `show`
+    even when unchanged (a run that changes nothing still reaches the page, so a client
+    can tell that its move was done).
+    """
+
+    def __init__(self, fig, sources, columns, relabel=None, always=()):
+        super().__init__(fig, sources, columns, relabel)
+        self.always = frozenset(always)
 
     def show(self, data) -> None:
         """Put the view of `data` into the figure's sources whose columns changed."""
@@ -76,7 +85,9 @@ class ChangedColumns(LiveView):
         if self._relabel is not None:
             self._relabel(self.figure, cols)
         for name, source in self.sources.items():
-            if name in cols and not same_columns(source.data, cols[name]):
+            if name not in cols:
+                continue
+            if name in self.always or not same_columns(source.data, cols[name]):
                 source.data = cols[name]
         self.data = data
         self.updates += 1
@@ -172,7 +183,9 @@ def voltage_view(height: int = 240) -> LiveView:
     def relabel(fig, cols):
         fig.yaxis.axis_label = f"V ({cols['unit']})" if cols["unit"] else "V"
 
-    return ChangedColumns(fig, sources, columns, relabel)
+    # the trace goes to the page on every run, changed or not (a weight past the
+    # threshold jump gives the same trace): each move is seen to be done
+    return ChangedColumns(fig, sources, columns, relabel, always=("trace",))
 
 
 def _visible(view: LiveView, flag: bool) -> None:
