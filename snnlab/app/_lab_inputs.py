@@ -62,7 +62,7 @@ from ._lab_inputs_sources import (
     source_output,
     spike_count_problem,
 )
-from ._lab_inputs_views import InputsViews
+from ._lab_inputs_views import InputsViews, readout_text
 
 RUN_PARAMS = ("size", "neuron", "weight", "duration", "dt", "seed", "pulse_amplitude",
               "pulse_on", "pulse_off", "value_max", "t_late", "label", "transmit_as")  # fmt: skip
@@ -342,7 +342,7 @@ class InputsLab(Lab):
         self.result, self.input_t, self.input_values, self.input_kind = res, t, out, kind
         vth = float(np.ravel(run["neurons"].V_th)[0])
         self.views.show(t=t, out=out, kind=kind, res=res, neuron=k, threshold=vth)
-        self.readout.object = readout(run, k)
+        self.readout.object = readout_text(run, k)
         notes = []
         if k != run["neuron"]:
             notes.append(f"There are {channels} channels: showing neuron {k}.")
@@ -366,26 +366,6 @@ class InputsLab(Lab):
         return pn.Row(widgets.sidebar(self), main, sizing_mode="stretch_width")
 
 
-def readout(run: dict, k: int) -> str:
-    """The line over the plots: what the source sent and how the population answered.
-
-    **Arguments:** `run` (what `InputsLab.work` returns), `k` (the neuron shown).
-    """
-    source, res, out = run["source"], run["res"], run["out"]
-    channels, duration = source.size, run["duration"]
-    rates = res.rates()
-    if source.output_kind() == "spike":
-        sent = f"{int(out.sum())} input spikes ({out.sum() / channels / duration * 1e3:.1f} Hz"
-        sent += " per channel)"
-    else:
-        sent = f"input current of channel {k}: mean {out[:, k].mean():.1f} pA"
-    return (
-        f"**{run['source_name']}** -> {channels} {run['neuron_model']} neurons: {sent}; "
-        f"output {len(res.spike_times)} spikes, mean rate {rates.mean():.1f} Hz "
-        f"(neuron {k}: {rates[k]:.1f} Hz)"
-    )
-
-
 __all__ = [
     "DEFAULT_WEIGHTS",
     "ENCODERS",
@@ -401,7 +381,6 @@ __all__ = [
     "default_pattern",
     "encoder_output",
     "read_upload",
-    "readout",
     "source_output",
     "spike_count_problem",
 ]

@@ -257,6 +257,26 @@ class InputsViews:
         return pn.Column(self.readout.pane, *self.panes, sizing_mode="stretch_width")
 
 
+def readout_text(run: dict, k: int) -> str:
+    """The line over the plots: what the source sent and how the population answered.
+
+    **Arguments:** `run` (what `InputsLab.work` returns), `k` (the neuron shown).
+    """
+    source, res, out = run["source"], run["res"], run["out"]
+    channels, duration = source.size, run["duration"]
+    rates = res.rates()
+    if source.output_kind() == "spike":
+        sent = f"{int(out.sum())} input spikes ({out.sum() / channels / duration * 1e3:.1f} Hz"
+        sent += " per channel)"
+    else:
+        sent = f"input current of channel {k}: mean {out[:, k].mean():.1f} pA"
+    return (
+        f"**{run['source_name']}** -> {channels} {run['neuron_model']} neurons: {sent}; "
+        f"output {len(res.spike_times)} spikes, mean rate {rates.mean():.1f} Hz "
+        f"(neuron {k}: {rates[k]:.1f} Hz)"
+    )
+
+
 __all__ = [
     "ChangedColumns",
     "InputsViews",
@@ -264,6 +284,7 @@ __all__ = [
     "input_raster_view",
     "input_spikes",
     "output_raster_view",
+    "readout_text",
     "same_columns",
     "voltage_view",
 ]
