@@ -25,9 +25,9 @@ def _npy_bytes(arr, allow_pickle=False) -> bytes:
 
 def _snapshot(lab):
     """What a refused upload must leave as it was: data, plots, runs."""
-    pipes = (lab.in_raster_pipe, lab.in_current_pipe, lab.voltage_pipe, lab.raster_pipe)
+    views = (lab.views.in_raster, lab.views.in_current, lab.views.voltage, lab.views.raster)
     return (lab.custom_data.copy(), lab.custom_name, lab.source, lab.runs,
-            tuple(id(p.data) for p in pipes), lab.result)  # fmt: skip
+            tuple(id(v.data) for v in views), lab.result)  # fmt: skip
 
 
 def _same(a, b):
@@ -50,7 +50,7 @@ def test_inputs_lab_runs_and_reacts_to_a_slider(lab):
     assert lab.runs == runs + 1
     assert not np.array_equal(lab.result["V"], v0)
     assert np.allclose(lab.input_values, 900.0)
-    assert lab.in_current_pipe.data[1].max() == pytest.approx(900.0)
+    assert lab.views.in_current.sources["current"].data["I"].max() == pytest.approx(900.0)
     lab.__panel__()  # builds without a server
 
 
