@@ -23,6 +23,7 @@ from lab_support import (
 )
 
 from snnlab.app import _lab_dynapse as ld
+from snnlab.app import _lab_dynapse_views as ldv
 from snnlab.app import _lab_event_clock as ec
 
 
@@ -88,14 +89,14 @@ def test_dynapse_log_axes_cover_currents_of_1e_13_to_1e_7_amperes(flush):
 
 
 def test_dynapse_zero_currents_are_drawn_at_a_floor_on_the_log_axes():
-    traces, ylim = ld.for_log_axis(np.array([0.0, 1e-12, 1e-9]), np.zeros(3))
+    traces, ylim = ldv.for_log_axis(np.array([0.0, 1e-12, 1e-9]), np.zeros(3))
     assert np.all(traces[0] > 0) and np.all(traces[1] > 0)
     assert traces[1][0] == pytest.approx(1e-13)  # a decade below the smallest positive
     assert ylim[0] < 1e-13 and ylim[1] > 1e-9
-    (flat,), ylim = ld.for_log_axis(np.full(5, 5e-13))  # constant: half a decade each side
+    (flat,), ylim = ldv.for_log_axis(np.full(5, 5e-13))  # constant: half a decade each side
     assert ylim[0] < 5e-13 < ylim[1]
-    (none,), ylim = ld.for_log_axis(np.zeros(4))
-    assert np.all(none == ld.CURRENT_FLOOR) and ylim[0] < ld.CURRENT_FLOOR < ylim[1]
+    (none,), ylim = ldv.for_log_axis(np.zeros(4))
+    assert np.all(none == ldv.CURRENT_FLOOR) and ylim[0] < ldv.CURRENT_FLOOR < ylim[1]
 
 
 # ---- every lab: data inside the axes, units on every axis and slider -----------------------

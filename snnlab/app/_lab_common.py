@@ -1,7 +1,8 @@
-"""What the labs share: scheduled runs, errors shown in the page, slider boxes, live plots.
+"""What the labs share: scheduled runs, errors shown in the page, slider boxes, text fields.
 
 A lab is a `pn.viewable.Viewer` whose run is split in two: `work()` (the simulation:
-reads parameters, touches no pane) and `present(result)` (pipes, panes, readouts).
+reads parameters, touches no pane) and `present(result)` (new columns into the plots'
+sources, panes, readouts).
 `request_run()` hands the run to the app-wide `_scheduler.RunScheduler`: only the newest
 values run (a drag never queues stale work), `work()` runs on the session's event loop
 when its compiled variant (`run_key()`) was measured to be cheap and on `_guard`'s
@@ -14,15 +15,13 @@ messages are escaped before they reach the page.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 
-import holoviews as hv
 import numpy as np
 import panel as pn
 import param
 
 from .. import params as sp
-from .. import viz as sv
 from . import _guard as guard
 from ._page import Busy
 from ._scheduler import Job, RunScheduler, SessionLoop
@@ -185,20 +184,6 @@ def slider_box(obj: sp.ModelParameters, names=None, on_change=None) -> tuple[pn.
     if on_change is not None and names:
         obj.param.watch(on_change, names)
     return col, sliders
-
-
-def framewise(overlay, **opts):
-    """`overlay.opts(**opts)` with `framewise=True` on the overlay and on every element in it.
-
-    HoloViews reads `framewise` from the elements of an overlay: set on the overlay alone,
-    an overlay first drawn empty (a lab before its first run) keeps its axes at 0..1
-    whatever data arrive later.
-
-    **Returns:** the overlay (or element), with the options applied.
-    """
-    for element in overlay.traverse(lambda e: e, [hv.Element]):
-        element.opts(framewise=True)
-    return overlay.opts(framewise=True, **opts)
 
 
 def finite_limits(*arrays, pad: float = 0.05, log: bool = False) -> tuple[float, float] | None:
@@ -382,30 +367,6 @@ def lab_slider(obj: param.Parameterized, name: str, *, log: bool | None = None):
     return row, slider
 
 
-NEURON_INDEX = hv.Dimension("neuron", label="neuron", unit="index")
-NEURON_COUNT = hv.Dimension("neurons", label="neurons", unit="count")
-
-
-def raster_view(res, height: int = 260):
-    """`snnlab.viz.raster` of `res` with its neuron axis labelled as an index."""
-    return sv.raster(res, height=height).redim(neuron=NEURON_INDEX)
-
-
-def rates_view(res, bins: int = 20, height: int = 260):
-    """`snnlab.viz.rate_histogram` of `res` with its count axis labelled as a count."""
-    return sv.rate_histogram(res, bins=bins, height=height).redim(neurons=NEURON_COUNT)
-
-
-def live_plot(callback: Callable, data=None) -> tuple[pn.pane.HoloViews, hv.streams.Pipe]:
-    """A `DynamicMap` redrawn by `callback(data)` whenever its `Pipe` receives data.
-
-    **Returns:** `(pane, pipe)`; `pipe.send(data)` updates the plot in place.
-    """
-    pipe = hv.streams.Pipe(data=data)
-    dmap = hv.DynamicMap(callback, streams=[pipe])
-    return pn.pane.HoloViews(dmap, sizing_mode="stretch_width"), pipe
-
-
 __all__ = [
     "DIMENSIONLESS",
     "Lab",
@@ -415,12 +376,8 @@ __all__ = [
     "parse_number_list",
     "parse_range",
     "finite_limits",
-    "framewise",
     "lab_slider",
-    "live_plot",
     "log_floor",
-    "raster_view",
-    "rates_view",
     "slider_box",
     "unit_of",
 ]

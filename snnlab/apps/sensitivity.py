@@ -9,8 +9,8 @@ TITLE = "snnlab: sensitivities"
 
 INTRO = r"""
 Which parameter matters at this operating point? JAX's automatic differentiation
-(forward mode) differentiates the firing rate with respect to every parameter at once (dr/dθ), and the
-bars rank them. Below, EventProp computes exact gradients of spike *times* of an
+(forward mode) differentiates the firing rate with respect to every parameter at once
+(dr/dθ), and the bars rank them. Below, EventProp computes exact gradients of spike *times* of an
 event-based layer (dt_k/dw), and trains it live towards target times.
 """
 
