@@ -86,3 +86,42 @@ def test_drop_views_forgets_a_view_rendered_outside_a_session():
     assert view._models  # what _cleanup must empty
     _private.drop_views(before, view, root)
     assert _private.live_views() == before and not view._models
+
+
+def test_keep_scheduled_patches_sends_what_an_earlier_write_task_unblocked(monkeypatch):
+    """`panel.io.document._dispatch_msgs` is looked up as a module global and skips a doc
+    missing from `_WRITE_BLOCK`; after the patch, queued messages of such a doc are sent."""
+    import asyncio
+
+    import panel.io.document as pdoc
+
+    calls = []
+
+    async def fake_original(doc):  # what Panel's task does with the state it finds
+        calls.append(doc in pdoc._WRITE_BLOCK)
+        if doc in pdoc._WRITE_BLOCK:
+            pdoc._WRITE_MSGS.pop(doc, None)
+            del pdoc._WRITE_BLOCK[doc]
+
+    monkeypatch.setattr(pdoc, "_dispatch_msgs", fake_original)
+    _private.keep_scheduled_patches()
+    _private.keep_scheduled_patches()  # idempotent
+    assert pdoc._dispatch_msgs.original is fake_original
+    doc = Document()
+    monkeypatch.setitem(pdoc._WRITE_MSGS, doc, {"conn": ["a patch"]})  # queued, block gone
+    asyncio.run(pdoc._dispatch_msgs(doc))
+    assert calls == [True] and doc not in pdoc._WRITE_MSGS  # sent, not left behind
+    asyncio.run(pdoc._dispatch_msgs(doc))  # nothing owed: the original decides as before
+    assert calls == [True, False]
+
+
+def test_panels_dispatch_msgs_still_skips_an_unblocked_doc():
+    """The assumption `keep_scheduled_patches` rests on, read from Panel's source."""
+    import panel.io.document as pdoc
+
+    fn = getattr(pdoc._dispatch_msgs, "original", pdoc._dispatch_msgs)
+    src = inspect.getsource(fn)
+    assert "if doc not in _WRITE_BLOCK:" in src and "del _WRITE_BLOCK[doc]" in src
+    assert "_dispatch_write_task(doc, _dispatch_msgs, doc)" in inspect.getsource(
+        pdoc.schedule_write_events
+    )

@@ -90,6 +90,8 @@ def install_server_guards(caps: Limits | None = None) -> SessionGate:
       browser gets Panel's "not authorized" page saying the server is full);
     - an exception handler that logs every exception raised in a callback, for apps that
       do not show their own (the Explorer also shows it in the page);
+    - a fix for Panel losing a patch scheduled while the socket was busy
+      (`_private.keep_scheduled_patches`);
     - the memory policy of `snnlab.serve._memory`: the app modules are imported once
       here, and what is alive then is frozen out of the collector's full passes
       (`GcPolicy`); under `--num-procs` a worker that stays large after its sessions
@@ -116,6 +118,7 @@ def install_server_guards(caps: Limits | None = None) -> SessionGate:
         release_memory()
         recycler = Recycler(caps.recycle_growth, baseline_mib=rss_mib())
         log.info("worker %d: warm in %.1f s, %.0f MiB", os.getpid(), took, recycler.baseline_mib)
+    _private.keep_scheduled_patches()
     gate = SessionGate(caps.max_sessions, recycler)
     pn.state.on_session_created(gate.created)
     pn.config.authorize_callback = gate.authorize
