@@ -216,3 +216,31 @@ def test_every_app_file_builds_a_page_in_a_bokeh_document(app, monkeypatch):
     doc = Document()
     doc.add_root(pn.panel(built[0]).get_root(doc))
     assert doc.roots and doc.to_json()
+
+
+def test_weak_handler_calls_through_while_the_page_lives_and_does_not_keep_it():
+    """`pn.config.exception_handler`, set inside a session, is kept by Panel in a
+    per-document config that references its document weakly; a strong reference to the
+    page from there kept every closed Explorer session alive (load test, recycling off)."""
+    import gc
+    import weakref
+
+    from snnlab.app import _guard
+
+    class Page:
+        def __init__(self):
+            self.seen = []
+
+        def on_exception(self, exc):
+            self.seen.append(exc)
+            return "shown"
+
+    page = Page()
+    handler = _guard.weak_handler(page.on_exception)
+    err = ValueError("boom")
+    assert handler(err) == "shown" and page.seen == [err]
+    gone = weakref.ref(page)
+    del page
+    gc.collect()
+    assert gone() is None  # the handler did not keep the page
+    assert handler(err) is None  # and it only logs now

@@ -89,7 +89,10 @@ class Explorer(LiveMode, ExplorerViews, ExplorerSettings, pn.viewable.Viewer):
         if guard.in_server():
             self._doc = pn.state.curdoc
             pn.state.on_session_destroyed(self._session_destroyed)
-            pn.config.exception_handler = self._on_exception  # this session's callbacks
+            # this session's callbacks; Panel keeps the handler in a per-document config
+            # whose key it references weakly: a strong reference back to the page would
+            # keep every closed session alive
+            pn.config.exception_handler = guard.weak_handler(self._on_exception)
         if sync_url:
             self._read_url()
         self.request_run()

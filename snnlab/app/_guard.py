@@ -20,9 +20,11 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
+import logging
 import math
 import os
 import threading
+import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -344,6 +346,24 @@ def in_session(doc, fn, /, *args):
                 state._handle_exception(exc)
 
     return callback
+
+
+def weak_handler(method):
+    """A function calling the bound `method` while its object lives, without keeping the
+    object alive (it only logs once the object is gone). For callbacks stored where a
+    strong reference would leak, e.g. `pn.config.exception_handler` inside a session."""
+    ref = weakref.WeakMethod(method)
+
+    def handler(*args, **kwargs):
+        target = ref()
+        if target is None:
+            logging.getLogger("snnlab.app").error(
+                "callback error after its page closed: %s", args[:1]
+            )
+            return None
+        return target(*args, **kwargs)
+
+    return handler
 
 
 def call_soon_in_session(doc, fn, /, *args) -> None:
