@@ -1,4 +1,4 @@
-"""Sensitivities: which knob matters here (jax.grad), and EventProp training live."""
+"""Sensitivities: which knob matters here (JAX autodiff), and EventProp training live."""
 
 from snnlab.apps import servable
 
