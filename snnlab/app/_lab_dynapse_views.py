@@ -7,13 +7,13 @@ the smallest positive one (`for_log_axis`). Times in ms, currents in A, voltages
 from __future__ import annotations
 
 import numpy as np
-from bokeh.models import ColumnDataSource, DataRange1d
+from bokeh.models import ColumnDataSource
 from bokeh.plotting import figure
 
 from ..dynapse import SYNAPSES
 from . import _live as live
 from ._lab_common import finite_limits, log_floor
-from ._live import LiveView
+from ._live import LiveView, live_figure
 
 CURRENT_FLOOR = 1e-15
 """Currents (A) drawn on the log axes when no trace has a positive value: zeros and
@@ -39,23 +39,9 @@ def for_log_axis(*traces):
     return arrays, finite_limits(*arrays, log=True)
 
 
-LIVE_TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
-
-
 def _figure(title: str, y_label: str, height: int, log: bool) -> figure:
     """A figure built once: time on x (ms), ranges that follow the data until zoomed."""
-    fig = figure(
-        title=title,
-        x_axis_label="t (ms)",
-        y_axis_label=y_label,
-        height=height,
-        sizing_mode="stretch_width",
-        tools=LIVE_TOOLS,
-        x_range=DataRange1d(),
-        y_range=DataRange1d(),
-        y_axis_type="log" if log else "linear",
-    )
-    fig.toolbar.logo = None
+    fig = live_figure(title, "t (ms)", y_label, height, y_axis_type="log" if log else "linear")
     return fig
 
 

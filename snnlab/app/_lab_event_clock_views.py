@@ -9,12 +9,11 @@ error against dt on log axes with slope guides and the rounding level. Every ran
 from __future__ import annotations
 
 import numpy as np
-from bokeh.models import ColumnDataSource, DataRange1d, Span
-from bokeh.plotting import figure
+from bokeh.models import ColumnDataSource, Span
 
 from ..core import METHODS
 from ._lab_event_clock_compute import DTS, ERROR_FLOOR
-from ._live import TOOLS, LiveView
+from ._live import LiveView, live_figure
 
 COLORS = {"euler": "#d62728", "exp_euler": "#2ca02c", "rk4": "#1f77b4", "rkf45": "#9467bd"}
 """Colour of each integrator on the error plot."""
@@ -32,20 +31,7 @@ SLOPES = ((1, "dotted"), (4, "dotdash"))
 """Orders of the slope guides and their dashes."""
 
 
-def _figure(title: str, x_label: str, y_label: str, height: int, **kw) -> figure:
-    kw.setdefault("x_range", DataRange1d())
-    fig = figure(
-        title=title,
-        x_axis_label=x_label,
-        y_axis_label=y_label,
-        height=height,
-        sizing_mode="stretch_width",
-        tools=TOOLS,
-        y_range=DataRange1d(),
-        **kw,
-    )
-    fig.toolbar.logo = None
-    return fig
+_figure = live_figure
 
 
 def _empty(*names) -> ColumnDataSource:

@@ -18,15 +18,13 @@ import math
 
 import numpy as np
 import panel as pn
-from bokeh.models import ColumnDataSource, DataRange1d, HoverTool, LinearColorMapper
-from bokeh.plotting import figure
+from bokeh.models import ColumnDataSource, HoverTool, LinearColorMapper
 
 from .. import viz
 from ..core import Result
 from . import _guard as guard
-from ._live import LiveText, LiveView
+from ._live import LiveText, LiveView, live_figure
 
-TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
 INPUT_COLOR = "#1f77b4"
 CURRENT_COLOR = "#2ca02c"
 SPIKE_COLOR = "#d62728"
@@ -37,18 +35,7 @@ _BLUES = [f"#{int(31 + (255 - 31) * f):02x}{int(119 + (255 - 119) * f):02x}ff"
 
 def _figure(title: str, y_label: str, height: int):
     """Time (ms) on x; ranges follow the data until the user zooms."""
-    fig = figure(
-        title=title,
-        x_axis_label="t (ms)",
-        y_axis_label=y_label,
-        height=height,
-        sizing_mode="stretch_width",
-        tools=TOOLS,
-        x_range=DataRange1d(),
-        y_range=DataRange1d(),
-    )
-    fig.toolbar.logo = None
-    return fig
+    return live_figure(title, "t (ms)", y_label, height)
 
 
 def input_spikes(t, out) -> Result:

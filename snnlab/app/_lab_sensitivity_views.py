@@ -11,10 +11,9 @@ import math
 
 import numpy as np
 from bokeh.models import ColumnDataSource, DataRange1d, FactorRange, HoverTool
-from bokeh.plotting import figure
 from bokeh.transform import factor_cmap
 
-from ._live import TOOLS, LiveView
+from ._live import LiveView, live_figure
 
 METHOD_COLORS = {"exact": "#1f77b4", "stepped": "#ff7f0e", "surrogate": "#2ca02c"}
 """Bar colour of each gradient method."""
@@ -24,17 +23,7 @@ OUTPUT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c")
 
 
 def _figure(title: str, x_label: str, y_label: str, height: int, **kw):
-    fig = figure(
-        title=title,
-        x_axis_label=x_label,
-        y_axis_label=y_label,
-        height=height,
-        sizing_mode="stretch_width",
-        tools=TOOLS,
-        toolbar_location="right",
-        **kw,
-    )
-    fig.toolbar.logo = None
+    fig = live_figure(title, x_label, y_label, height, **kw)
     fig.grid.grid_line_alpha = 0.5
     return fig
 

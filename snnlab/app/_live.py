@@ -45,7 +45,13 @@ _SPIKE_COLOR = "#d62728"
 _GREYS = [f"#{v:02x}{v:02x}{v:02x}" for v in np.linspace(200, 0, 64).astype(int)]
 
 
-def _figure(title: str, x_label: str, y_label: str, height: int):
+def live_figure(title: str, x_label: str, y_label: str, height: int, **kw):
+    """A Bokeh figure for a `LiveView`: axis labels (with units), the apps' tools, full
+    width, and ranges that follow the data until the user zooms (`DataRange1d`; pass
+    `x_range`/`y_range` to fix one). Other keywords go to `bokeh.plotting.figure`."""
+    kw.setdefault("x_range", DataRange1d())
+    kw.setdefault("y_range", DataRange1d())
+    kw.setdefault("toolbar_location", "right")
     fig = figure(
         title=title,
         x_axis_label=x_label,
@@ -53,9 +59,7 @@ def _figure(title: str, x_label: str, y_label: str, height: int):
         height=height,
         sizing_mode="stretch_width",
         tools=TOOLS,
-        x_range=DataRange1d(),
-        y_range=DataRange1d(),
-        toolbar_location="right",
+        **kw,
     )
     fig.toolbar.logo = None
     return fig
@@ -140,7 +144,7 @@ def trace_view(height: int = 300) -> LiveView:
     """A state trace over time (up to `viz.MAX_TRACES` neurons, NaN-separated in one line),
     a dashed threshold line and spike marks. `show` takes a `Result` or a dict of
     `viz.trace_columns` arguments (`{"res": ..., "state": "V", "threshold": -55.0}`)."""
-    fig = _figure("V trace", "t (ms)", "V", height)
+    fig = live_figure("V trace", "t (ms)", "V", height)
     sources = {k: ColumnDataSource({"t": [], "V": []}) for k in ("trace", "threshold", "spikes")}
     lines = {
         "trace": fig.line("t", "V", source=sources["trace"], color=_TRACE_COLOR, line_width=1.5),
@@ -179,7 +183,7 @@ def trace_view(height: int = 300) -> LiveView:
 def raster_view(height: int = 300) -> LiveView:
     """Spike raster: one mark per spike, or spike counts per bin as an image for many
     spikes (`viz.raster_columns`). `show` takes a `Result`."""
-    fig = _figure("spike raster", "t (ms)", "neuron", height)
+    fig = live_figure("spike raster", "t (ms)", "neuron", height)
     sources = {
         "points": ColumnDataSource({"t": [], "neuron": []}),
         "image": ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []}),
@@ -208,7 +212,7 @@ def histogram_view(
 ) -> LiveView:
     """Bars from `columns(data)` (`left`, `right`, `top`, `bottom`), e.g.
     `viz.rate_columns`."""
-    fig = _figure(title, x_label, y_label, 250)
+    fig = live_figure(title, x_label, y_label, 250)
     source = ColumnDataSource({"left": [], "right": [], "top": [], "bottom": []})
     fig.quad(
         left="left",
@@ -243,7 +247,7 @@ class ScopeView:
     """
 
     def __init__(self, height: int = 300):
-        self.figure = _figure("live", "t (ms)", "state", height)
+        self.figure = live_figure("live", "t (ms)", "state", height)
         self.trace = ColumnDataSource({"t": [], "y": []})
         self.spikes = ColumnDataSource({"t": [], "y": []})
         self.figure.line("t", "y", source=self.trace, color=_TRACE_COLOR, line_width=1.5)
