@@ -318,10 +318,8 @@ def submit(fn, /, *args, **kwargs) -> Future:
 
 def in_server() -> bool:
     """True inside a Bokeh server session (a served app), False in scripts and notebooks."""
-    try:
-        import panel as pn
-    except ImportError:  # pragma: no cover
-        return False
+    import panel as pn
+
     doc = pn.state.curdoc
     return bool(doc is not None and doc.session_context is not None)
 
