@@ -125,3 +125,32 @@ def test_panels_dispatch_msgs_still_skips_an_unblocked_doc():
     assert "_dispatch_write_task(doc, _dispatch_msgs, doc)" in inspect.getsource(
         pdoc.schedule_write_events
     )
+
+
+def test_the_session_gate_collects_again_after_the_last_session_leaves(monkeypatch):
+    """A page held by a pending timer survives the collection when the last session
+    leaves (and would then be frozen by the GC policy); a second one follows."""
+    import asyncio
+
+    from snnlab.serve import _guards
+
+    released = []
+    monkeypatch.setattr(_guards, "release_memory", lambda: released.append(1))
+
+    class Context:
+        def __init__(self):
+            self._document = Document()
+
+    async def scenario():
+        gate = _guards.SessionGate(10, late_release_s=0.05)
+        ctx = [Context(), Context()]
+        for c in ctx:
+            gate.created(c)
+        gate.destroyed(ctx[0])
+        assert released == []  # one session still open
+        gate.destroyed(ctx[1])
+        assert released == [1]  # idle: at once
+        await asyncio.sleep(0.2)
+        assert released == [1, 1] and gate.releases == 2  # and once more, later
+
+    asyncio.run(scenario())

@@ -29,12 +29,25 @@ class SessionGate:
 
     - `max_sessions`: live sessions allowed at once in this process.
     - `recycler`: told when the process goes idle (under `--num-procs`), or None.
+    - `late_release_s`: seconds after going idle to collect garbage once more (default:
+      `Limits.max_run_seconds` + 1).
     """
 
-    def __init__(self, max_sessions: int, recycler: Recycler | None = None):
+    def __init__(
+        self,
+        max_sessions: int,
+        recycler: Recycler | None = None,
+        late_release_s: float | None = None,
+    ):
         self.max_sessions = max_sessions
         self.recycler = recycler
         self.live = 0
+        self.releases = 0
+        # a closed page may stay reachable until its last pending timer fires (a run's
+        # deadline, Limits.max_run_seconds); collect once more after that
+        self.late_release_s = (
+            limits().max_run_seconds + 1.0 if late_release_s is None else late_release_s
+        )
         self._lock = threading.Lock()
 
     def created(self, session_context) -> None:
@@ -47,17 +60,29 @@ class SessionGate:
         """Bokeh hook: a session was destroyed (a browser left, or it expired).
 
         When the last session is gone, collect garbage and hand freed heap pages back to
-        the system, so that the server's memory returns to where it started.
+        the system, so that the server's memory returns to where it started; again after
+        `late_release_s` (the run deadline and a second) for pages pending timers held.
         """
+        from tornado.ioloop import IOLoop
+
         with self._lock:
             self.live = max(0, self.live - 1)
             idle = self.live == 0
         if idle:
-            release_memory()
+            self._release()
+            # what survived (a page held by a pending timer) would be frozen by the
+            # collection above and kept until the frozen heap doubles: collect again later
+            IOLoop.current().call_later(self.late_release_s, self._release_if_idle)
             if self.recycler is not None:
-                from tornado.ioloop import IOLoop
-
                 IOLoop.current().add_callback(self.recycler.idle, lambda: self.live)
+
+    def _release(self) -> None:
+        release_memory()
+        self.releases += 1
+
+    def _release_if_idle(self) -> None:
+        if self.live == 0:
+            self._release()
 
     def authorize(self, user_info, path) -> bool:
         """Panel's `authorize_callback`: False (a 403 page) when the server is full."""
