@@ -167,7 +167,7 @@ def test_a_move_that_leaves_the_source_alone_sends_no_input_data(flush):
 
 
 def test_same_columns_compares_names_lengths_and_values():
-    from snnlab.app._lab_inputs_views import same_columns
+    from snnlab.app._live import same_columns
 
     a = {"t": np.array([0.0, 1.0, 2.0]), "V": np.array([-70.0, np.nan, -60.0])}
     assert same_columns(a, {"t": [0.0, 1.0, 2.0], "V": np.array([-70.0, np.nan, -60.0])})

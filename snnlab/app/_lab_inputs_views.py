@@ -1,5 +1,5 @@
 """The inputs lab's plots: figures built once, new columns on each run (`_live.LiveView`s
-that send only the sources whose columns changed, `ChangedColumns`).
+that send only the sources whose columns changed, `always=`).
 
 - `input_raster_view`: what a spike source sent, one mark per step and channel with a
   spike (a 2-D histogram image past `viz.MAX_RASTER_POINTS` marks);
@@ -22,7 +22,6 @@ from bokeh.models import ColumnDataSource, HoverTool, LinearColorMapper
 
 from .. import viz
 from ..core import Result
-from . import _guard as guard
 from ._live import LiveText, LiveView, live_figure
 
 INPUT_COLOR = "#1f77b4"
@@ -52,53 +51,6 @@ def input_spikes(t, out) -> Result:
                   dt=dt, duration=float(t[-1]) if len(t) else 1.0)  # fmt: skip
 
 
-class ChangedColumns(LiveView):
-    """A `LiveView` that sends only what changed: a source whose new columns equal the
-    ones it holds (an empty image that stays empty, a threshold line that stays put) is
-    not assigned, so the move's message carries no copy of it.
-
-    **Arguments:** as `LiveView`, and `always`: names of sources assigned on every `show`
-    even when unchanged (a run that changes nothing still reaches the page, so a client
-    can tell that its move was done).
-    """
-
-    def __init__(self, fig, sources, columns, relabel=None, always=()):
-        super().__init__(fig, sources, columns, relabel)
-        self.always = frozenset(always)
-
-    def show(self, data) -> None:
-        """Put the view of `data` into the figure's sources whose columns changed."""
-        cols = self._columns(data)
-        if self._relabel is not None:
-            self._relabel(self.figure, cols)
-        for name, source in self.sources.items():
-            if name not in cols:
-                continue
-            if name in self.always or not same_columns(source.data, cols[name]):
-                source.data = cols[name]
-        self.data = data
-        self.updates += 1
-        if self.pane._models and not guard.in_server():
-            pn.io.push_notebook(self.pane)  # a notebook's output cell (no-op elsewhere)
-
-
-def same_columns(old, new) -> bool:
-    """Whether two column dicts hold the same names and values (NaN equal to NaN)."""
-    if set(old) != set(new):
-        return False
-    for name, values in new.items():
-        a, b = old[name], values
-        if len(a) != len(b):
-            return False
-        try:
-            if not np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True):
-                return False
-        except (TypeError, ValueError):  # not numbers (or ragged): compare as they are
-            if list(a) != list(b):
-                return False
-    return True
-
-
 def _raster(title: str, y_label: str, y_name: str, color: str, palette, height: int):
     """A raster of marks (`viz.raster_columns`, its neuron column named `y_name`), or an
     image of counts per bin past `viz.MAX_RASTER_POINTS` marks. `show` takes a `Result`."""
@@ -122,7 +74,7 @@ def _raster(title: str, y_label: str, y_name: str, color: str, palette, height: 
     def relabel(fig, cols):
         mapper.high = max(1.0, cols["high"])
 
-    return ChangedColumns(fig, sources, columns, relabel)
+    return LiveView(fig, sources, columns, relabel, always=())
 
 
 def input_raster_view(height: int = 220) -> LiveView:
@@ -150,7 +102,7 @@ def input_current_view(height: int = 220) -> LiveView:
         t, current = data
         return {"current": {"t": np.asarray(t, float), "I": np.asarray(current, float)}}
 
-    return ChangedColumns(fig, {"current": source}, columns)
+    return LiveView(fig, {"current": source}, columns, always=())
 
 
 def voltage_view(height: int = 240) -> LiveView:
@@ -172,7 +124,7 @@ def voltage_view(height: int = 240) -> LiveView:
 
     # the trace goes to the page on every run, changed or not (a weight past the
     # threshold jump gives the same trace): each move is seen to be done
-    return ChangedColumns(fig, sources, columns, relabel, always=("trace",))
+    return LiveView(fig, sources, columns, relabel, always=("trace",))
 
 
 def _visible(view: LiveView, flag: bool) -> None:
@@ -265,13 +217,11 @@ def readout_text(run: dict, k: int) -> str:
 
 
 __all__ = [
-    "ChangedColumns",
     "InputsViews",
     "input_current_view",
     "input_raster_view",
     "input_spikes",
     "output_raster_view",
     "readout_text",
-    "same_columns",
     "voltage_view",
 ]

@@ -76,6 +76,9 @@ class LiveView:
       other keys `relabel` reads).
     - `relabel`: optional `(fig, columns) -> None`, called before the data are set, to
       change what depends on the data's structure (an axis label, a glyph's field).
+    - `always`: None (default) assigns every source on each `show`; a set of source names
+      makes the view send only sources whose columns changed, plus these on every `show`
+      (so that a run that changes nothing still reaches the page).
     """
 
     def __init__(
@@ -84,11 +87,13 @@ class LiveView:
         sources: dict[str, ColumnDataSource],
         columns: Callable[[Any], dict],
         relabel: Callable[[Any, dict], None] | None = None,
+        always=None,
     ):
         self.figure = fig
         self.sources = sources
         self._columns = columns
         self._relabel = relabel
+        self.always = None if always is None else frozenset(always)
         self.data: Any = None
         """The data last shown (what `show` was given)."""
         self.updates = 0
@@ -100,12 +105,35 @@ class LiveView:
         if self._relabel is not None:
             self._relabel(self.figure, cols)
         for name, source in self.sources.items():
-            if name in cols:
+            if name not in cols:
+                continue
+            if (
+                self.always is None
+                or name in self.always
+                or not same_columns(source.data, cols[name])
+            ):
                 source.data = cols[name]
         self.data = data
         self.updates += 1
         if self.pane._models and not guard.in_server():
             pn.io.push_notebook(self.pane)  # a notebook's output cell (no-op elsewhere)
+
+
+def same_columns(old, new) -> bool:
+    """Whether two column dicts hold the same names and values (NaN equal to NaN)."""
+    if set(old) != set(new):
+        return False
+    for name, values in new.items():
+        a, b = old[name], values
+        if len(a) != len(b):
+            return False
+        try:
+            if not np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True):
+                return False
+        except (TypeError, ValueError):  # not numbers (or ragged): compare as they are
+            if list(a) != list(b):
+                return False
+    return True
 
 
 class LiveText:
