@@ -115,6 +115,50 @@ def test_keep_scheduled_patches_sends_what_an_earlier_write_task_unblocked(monke
     assert calls == [True, False]
 
 
+def test_keep_scheduled_patches_waits_for_the_write_in_progress(monkeypatch):
+    """A message queued while the socket's write lock is held goes out when that write
+    ends, not after Panel's 10 ms poll: the original runs with the lock free."""
+    import asyncio
+    import types
+
+    import panel.io.document as pdoc
+    from tornado.locks import Lock
+
+    seen = []
+
+    async def fake_original(doc):
+        seen.append(lock._block._value)  # 1: free
+        pdoc._WRITE_MSGS.pop(doc, None)
+        pdoc._WRITE_BLOCK.pop(doc, None)
+
+    monkeypatch.setattr(pdoc, "_dispatch_msgs", fake_original)
+    _private.keep_scheduled_patches()
+    doc = Document()
+
+    async def scenario():
+        await lock.acquire()  # a write in progress
+        conn = Connection()
+        conn._socket = types.SimpleNamespace(write_lock=lock)
+        pdoc._WRITE_MSGS[doc] = {conn: ["a patch"]}
+        pdoc._WRITE_BLOCK[doc] = True
+        task = asyncio.ensure_future(pdoc._dispatch_msgs(doc))
+        await asyncio.sleep(0.001)
+        assert not task.done() and seen == []  # waiting for the write
+        lock.release()
+        await asyncio.wait_for(task, 1.0)
+
+    class Connection:  # hashable, as Bokeh's ServerConnection
+        pass
+
+    lock = Lock()
+    try:
+        asyncio.run(scenario())
+    finally:
+        pdoc._WRITE_MSGS.pop(doc, None)
+        pdoc._WRITE_BLOCK.pop(doc, None)
+    assert seen == [1]
+
+
 def test_panels_dispatch_msgs_still_skips_an_unblocked_doc():
     """The assumption `keep_scheduled_patches` rests on, read from Panel's source."""
     import panel.io.document as pdoc
@@ -122,6 +166,8 @@ def test_panels_dispatch_msgs_still_skips_an_unblocked_doc():
     fn = getattr(pdoc._dispatch_msgs, "original", pdoc._dispatch_msgs)
     src = inspect.getsource(fn)
     assert "if doc not in _WRITE_BLOCK:" in src and "del _WRITE_BLOCK[doc]" in src
+    # the poll that the wrapper's wait for the write lock shortens
+    assert "socket.write_lock._block._value == 0" in src and "asyncio.sleep(0.01)" in src
     assert "_dispatch_write_task(doc, _dispatch_msgs, doc)" in inspect.getsource(
         pdoc.schedule_write_events
     )
