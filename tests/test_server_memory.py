@@ -1,6 +1,9 @@
 """The memory policy of a served process (snnlab.serve._memory)."""
 
 import gc
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -85,3 +88,49 @@ def test_recycler_compares_idle_memory_with_its_warm_baseline():
 def test_rss_is_read_from_proc():
     assert 10 < rss_mib() < 100_000
     assert rss_mib(2**22 + 12345) == 0.0  # no such process
+
+
+_SCATTERED_SURVIVORS = """
+import gc
+from snnlab.serve._memory import rss_mib, trim_heap
+gc.collect(); trim_heap()
+start = rss_mib()
+blocks = [bytearray(200) for _ in range(600_000)]  # ~150 MiB of small objects
+grown = rss_mib() - start
+keep = blocks[::4096]  # a survivor every ~1 MiB, as a class leaves a few long-lived objects
+del blocks
+gc.collect(); trim_heap()
+print((rss_mib() - start) / grown)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
+def test_the_servers_allocator_gives_back_memory_that_scattered_survivors_would_pin(
+    monkeypatch,
+):
+    """`snnlab serve` starts its processes on the C heap (`server_environment`): memory
+    freed around a few survivors goes back to the system, where CPython's own allocator
+    keeps every 1 MiB arena holding one survivor (the +26% after a class that
+    bench/load_test.py --no-recycle measured)."""
+    from snnlab.serve._cli import build_parser, server_environment
+
+    for name in ("PYTHONMALLOC", "MALLOC_ARENA_MAX"):
+        monkeypatch.delenv(name, raising=False)
+    env = server_environment(build_parser().parse_args(["serve"]))
+    assert env["PYTHONMALLOC"] == "malloc" and env["MALLOC_ARENA_MAX"] == "2"
+    monkeypatch.setenv("PYTHONMALLOC", "pymalloc")  # the user's own choice is kept
+    assert "PYTHONMALLOC" not in server_environment(build_parser().parse_args(["serve"]))
+
+    def kept(allocator_env):
+        out = subprocess.run(
+            [sys.executable, "-c", _SCATTERED_SURVIVORS],
+            env={**os.environ, **allocator_env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+        return float(out.stdout)
+
+    assert kept(env) < 0.2  # nearly all of it given back
+    assert kept({"PYTHONMALLOC": "pymalloc"}) > 0.6  # the premise: pinned arenas stay

@@ -175,9 +175,20 @@ def server_environment(args: argparse.Namespace) -> dict[str, str]:
     """Environment variables every server process starts with: the caps, the precision
     (`JAX_ENABLE_X64` from `--precision`), and JAX's persistent compilation cache (so a
     second process, or the next start, loads the compiled simulation instead of
-    compiling it while a student waits). JAX variables the user has set already are left
-    as they are."""
+    compiling it while a student waits). Variables the user has set already are left as
+    they are.
+
+    The allocator: objects go to the C heap (`PYTHONMALLOC=malloc`) with at most two
+    glibc arenas (`MALLOC_ARENA_MAX=2`), so that what a class freed can be handed back to
+    the system (`snnlab.serve._memory.trim_heap` when the last session leaves). With
+    CPython's own small-object allocator a few long-lived objects pin its 1 MiB arenas:
+    without worker recycling the processes stayed ~26% above their start after a class
+    (bench/load_test.py --no-recycle), with it +0.3%; the server CPU per move did not
+    change measurably (bench/bench_explorer_cpu.py)."""
     env = limits_of(args).env()
+    for name, value in (("PYTHONMALLOC", "malloc"), ("MALLOC_ARENA_MAX", "2")):
+        if name not in os.environ:
+            env[name] = value
     if "JAX_ENABLE_X64" not in os.environ:
         x64 = getattr(args, "precision", "float64") == "float64"
         env["JAX_ENABLE_X64"] = "1" if x64 else "0"
