@@ -21,7 +21,7 @@ from ._param import positive_number
 from ._plan import model_state_units, plan_on_grid, recorded_names
 from ._precision import cast_floats, check_precision, precision_scope
 from ._result import Result, SimState
-from ._stepped import bucket_steps, stepped_runner
+from ._stepped import _signature, bucket_steps, stepped_runner
 
 ENGINES: dict[str, Callable[..., Result]] = {}
 """Engine name -> function(model, connections, duration, dt, seed, record, method,
@@ -364,18 +364,34 @@ class SteppedPlan:
             windows,
             init,
             count=not raster,
+            to_host=True,
         )
         # device arrays: no host-to-device copy per call
         self.arrays = jax.device_put(arrays)
         self.scalars = jax.device_put(
             (np.asarray(dt, dtype), np.asarray(n_steps, np.int32), np.asarray(self.k0, np.int32))
         )
+        dt_arr, n_valid, k0_arr = self.scalars
+        self.signature = _signature((self.arrays, dt_arr, np.uint32(0), n_valid, k0_arr))
+
+    def _times(self, dtype) -> np.ndarray:
+        """The sample times (ms), read-only and shared by this plan's results (like their
+        recordings, which are read-only views of the transferred outputs)."""
+        t = self.__dict__.get("_t")
+        if t is None or t.dtype != dtype:
+            # global step indices (exact in the float dtype), so chunks share one time axis
+            t = (np.arange(self.n_steps + 1) + self.k0).astype(dtype) * self.dt
+            t.flags.writeable = False
+            self._t = t
+        return t
 
     def __call__(self, seed: int) -> Result:
         dt_arr, n_valid, k0_arr = self.scalars
-        out = self.run(self.arrays, dt_arr, np.asarray(seed, np.uint32), n_valid, k0_arr)
-        # one transfer of everything (each separate read would wait for the device again)
-        rec, spikes, first_bad, first_fail, saved = jax.device_get(out)
+        # numpy outputs, from one transfer (see `stepped_runner`)
+        out = self.run(
+            self.arrays, dt_arr, np.asarray(seed, np.uint32), n_valid, k0_arr, self.signature
+        )
+        rec, spikes, first_bad, first_fail, saved = out
         n_steps, k0, dt = self.n_steps, self.k0, self.dt
         rec = np.asarray(rec)[: n_steps + 1]
         stats = None
@@ -395,8 +411,7 @@ class SteppedPlan:
                 f"t = {failed_at:g} ms (more than its sub-step bound); later samples are "
                 "NaN. Try a smaller dt."
             )
-        # global step indices (exact in the float dtype), so chunks share one time axis
-        t = (np.arange(n_steps + 1) + k0).astype(rec.dtype) * dt
+        t = self._times(rec.dtype)
         res = _assemble(
             t,
             spikes,
@@ -423,7 +438,7 @@ class SteppedPlan:
             dt=dt,
             step=k0 + n_steps,
             t=float((k0 + n_steps) * dt),
-            carry=jax.tree_util.tree_map(np.asarray, saved),
+            carry=saved,
         )
         if self.coarse:
             warnings.warn(self.coarse, CoarseStepWarning, stacklevel=3)
