@@ -170,7 +170,11 @@ def pack_outputs(out):
 def unpack_outputs(packed, layout):
     """`out` as numpy arrays from `pack_outputs`'s result (one transfer from the device):
     views of one buffer, read-only like any numpy array taken from JAX."""
-    alone, buffer = jax.device_get(packed)
+    alone, buffer = packed
+    if alone:
+        alone, buffer = jax.device_get(packed)
+    else:  # the common case: one array, without jax.device_get's tree handling
+        buffer = np.asarray(buffer)
     treedef, entries = layout
     leaves = []
     for where, dtype, shape in entries:
@@ -333,6 +337,11 @@ def _run_stepped(
         return jump_receptors(model, y, spikes_in)
 
     carries0 = tuple(c.source.init_carry(keys[3 * i + 2], dt) for i, c in enumerate(connections))
+    # Inputs that are currents given by the step alone (no random numbers, no memory).
+    inputs_at.pure_current = bool(connections) and all(
+        c.source.output_kind() == "current" and not c.source.random and not c.source.stateful
+        for c in connections
+    )
     scan = _scan_stepwise if isinstance(model, AbstractStepwiseModel) else _scan_continuous
     return scan(
         model,
@@ -381,6 +390,10 @@ def _scan_continuous(
         kg = k0 + k
         t = kg * dt
         held = refractory > 0
+        carried = current
+        if pure_current:
+            # recomputed rather than carried, for the same reason as c_prev below
+            current = jnp.where(k == 0, carried, inputs_at(gen, kg)[1])
         # The condition after the previous step's reset, recomputed from the carried state
         # and current (the same function of the same values as when that step ended), so
         # it is not one more array written per step; sample 0's is given.
@@ -400,7 +413,7 @@ def _scan_continuous(
             gate = (c_prev < 0) & ~held
             y_new, out = surrogate_reset(model, y_new, c, spiked, gate, surrogate)
         refractory = jnp.where(spiked, ref_steps, jnp.maximum(refractory - 1, 0))
-        return y_new, refractory, next_current, gen, out, bad, ok
+        return y_new, refractory, carried if pure_current else next_current, gen, out, bad, ok
 
     if init is None:
         gen0, current0, spikes0 = inputs_at(carries0, k0)
@@ -417,11 +430,16 @@ def _scan_continuous(
     first0 = _first_bad_rows(jnp.full(n, -1, jnp.int32), y0, 0)
     fail0 = jnp.asarray(-1, jnp.int32)
 
+    pure_current = getattr(inputs_at, "pure_current", False)
+
     def last_condition(y, current, n_done):
-        # the carry's condition at sample n_done (see `advance`)
+        # the carry's current and condition at sample n_done (see `advance`)
+        if pure_current:
+            current = jnp.where(n_done == 0, current, inputs_at(gen0, k0 + n_done)[1])
         model_ = unpack(packed)
         t = (k0 + n_done) * dt
-        return jnp.where(n_done == 0, c_prev0, model_.spike_condition(t, y, {"I": current}))
+        c = jnp.where(n_done == 0, c_prev0, model_.spike_condition(t, y, {"I": current}))
+        return current, c
 
     if count and surrogate is None:
         # Counting mode: the refractory counts and the per-neuron tally (see `_tally`)
@@ -445,7 +463,8 @@ def _scan_continuous(
         spikes = (stats[0], stats[1], stats[2])
         first_bad = stats[3]
         out = stats[2] == n_valid
-        state = (y, refractory, last_condition(y, current, n_valid), current, gen, out)
+        current, c_last = last_condition(y, current, n_valid)
+        state = (y, refractory, c_last, current, gen, out)
     else:
 
         def emit(carry):
@@ -466,7 +485,8 @@ def _scan_continuous(
         else:  # a static trip count (a scan) can be differentiated in reverse mode
             final, (rec, spikes) = _loop_direct(step, emit, carry0, n_valid, n_steps + 1)
         (y, refractory, current, gen, out), first_bad, first_fail = final
-        state = (y, refractory, last_condition(y, current, n_valid), current, gen, out)
+        current, c_last = last_condition(y, current, n_valid)
+        state = (y, refractory, c_last, current, gen, out)
     seen = first_bad >= 0
     first_bad = jnp.where(jnp.any(seen), jnp.min(jnp.where(seen, first_bad, n_steps + 1)), -1)
     return rec, spikes, first_bad, first_fail, state
@@ -489,6 +509,10 @@ _CHUNK = 32
 """Steps per chunk of `_loop`: samples go to a small buffer of this many rows, copied into
 the run's buffer once per chunk (W2, HH rk4 in float64: ~2x faster than writing every
 sample into the large buffer; larger chunks lose it again)."""
+
+_CHUNK_NARROW = 96
+"""Steps per chunk when a sample is at most 8 bytes (W1, one LIF in float32: ~10% faster
+than 32; W2 in float64, 16-byte samples, is ~1.6x slower with chunks of 64 or more)."""
 
 _CHUNK_MAX_SAMPLE = 64
 """`_loop` writes samples of more elements than this straight into the run's buffer: for
@@ -535,13 +559,13 @@ def _loop_raster(step, emit, carry0, n_valid, n_buf):
     n_valid (to continue from). A loop with a traced trip count keeps the final state
     exact without recompiling for each duration and without a per-step copy of the state.
 
-    The steps run in chunks of `_CHUNK`: an inner loop (traced trip count, so no step past
-    n_valid is taken) writes its samples into a small buffer, which the outer loop copies
-    into the large one. Writing each sample straight into the large buffer costs about as
-    much as an HH rk4 step in float64. A sample is emitted from the carry the step has
-    just made (reading the previous carry after it is replaced would make XLA copy it in
-    every step). The step itself is the same in every chunk, so results do not depend on
-    where a run is cut."""
+    The steps run in chunks of `_CHUNK` (or `_CHUNK_NARROW`): an inner loop (traced trip
+    count, so no step past n_valid is taken) writes its samples into a small buffer, which
+    the outer loop copies into the large one. Writing each sample straight into the large
+    buffer costs about as much as an HH rk4 step in float64. A sample is emitted from the
+    carry the step has just made (reading the previous carry after it is replaced would
+    make XLA copy it in every step). The step itself is the same in every chunk, so
+    results do not depend on where a run is cut."""
     shapes = jax.eval_shape(emit, carry0)
     leaves, treedef = jax.tree_util.tree_flatten(shapes)
     if all(math.prod(a.shape) == 0 for a in leaves):  # nothing to keep per sample
@@ -565,31 +589,35 @@ def _loop_raster(step, emit, carry0, n_valid, n_buf):
             outs.append(part != 0 if a.dtype == jnp.bool_ else part)
             start += size
         return carry, jax.tree_util.tree_unflatten(treedef, outs)
-    n_chunks = -(-(n_buf - 1) // _CHUNK)
+    narrow = sum(math.prod(a.shape) * a.dtype.itemsize for a in leaves) <= 8
+    chunk_steps = _CHUNK_NARROW if narrow else _CHUNK
+    n_chunks = -(-(n_buf - 1) // chunk_steps)
     bufs = jax.tree_util.tree_map(
-        lambda a: jnp.zeros((1 + n_chunks * _CHUNK, *a.shape), a.dtype), shapes
+        lambda a: jnp.zeros((1 + n_chunks * chunk_steps, *a.shape), a.dtype), shapes
     )
     bufs = _put(bufs, 0, emit(carry0))
-    small0 = jax.tree_util.tree_map(lambda a: jnp.zeros((_CHUNK, *a.shape), a.dtype), shapes)
+    small0 = jax.tree_util.tree_map(lambda a: jnp.zeros((chunk_steps, *a.shape), a.dtype), shapes)
 
     def chunk(c, loop_carry):
         carry, bufs = loop_carry
-        start = c * _CHUNK
+        start = c * chunk_steps
 
         def body(j, inner_carry):
             carry, small = inner_carry
             carry = step(carry, start + j)
             return carry, _put(small, j, emit(carry))
 
-        m = jnp.minimum(_CHUNK, n_valid - start)
+        m = jnp.minimum(chunk_steps, n_valid - start)
         carry, small = jax.lax.fori_loop(0, m, body, (carry, small0))
-        # 1 + start + _CHUNK <= 1 + n_chunks * _CHUNK: the slice is never shifted back
+        # 1 + start + chunk_steps <= 1 + n_chunks * chunk_steps: the slice is never shifted back
         bufs = jax.tree_util.tree_map(
             lambda b, s: jax.lax.dynamic_update_slice_in_dim(b, s, start + 1, 0), bufs, small
         )
         return carry, bufs
 
-    carry, bufs = jax.lax.fori_loop(0, (n_valid + _CHUNK - 1) // _CHUNK, chunk, (carry0, bufs))
+    carry, bufs = jax.lax.fori_loop(
+        0, (n_valid + chunk_steps - 1) // chunk_steps, chunk, (carry0, bufs)
+    )
     return carry, jax.tree_util.tree_map(lambda b: b[:n_buf], bufs)
 
 
