@@ -140,7 +140,7 @@ def simulate(
         if (
             entry is not None
             and all(a is b for a, b in zip(entry[0], key[1], strict=True))
-            and entry[2] == key.snapshot
+            and _snapshot(entry[3]) == entry[2]
         ):
             with contextlib.suppress(KeyError):  # evicted meanwhile by another thread
                 _PLANS.move_to_end(key)
@@ -148,6 +148,7 @@ def simulate(
             with precision_scope(precision):
                 return entry[1](int(seed))
     plans = [] if key is not None else None
+    snapshot = key.snapshot if key is not None else None  # the arrays as the plan sees them
     if precision is not None:
         check_precision(precision)
         model, inputs = cast_floats(model, precision), cast_floats(inputs, precision)
@@ -169,7 +170,7 @@ def simulate(
             surrogate,
         )
     if plans:
-        _PLANS[key] = (key[1], plans[0], key.snapshot)
+        _PLANS[key] = (key[1], plans[0], snapshot, key.arrays)
         while len(_PLANS) > _MAX_PLANS:
             with contextlib.suppress(KeyError):
                 _PLANS.popitem(last=False)
@@ -178,7 +179,7 @@ def simulate(
 
 _PLANS: collections.OrderedDict = collections.OrderedDict()
 """`simulate`'s latest stepped plans: key -> (the model and input objects, `SteppedPlan`,
-the contents of their numpy arrays when the plan was made)."""
+the contents of their numpy arrays when the plan was made, those arrays)."""
 _MAX_PLANS = 16
 
 
@@ -192,11 +193,6 @@ def _plan_key(model, inputs, duration, dt, method, record, max_spikes, precision
     snapshot of every numpy array's contents (`snapshot`): a plan is reused only while
     they are unchanged."""
     items = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
-    snapshot = tuple(
-        (leaf.dtype.str, leaf.shape, leaf.tobytes())
-        for leaf in jax.tree_util.tree_leaves((model, items))
-        if isinstance(leaf, np.ndarray)
-    )
     rec = record if record is None or isinstance(record, str) else tuple(record)
     key = (
         (id(model), *map(id, items)),
@@ -214,16 +210,32 @@ def _plan_key(model, inputs, duration, dt, method, record, max_spikes, precision
         hash(key[2:])
     except TypeError:
         return None
-    key = _PlanKey(key)
-    key.snapshot = snapshot
-    return key
+    return _PlanKey(key)
+
+
+def _snapshot(arrays) -> tuple:
+    """The contents of numpy arrays, to compare with an earlier snapshot."""
+    return tuple((a.dtype.str, a.shape, a.tobytes()) for a in arrays)
 
 
 class _PlanKey(tuple):
     """A plan key hashed and compared on object ids, not on the objects themselves;
-    `snapshot` holds the contents of the objects' numpy arrays (see `_plan_key`)."""
+    `arrays` are the objects' numpy arrays and `snapshot` their contents (see `_plan_key`),
+    found when first asked for: a call served by a cached plan checks the plan's own
+    arrays instead of walking the objects again."""
 
-    snapshot: tuple = ()
+    @property
+    def arrays(self) -> tuple:
+        if "_arrays" not in self.__dict__:
+            leaves = jax.tree_util.tree_leaves(self[1])
+            self.__dict__["_arrays"] = tuple(a for a in leaves if isinstance(a, np.ndarray))
+        return self.__dict__["_arrays"]
+
+    @property
+    def snapshot(self) -> tuple:
+        if "_snapshot" not in self.__dict__:
+            self.__dict__["_snapshot"] = _snapshot(self.arrays)
+        return self.__dict__["_snapshot"]
 
     def __hash__(self):
         return hash((self[0], *self[2:]))
