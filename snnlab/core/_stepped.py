@@ -514,6 +514,13 @@ _CHUNK_NARROW = 96
 """Steps per chunk when a sample is at most 8 bytes (W1, one LIF in float32: ~10% faster
 than 32; W2 in float64, 16-byte samples, is ~1.6x slower with chunks of 64 or more)."""
 
+_DIRECT_MAX_CARRY = 40
+"""`_loop` writes samples straight into the run's buffer also when the loop's carry is at
+most this many bytes (one LIF, one HH in float32): XLA's CPU backend then compiles the
+whole loop into one function (its loops of under 1 KiB accessed per iteration), which
+beats the chunks (W1 float32: 0.19 vs 0.27 ms; the floor 0.12 ms). HH in float64 (53
+bytes) is not compiled so and needs the chunks (11 vs 18 ms)."""
+
 _CHUNK_MAX_SAMPLE = 64
 """`_loop` writes samples of more elements than this straight into the run's buffer: for
 a large population the copy through the small buffer costs more than it saves (W3, 1000
@@ -572,7 +579,10 @@ def _loop_raster(step, emit, carry0, n_valid, n_buf):
         carry = jax.lax.fori_loop(0, n_valid, lambda k, c: step(c, k), carry0)
         empty = jax.tree_util.tree_map(lambda a: jnp.zeros((n_buf, *a.shape), a.dtype), shapes)
         return carry, empty
-    if sum(math.prod(a.shape) for a in leaves) > _CHUNK_MAX_SAMPLE:
+    if (
+        sum(math.prod(a.shape) for a in leaves) > _CHUNK_MAX_SAMPLE
+        or _nbytes(carry0) <= _DIRECT_MAX_CARRY
+    ):
         return _loop_direct(step, emit, carry0, n_valid, n_buf)
     floats = [a.dtype for a in leaves if jnp.issubdtype(a.dtype, jnp.floating)]
     if len(leaves) > 1 and floats and all(a.dtype in (floats[0], jnp.bool_) for a in leaves):
@@ -619,6 +629,13 @@ def _loop_raster(step, emit, carry0, n_valid, n_buf):
         0, (n_valid + chunk_steps - 1) // chunk_steps, chunk, (carry0, bufs)
     )
     return carry, jax.tree_util.tree_map(lambda b: b[:n_buf], bufs)
+
+
+def _nbytes(tree) -> int:
+    """Bytes of the arrays of `tree` (traced or not)."""
+    return sum(
+        math.prod(np.shape(a)) * np.dtype(a.dtype).itemsize for a in jax.tree_util.tree_leaves(tree)
+    )
 
 
 def _put(bufs, k, out):
