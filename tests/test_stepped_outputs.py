@@ -48,7 +48,7 @@ def test_packed_outputs_come_back_exactly(n):
         assert isinstance(g, np.ndarray) and g.dtype == w.dtype and g.shape == w.shape
         np.testing.assert_array_equal(g, w)
     alone = packed(x)[0]
-    assert (len(alone) > 0) == (n > 5)  # 300k floats exceed the all-in-one bound
+    assert (len(alone) > 0) == (n > 5)  # the large leaves travel alone
 
 
 def test_simulate_outputs_equal_the_engine_outputs():
