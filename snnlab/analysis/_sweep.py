@@ -38,18 +38,22 @@ def _run_stats(model, param, values, currents, dt, n_steps, n_skip, method):
         m = model if param is None else _set_param(model, param, value)
         y0 = m.init_state(1)
         cur = jnp.reshape(current, (1,)).astype(y0.dtype)
+        args = {"I": cur}
         step = step_fn(m, method, dt)
-        c0 = m.spike_condition(0.0, y0, {"I": cur})
-        carry0 = (y0, jnp.zeros(1, jnp.int32), jnp.minimum(c0, -1e-30), cur)
+        c0 = jnp.minimum(m.spike_condition(0.0, y0, args), -1e-30)
         big = jnp.asarray(jnp.inf, y0.dtype)
+        # The spike condition after the previous step is recomputed from the state, not
+        # carried (in XLA's CPU loops each array written costs a kernel of its own).
         stats0 = (jnp.int32(0), jnp.int32(-1), jnp.int32(-1), big, -big)
 
         def body(state, i):
-            carry, (count, first, last, vmin, vmax) = state
-            carry, spiked = step(carry, i * dt)
+            (y, refractory), (count, first, last, vmin, vmax) = state
+            t_prev = (i - 1) * dt + dt  # the previous step's t + dt, computed as it did
+            c_prev = jnp.where(i == 0, c0, m.spike_condition(t_prev, y, args))
+            (y, refractory, _, _), spiked = step((y, refractory, c_prev, cur), i * dt)
             after = i >= n_skip
             s = spiked[0] & after
-            v = carry[0][0, 0]
+            v = y[0, 0]
             stats = (
                 count + s,
                 jnp.where(s & (first < 0), i, first),
@@ -57,10 +61,11 @@ def _run_stats(model, param, values, currents, dt, n_steps, n_skip, method):
                 jnp.where(after, jnp.minimum(vmin, v), vmin),
                 jnp.where(after, jnp.maximum(vmax, v), vmax),
             )
-            return (carry, stats), None
+            return ((y, refractory), stats), None
 
         # int32 step indices, as the stats hold them (arange is int64 under jax_enable_x64)
         steps = jnp.arange(n_steps, dtype=jnp.int32)
+        carry0 = (y0, jnp.zeros(1, jnp.int32))
         (_, stats), _ = jax.lax.scan(body, (carry0, stats0), steps)
         return stats
 

@@ -4,7 +4,7 @@ Imports only jax, equinox, diffrax, optimistix and numpy, so it runs from a plai
 script, a test or a GPU job.
 """
 
-from ._cache import default_cache_dir, enable_compilation_cache
+from ._cache import default_cache_dir, enable_compilation_cache, enable_from_environment
 from ._connection import Connection
 from ._event import (
     MaxSpikesWarning,
@@ -90,3 +90,5 @@ __all__ = [
     "simulate_event",
     "trace_count",
 ]
+
+enable_from_environment()  # the persistent compilation cache, when $SNNLAB_COMPILATION_CACHE asks

@@ -8,8 +8,10 @@ from pathlib import Path
 import jax
 
 CACHE_ENV = "SNNLAB_COMPILATION_CACHE"
-"""Environment variable: a directory to use as the compilation cache (read by
-`enable_compilation_cache` when no path is given)."""
+"""Environment variable: a directory to use as the compilation cache. Set when
+`snnlab.core` is first imported, it turns the cache on for the whole process (an opt-in
+needing no code: scripts, notebooks, test runs); `enable_compilation_cache` also reads it
+when given no path."""
 
 
 def default_cache_dir() -> Path:
@@ -39,3 +41,11 @@ def enable_compilation_cache(path: str | Path | None = None) -> Path:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
     return where
+
+
+def enable_from_environment() -> Path | None:
+    """`enable_compilation_cache()` if `$SNNLAB_COMPILATION_CACHE` is set (called when
+    `snnlab.core` is imported); the directory used, or None (cache left as it is)."""
+    if not os.environ.get(CACHE_ENV):
+        return None
+    return enable_compilation_cache()

@@ -21,7 +21,7 @@ from ._param import positive_number
 from ._plan import model_state_units, plan_on_grid, recorded_names
 from ._precision import cast_floats, check_precision, precision_scope
 from ._result import Result, SimState
-from ._stepped import bucket_steps, stepped_runner
+from ._stepped import _signature, bucket_steps, stepped_runner
 
 ENGINES: dict[str, Callable[..., Result]] = {}
 """Engine name -> function(model, connections, duration, dt, seed, record, method,
@@ -140,7 +140,7 @@ def simulate(
         if (
             entry is not None
             and all(a is b for a, b in zip(entry[0], key[1], strict=True))
-            and entry[2] == key.snapshot
+            and _snapshot(entry[3]) == entry[2]
         ):
             with contextlib.suppress(KeyError):  # evicted meanwhile by another thread
                 _PLANS.move_to_end(key)
@@ -148,6 +148,7 @@ def simulate(
             with precision_scope(precision):
                 return entry[1](int(seed))
     plans = [] if key is not None else None
+    snapshot = key.snapshot if key is not None else None  # the arrays as the plan sees them
     if precision is not None:
         check_precision(precision)
         model, inputs = cast_floats(model, precision), cast_floats(inputs, precision)
@@ -169,7 +170,7 @@ def simulate(
             surrogate,
         )
     if plans:
-        _PLANS[key] = (key[1], plans[0], key.snapshot)
+        _PLANS[key] = (key[1], plans[0], snapshot, key.arrays)
         while len(_PLANS) > _MAX_PLANS:
             with contextlib.suppress(KeyError):
                 _PLANS.popitem(last=False)
@@ -178,7 +179,7 @@ def simulate(
 
 _PLANS: collections.OrderedDict = collections.OrderedDict()
 """`simulate`'s latest stepped plans: key -> (the model and input objects, `SteppedPlan`,
-the contents of their numpy arrays when the plan was made)."""
+the contents of their numpy arrays when the plan was made, those arrays)."""
 _MAX_PLANS = 16
 
 
@@ -192,11 +193,6 @@ def _plan_key(model, inputs, duration, dt, method, record, max_spikes, precision
     snapshot of every numpy array's contents (`snapshot`): a plan is reused only while
     they are unchanged."""
     items = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
-    snapshot = tuple(
-        (leaf.dtype.str, leaf.shape, leaf.tobytes())
-        for leaf in jax.tree_util.tree_leaves((model, items))
-        if isinstance(leaf, np.ndarray)
-    )
     rec = record if record is None or isinstance(record, str) else tuple(record)
     key = (
         (id(model), *map(id, items)),
@@ -214,16 +210,32 @@ def _plan_key(model, inputs, duration, dt, method, record, max_spikes, precision
         hash(key[2:])
     except TypeError:
         return None
-    key = _PlanKey(key)
-    key.snapshot = snapshot
-    return key
+    return _PlanKey(key)
+
+
+def _snapshot(arrays) -> tuple:
+    """The contents of numpy arrays, to compare with an earlier snapshot."""
+    return tuple((a.dtype.str, a.shape, a.tobytes()) for a in arrays)
 
 
 class _PlanKey(tuple):
     """A plan key hashed and compared on object ids, not on the objects themselves;
-    `snapshot` holds the contents of the objects' numpy arrays (see `_plan_key`)."""
+    `arrays` are the objects' numpy arrays and `snapshot` their contents (see `_plan_key`),
+    found when first asked for: a call served by a cached plan checks the plan's own
+    arrays instead of walking the objects again."""
 
-    snapshot: tuple = ()
+    @property
+    def arrays(self) -> tuple:
+        if "_arrays" not in self.__dict__:
+            leaves = jax.tree_util.tree_leaves(self[1])
+            self.__dict__["_arrays"] = tuple(a for a in leaves if isinstance(a, np.ndarray))
+        return self.__dict__["_arrays"]
+
+    @property
+    def snapshot(self) -> tuple:
+        if "_snapshot" not in self.__dict__:
+            self.__dict__["_snapshot"] = _snapshot(self.arrays)
+        return self.__dict__["_snapshot"]
 
     def __hash__(self):
         return hash((self[0], *self[2:]))
@@ -364,18 +376,34 @@ class SteppedPlan:
             windows,
             init,
             count=not raster,
+            to_host=True,
         )
         # device arrays: no host-to-device copy per call
         self.arrays = jax.device_put(arrays)
         self.scalars = jax.device_put(
             (np.asarray(dt, dtype), np.asarray(n_steps, np.int32), np.asarray(self.k0, np.int32))
         )
+        dt_arr, n_valid, k0_arr = self.scalars
+        self.signature = _signature((self.arrays, dt_arr, np.uint32(0), n_valid, k0_arr))
+
+    def _times(self, dtype) -> np.ndarray:
+        """The sample times (ms), read-only and shared by this plan's results (like their
+        recordings, which are read-only views of the transferred outputs)."""
+        t = self.__dict__.get("_t")
+        if t is None or t.dtype != dtype:
+            # global step indices (exact in the float dtype), so chunks share one time axis
+            t = (np.arange(self.n_steps + 1) + self.k0).astype(dtype) * self.dt
+            t.flags.writeable = False
+            self._t = t
+        return t
 
     def __call__(self, seed: int) -> Result:
         dt_arr, n_valid, k0_arr = self.scalars
-        out = self.run(self.arrays, dt_arr, np.asarray(seed, np.uint32), n_valid, k0_arr)
-        # one transfer of everything (each separate read would wait for the device again)
-        rec, spikes, first_bad, first_fail, saved = jax.device_get(out)
+        # numpy outputs, from one transfer (see `stepped_runner`)
+        out = self.run(
+            self.arrays, dt_arr, np.asarray(seed, np.uint32), n_valid, k0_arr, self.signature
+        )
+        rec, spikes, first_bad, first_fail, saved = out
         n_steps, k0, dt = self.n_steps, self.k0, self.dt
         rec = np.asarray(rec)[: n_steps + 1]
         stats = None
@@ -395,8 +423,7 @@ class SteppedPlan:
                 f"t = {failed_at:g} ms (more than its sub-step bound); later samples are "
                 "NaN. Try a smaller dt."
             )
-        # global step indices (exact in the float dtype), so chunks share one time axis
-        t = (np.arange(n_steps + 1) + k0).astype(rec.dtype) * dt
+        t = self._times(rec.dtype)
         res = _assemble(
             t,
             spikes,
@@ -423,7 +450,7 @@ class SteppedPlan:
             dt=dt,
             step=k0 + n_steps,
             t=float((k0 + n_steps) * dt),
-            carry=jax.tree_util.tree_map(np.asarray, saved),
+            carry=saved,
         )
         if self.coarse:
             warnings.warn(self.coarse, CoarseStepWarning, stacklevel=3)

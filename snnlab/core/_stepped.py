@@ -61,7 +61,15 @@ _MAX_RUNNERS = 256
 
 
 def stepped_runner(
-    model, connections, n_steps, method, record_cols, windows, init=None, count=False
+    model,
+    connections,
+    n_steps,
+    method,
+    record_cols,
+    windows,
+    init=None,
+    count=False,
+    to_host=False,
 ):
     """The jitted stepped engine for this structure, and the arrays to call it with.
 
@@ -71,16 +79,30 @@ def stepped_runner(
     `init` is an argument of `run` (traced: new values never recompile); everything
     else is part of its cache key. `run` is a plain `jax.jit` function, so a caller
     that keeps `run` and `arrays` pays only JAX's own dispatch per call.
+
+    With `to_host=True`, `run` returns the same outputs as numpy arrays (read-only),
+    brought from the device in one transfer: the jitted function packs them into a
+    single byte buffer (the large recordings of a long run travel as they are). Each
+    output array of a jitted call costs about as much as a small run's step loop.
     """
     leaves, treedef = jax.tree_util.tree_flatten((model, connections, windows, init))
     traced = tuple(eqx.is_array(leaf) for leaf in leaves)
     arrays = [leaf for leaf, t in zip(leaves, traced, strict=True) if t]
     static = tuple(None if t else leaf for leaf, t in zip(leaves, traced, strict=True))
-    key = (treedef, traced, static, n_steps, method, record_cols, count)
+    key = (treedef, traced, static, n_steps, method, record_cols, count, to_host)
     run = _RUNNERS.get(key)
     if run is None:
+        layouts = {}
 
         def run(arrays, dt, seed, n_valid, k0):
+            out = engine(arrays, dt, seed, n_valid, k0)
+            if not to_host:
+                return out
+            packed, layout = pack_outputs(out)
+            layouts[_signature((arrays, dt, seed, n_valid, k0))] = layout
+            return packed
+
+        def engine(arrays, dt, seed, n_valid, k0):
             given = iter(arrays)
             full = [next(given) if t else leaf for leaf, t in zip(static, traced, strict=True)]
             model, connections, windows, init = jax.tree_util.tree_unflatten(treedef, full)
@@ -99,7 +121,10 @@ def stepped_runner(
                 count,
             )
 
-        run = _RUNNERS[key] = jax.jit(run)
+        run = jax.jit(run)
+        if to_host:
+            run = _HostRun(run, layouts)
+        _RUNNERS[key] = run
         while len(_RUNNERS) > _MAX_RUNNERS:
             with contextlib.suppress(KeyError):
                 _RUNNERS.popitem(last=False)
@@ -107,6 +132,78 @@ def stepped_runner(
         with contextlib.suppress(KeyError):  # evicted meanwhile by another thread
             _RUNNERS.move_to_end(key)
     return run, arrays
+
+
+_PACK_LEAF_BYTES = 4096
+"""`pack_outputs` packs the outputs of at most this many bytes; larger ones (recordings)
+travel alone: copying them into the buffer costs more than their own transfer (W1: 10k
+samples, 0.24 ms per run with the recordings alone, 0.27 ms with everything packed)."""
+
+
+def pack_outputs(out):
+    """The leaves of `out` (JAX arrays, inside a jitted function) as `(alone, buffer)`:
+    the large leaves as they are and the others' bytes in one uint8 vector, and the
+    layout that `unpack_outputs` needs to rebuild `out` on the host (static)."""
+    leaves, treedef = jax.tree_util.tree_flatten(out)
+    alone, parts, entries, offset = [], [], [], 0
+    for leaf in leaves:
+        nbytes = leaf.size * leaf.dtype.itemsize
+        plain = isinstance(leaf.dtype, np.dtype)  # not a key or other extended dtype
+        if not plain or nbytes > _PACK_LEAF_BYTES:
+            entries.append((len(alone), None, None))
+            alone.append(leaf)
+            continue
+        flat = leaf.reshape(-1)
+        if flat.dtype == jnp.bool_:
+            flat = flat.astype(jnp.uint8)
+        part = jax.lax.bitcast_convert_type(flat, jnp.uint8).reshape(-1)
+        pad = -nbytes % 8  # every part starts 8-byte aligned
+        parts.append(jnp.pad(part, (0, pad)) if pad else part)
+        entries.append((offset, np.dtype(leaf.dtype), leaf.shape))
+        offset += nbytes + pad
+    buffer = jnp.concatenate(parts) if parts else jnp.zeros(0, jnp.uint8)
+    return (tuple(alone), buffer), (treedef, tuple(entries))
+
+
+def unpack_outputs(packed, layout):
+    """`out` as numpy arrays from `pack_outputs`'s result (one transfer from the device):
+    views of one buffer, read-only like any numpy array taken from JAX."""
+    alone, buffer = packed
+    # (np.asarray per array: jax.device_get's tree handling costs more for a few arrays)
+    alone, buffer = [np.asarray(a) for a in alone], np.asarray(buffer)
+    treedef, entries = layout
+    leaves = []
+    for where, dtype, shape in entries:
+        if dtype is None:
+            leaves.append(alone[where])
+            continue
+        count = math.prod(shape)
+        raw = np.frombuffer(buffer, np.uint8 if dtype == np.bool_ else dtype, count, where)
+        leaves.append((raw.view(np.bool_) if dtype == np.bool_ else raw).reshape(shape))
+    return jax.tree_util.tree_unflatten(treedef, leaves)
+
+
+def _signature(args):
+    """What a jitted function is traced for: the shapes and dtypes of its arguments."""
+    return tuple(
+        (np.shape(a), a.dtype if hasattr(a, "dtype") else np.result_type(a))
+        for a in jax.tree_util.tree_leaves(args)
+    )
+
+
+class _HostRun:
+    """A runner made with `to_host=True`: the jitted packing function and its layouts."""
+
+    def __init__(self, jitted, layouts):
+        self.jitted, self.layouts = jitted, layouts
+
+    def __call__(self, arrays, dt, seed, n_valid, k0, signature=None):
+        """The outputs as numpy arrays; `signature` is `_signature` of the arguments, for
+        a caller that calls with arguments of the same shapes again and again."""
+        packed = self.jitted(arrays, dt, seed, n_valid, k0)
+        if signature is None:
+            signature = _signature((arrays, dt, seed, n_valid, k0))
+        return unpack_outputs(packed, self.layouts[signature])
 
 
 def run_stepped(
@@ -236,6 +333,11 @@ def _run_stepped(
         return jump_receptors(model, y, spikes_in)
 
     carries0 = tuple(c.source.init_carry(keys[3 * i + 2], dt) for i, c in enumerate(connections))
+    # Inputs that are currents given by the step alone (no random numbers, no memory).
+    inputs_at.pure_current = bool(connections) and all(
+        c.source.output_kind() == "current" and not c.source.random and not c.source.stateful
+        for c in connections
+    )
     scan = _scan_stepwise if isinstance(model, AbstractStepwiseModel) else _scan_continuous
     return scan(
         model,
@@ -277,21 +379,22 @@ def _scan_continuous(
     ref_steps = jnp.broadcast_to(jnp.round(model.refractory_period() / dt), (n,)).astype(jnp.int32)
     cols = jnp.array(record_cols, dtype=jnp.int32)
 
-    def emit(carry):
-        # The sample at step k: the state and the spikes of the step that ended there.
-        y, *_, spiked_prev = carry[0]
-        return model.observe(y)[:, cols], spiked_prev
-
-    def step(carry, k):
-        # (the barrier keeps XLA from hoisting the slices out of the loop again)
+    def advance(y, refractory, current, gen, k):
+        # One step from sample k to k + 1 (see the module docstring); the model is rebuilt
+        # from one vector (the barrier keeps XLA from hoisting the slices out of the loop).
         model = unpack(jax.lax.optimization_barrier(packed))
-        state, first_bad, first_fail = carry
-        y, refractory, c_prev, current, gen, spiked_prev = state
         kg = k0 + k
         t = kg * dt
         held = refractory > 0
+        carried = current
+        if pure_current:
+            # recomputed rather than carried, for the same reason as c_prev below
+            current = jnp.where(k == 0, carried, inputs_at(gen, kg)[1])
+        # The condition after the previous step's reset, recomputed from the carried state
+        # and current (the same function of the same values as when that step ended), so
+        # it is not one more array written per step; sample 0's is given.
+        c_prev = jnp.where(k == 0, c_prev0, model.spike_condition(t, y, {"I": current}))
         y_new, ok = integrate(model, t, y, {"I": current}, dt)
-        first_fail = jnp.where((first_fail < 0) & ~ok, k + 1, first_fail).astype(jnp.int32)
         gen, next_current, spikes_in = inputs_at(gen, kg + 1)
         args = {"I": next_current}
         y_new = receive(model, y_new, spikes_in)
@@ -299,16 +402,14 @@ def _scan_continuous(
         c = model.spike_condition(t + dt, y_new, args)
         spiked = (c >= 0) & (c_prev < 0) & ~held
         # Checked before the reset, which could otherwise hide a blow-up behind a "spike".
-        first_bad = _first_bad_rows(first_bad, y_new, k + 1)
+        bad = ~jnp.all(jnp.isfinite(y_new), axis=1)
         if surrogate is None:
             y_new, out = model.reset_spiked(y_new, spiked), spiked
         else:
             gate = (c_prev < 0) & ~held
             y_new, out = surrogate_reset(model, y_new, c, spiked, gate, surrogate)
         refractory = jnp.where(spiked, ref_steps, jnp.maximum(refractory - 1, 0))
-        c_prev = model.spike_condition(t + dt, y_new, args)
-        state = (y_new, refractory, c_prev, next_current, gen, out)
-        return state, first_bad, first_fail
+        return y_new, refractory, carried if pure_current else next_current, gen, out, bad, ok
 
     if init is None:
         gen0, current0, spikes0 = inputs_at(carries0, k0)
@@ -321,22 +422,100 @@ def _scan_continuous(
             gen0,
             jnp.zeros(n, bool if surrogate is None else y0.dtype),
         )
-    first0 = _first_bad_rows(jnp.full(n, -1, jnp.int32), init[0], 0)
-    carry0 = (init, first0, jnp.asarray(-1, jnp.int32))
-    if surrogate is None:
-        final, (rec, spikes) = _loop(step, emit, carry0, n_valid, n_steps + 1, count)
-    else:  # a static trip count (a scan) can be differentiated in reverse mode
-        final, (rec, spikes) = _loop_direct(step, emit, carry0, n_valid, n_steps + 1)
-    state, first_bad, first_fail = final
+    y0, ref0, c_prev0, current0, gen0, out0 = init
+    first0 = _first_bad_rows(jnp.full(n, -1, jnp.int32), y0, 0)
+    fail0 = jnp.asarray(-1, jnp.int32)
+
+    pure_current = getattr(inputs_at, "pure_current", False)
+
+    def last_condition(y, current, n_done):
+        # the carry's current and condition at sample n_done (see `advance`)
+        if pure_current:
+            current = jnp.where(n_done == 0, current, inputs_at(gen0, k0 + n_done)[1])
+        model_ = unpack(packed)
+        t = (k0 + n_done) * dt
+        c = jnp.where(n_done == 0, c_prev0, model_.spike_condition(t, y, {"I": current}))
+        return current, c
+
+    if count and surrogate is None:
+        # Counting mode: the refractory counts and the per-neuron tally (see `_tally`)
+        # are one int32 (5, N) array, so that a step writes two arrays (the state and
+        # this): in XLA's CPU loops each array written costs a kernel of its own.
+        def counted(carry, k):
+            (y, current, gen), ints, first_fail = carry
+            y, refractory, current, gen, spiked, bad, ok = advance(y, ints[0], current, gen, k)
+            first_fail = jnp.where((first_fail < 0) & ~ok, k + 1, first_fail).astype(jnp.int32)
+            ints = jnp.concatenate([refractory[None], _tally(ints[1:], spiked, bad, k + 1)])
+            return (y, current, gen), ints, first_fail
+
+        stats0 = jnp.stack([jnp.zeros(n, jnp.int32), *[jnp.full(n, -1, jnp.int32)] * 3])
+        stats0 = _tally(stats0, out0, first0 == 0, 0)
+        carry0 = ((y0, current0, gen0), jnp.concatenate([ref0[None], stats0]), fail0)
+        final, rec = _loop_raster(
+            counted, lambda c: model.observe(c[0][0])[:, cols], carry0, n_valid, n_steps + 1
+        )
+        (y, current, gen), ints, first_fail = final
+        refractory, stats = ints[0], ints[1:]
+        spikes = (stats[0], stats[1], stats[2])
+        first_bad = stats[3]
+        out = stats[2] == n_valid
+        current, c_last = last_condition(y, current, n_valid)
+        state = (y, refractory, c_last, current, gen, out)
+    else:
+
+        def emit(carry):
+            # The sample at step k: the state and the spikes of the step that ended there.
+            (y, *_, spiked_prev), _, _ = carry
+            return model.observe(y)[:, cols], spiked_prev
+
+        def step(carry, k):
+            (y, refractory, current, gen, _), first_bad, first_fail = carry
+            y, refractory, current, gen, out, bad, ok = advance(y, refractory, current, gen, k)
+            first_fail = jnp.where((first_fail < 0) & ~ok, k + 1, first_fail).astype(jnp.int32)
+            first_bad = jnp.where((first_bad < 0) & bad, k + 1, first_bad).astype(jnp.int32)
+            return (y, refractory, current, gen, out), first_bad, first_fail
+
+        carry0 = ((y0, ref0, current0, gen0, out0), first0, fail0)
+        if surrogate is None:
+            final, (rec, spikes) = _loop(step, emit, carry0, n_valid, n_steps + 1, count)
+        else:  # a static trip count (a scan) can be differentiated in reverse mode
+            final, (rec, spikes) = _loop_direct(step, emit, carry0, n_valid, n_steps + 1)
+        (y, refractory, current, gen, out), first_bad, first_fail = final
+        current, c_last = last_condition(y, current, n_valid)
+        state = (y, refractory, c_last, current, gen, out)
     seen = first_bad >= 0
     first_bad = jnp.where(jnp.any(seen), jnp.min(jnp.where(seen, first_bad, n_steps + 1)), -1)
     return rec, spikes, first_bad, first_fail, state
+
+
+def _tally(stats, spiked, bad, k):
+    """Counting mode's per-neuron record after sample `k`: rows spike count, first and
+    last spiking sample (-1 for none), first non-finite sample (-1 while finite)."""
+    return jnp.stack(
+        [
+            stats[0] + spiked,
+            jnp.where(spiked & (stats[1] < 0), k, stats[1]),
+            jnp.where(spiked, k, stats[2]),
+            jnp.where(bad & (stats[3] < 0), k, stats[3]),
+        ]
+    ).astype(jnp.int32)
 
 
 _CHUNK = 32
 """Steps per chunk of `_loop`: samples go to a small buffer of this many rows, copied into
 the run's buffer once per chunk (W2, HH rk4 in float64: ~2x faster than writing every
 sample into the large buffer; larger chunks lose it again)."""
+
+_CHUNK_NARROW = 96
+"""Steps per chunk when a sample is at most 8 bytes (W1, one LIF in float32: ~10% faster
+than 32; W2 in float64, 16-byte samples, is ~1.6x slower with chunks of 64 or more)."""
+
+_DIRECT_MAX_CARRY = 40
+"""`_loop` writes samples straight into the run's buffer also when the loop's carry is at
+most this many bytes (one LIF, one HH in float32): XLA's CPU backend then compiles the
+whole loop into one function (its loops of under 1 KiB accessed per iteration), which
+beats the chunks (W1 float32: 0.19 vs 0.27 ms; the floor 0.12 ms). HH in float64 (53
+bytes) is not compiled so and needs the chunks (11 vs 18 ms)."""
 
 _CHUNK_MAX_SAMPLE = 64
 """`_loop` writes samples of more elements than this straight into the run's buffer: for
@@ -383,20 +562,23 @@ def _loop_raster(step, emit, carry0, n_valid, n_buf):
     n_valid (to continue from). A loop with a traced trip count keeps the final state
     exact without recompiling for each duration and without a per-step copy of the state.
 
-    The steps run in chunks of `_CHUNK`: an inner loop (traced trip count, so no step past
-    n_valid is taken) writes its samples into a small buffer, which the outer loop copies
-    into the large one. Writing each sample straight into the large buffer costs about as
-    much as an HH rk4 step in float64. A sample is emitted from the carry the step has
-    just made (reading the previous carry after it is replaced would make XLA copy it in
-    every step). The step itself is the same in every chunk, so results do not depend on
-    where a run is cut."""
+    The steps run in chunks of `_CHUNK` (or `_CHUNK_NARROW`): an inner loop (traced trip
+    count, so no step past n_valid is taken) writes its samples into a small buffer, which
+    the outer loop copies into the large one. Writing each sample straight into the large
+    buffer costs about as much as an HH rk4 step in float64. A sample is emitted from the
+    carry the step has just made (reading the previous carry after it is replaced would
+    make XLA copy it in every step). The step itself is the same in every chunk, so
+    results do not depend on where a run is cut."""
     shapes = jax.eval_shape(emit, carry0)
     leaves, treedef = jax.tree_util.tree_flatten(shapes)
     if all(math.prod(a.shape) == 0 for a in leaves):  # nothing to keep per sample
         carry = jax.lax.fori_loop(0, n_valid, lambda k, c: step(c, k), carry0)
         empty = jax.tree_util.tree_map(lambda a: jnp.zeros((n_buf, *a.shape), a.dtype), shapes)
         return carry, empty
-    if sum(math.prod(a.shape) for a in leaves) > _CHUNK_MAX_SAMPLE:
+    if (
+        sum(math.prod(a.shape) for a in leaves) > _CHUNK_MAX_SAMPLE
+        or _nbytes(carry0) <= _DIRECT_MAX_CARRY
+    ):
         return _loop_direct(step, emit, carry0, n_valid, n_buf)
     floats = [a.dtype for a in leaves if jnp.issubdtype(a.dtype, jnp.floating)]
     if len(leaves) > 1 and floats and all(a.dtype in (floats[0], jnp.bool_) for a in leaves):
@@ -413,32 +595,43 @@ def _loop_raster(step, emit, carry0, n_valid, n_buf):
             outs.append(part != 0 if a.dtype == jnp.bool_ else part)
             start += size
         return carry, jax.tree_util.tree_unflatten(treedef, outs)
-    n_chunks = -(-(n_buf - 1) // _CHUNK)
+    narrow = sum(math.prod(a.shape) * a.dtype.itemsize for a in leaves) <= 8
+    chunk_steps = _CHUNK_NARROW if narrow else _CHUNK
+    n_chunks = -(-(n_buf - 1) // chunk_steps)
     bufs = jax.tree_util.tree_map(
-        lambda a: jnp.zeros((1 + n_chunks * _CHUNK, *a.shape), a.dtype), shapes
+        lambda a: jnp.zeros((1 + n_chunks * chunk_steps, *a.shape), a.dtype), shapes
     )
     bufs = _put(bufs, 0, emit(carry0))
-    small0 = jax.tree_util.tree_map(lambda a: jnp.zeros((_CHUNK, *a.shape), a.dtype), shapes)
+    small0 = jax.tree_util.tree_map(lambda a: jnp.zeros((chunk_steps, *a.shape), a.dtype), shapes)
 
     def chunk(c, loop_carry):
         carry, bufs = loop_carry
-        start = c * _CHUNK
+        start = c * chunk_steps
 
         def body(j, inner_carry):
             carry, small = inner_carry
             carry = step(carry, start + j)
             return carry, _put(small, j, emit(carry))
 
-        m = jnp.minimum(_CHUNK, n_valid - start)
+        m = jnp.minimum(chunk_steps, n_valid - start)
         carry, small = jax.lax.fori_loop(0, m, body, (carry, small0))
-        # 1 + start + _CHUNK <= 1 + n_chunks * _CHUNK: the slice is never shifted back
+        # 1 + start + chunk_steps <= 1 + n_chunks * chunk_steps: the slice is never shifted back
         bufs = jax.tree_util.tree_map(
             lambda b, s: jax.lax.dynamic_update_slice_in_dim(b, s, start + 1, 0), bufs, small
         )
         return carry, bufs
 
-    carry, bufs = jax.lax.fori_loop(0, (n_valid + _CHUNK - 1) // _CHUNK, chunk, (carry0, bufs))
+    carry, bufs = jax.lax.fori_loop(
+        0, (n_valid + chunk_steps - 1) // chunk_steps, chunk, (carry0, bufs)
+    )
     return carry, jax.tree_util.tree_map(lambda b: b[:n_buf], bufs)
+
+
+def _nbytes(tree) -> int:
+    """Bytes of the arrays of `tree` (traced or not)."""
+    return sum(
+        math.prod(np.shape(a)) * np.dtype(a.dtype).itemsize for a in jax.tree_util.tree_leaves(tree)
+    )
 
 
 def _put(bufs, k, out):
