@@ -61,7 +61,9 @@ class Limits:
     - `inline_ms`: a run whose compiled variant was measured to take at most this many
       milliseconds runs on the event loop, saving the two hops to the pool and back;
       other runs (and the first run of a variant, which compiles) go to the pool
-      (`snnlab.app._scheduler`).
+      (`snnlab.app._scheduler`). 5 ms: the Explorer's default run takes 1.5 ms alone
+      but 2.5-3.5 ms in a served process idle between moves (JAX's threads wake up),
+      and a bound of 3 ms sent it to the pool, ~5 ms later on the page.
     - `recycle_growth`: under `--num-procs`, a worker whose resident memory, once all
       its sessions have gone, is more than this fraction above its warm, empty size is
       replaced by a fresh one (see `snnlab.serve`).
@@ -75,7 +77,7 @@ class Limits:
     max_sessions: int = 100
     max_list_items: int = 10_000
     workers: int = 2
-    inline_ms: float = 3.0
+    inline_ms: float = 5.0
     recycle_growth: float = 0.10
 
     @classmethod
