@@ -108,7 +108,8 @@ print((rss_mib() - start) / grown)
 def test_the_servers_allocator_gives_back_memory_that_scattered_survivors_would_pin(
     monkeypatch,
 ):
-    """`snnlab serve` starts its processes on the C heap (`server_environment`): memory
+    """Unless workers are recycled, `snnlab serve` starts its processes on the C heap
+    (`server_environment`): memory
     freed around a few survivors goes back to the system, where CPython's own allocator
     keeps every 1 MiB arena holding one survivor (the +26% after a class that
     bench/load_test.py --no-recycle measured)."""
@@ -118,6 +119,10 @@ def test_the_servers_allocator_gives_back_memory_that_scattered_survivors_would_
         monkeypatch.delenv(name, raising=False)
     env = server_environment(build_parser().parse_args(["serve"]))
     assert env["PYTHONMALLOC"] == "malloc" and env["MALLOC_ARENA_MAX"] == "2"
+    no_recycling = ["serve", "--num-procs", "2", "--recycle-growth", "1000"]
+    assert server_environment(build_parser().parse_args(no_recycling))["PYTHONMALLOC"] == "malloc"
+    recycled = build_parser().parse_args(["serve", "--num-procs", "2"])
+    assert "PYTHONMALLOC" not in server_environment(recycled)  # memory back by recycling
     monkeypatch.setenv("PYTHONMALLOC", "pymalloc")  # the user's own choice is kept
     assert "PYTHONMALLOC" not in server_environment(build_parser().parse_args(["serve"]))
 

@@ -178,16 +178,22 @@ def server_environment(args: argparse.Namespace) -> dict[str, str]:
     compiling it while a student waits). Variables the user has set already are left as
     they are.
 
-    The allocator: objects go to the C heap (`PYTHONMALLOC=malloc`) with at most two
-    glibc arenas (`MALLOC_ARENA_MAX=2`), so that what a class freed can be handed back to
-    the system (`snnlab.serve._memory.trim_heap` when the last session leaves). With
-    CPython's own small-object allocator a few long-lived objects pin its 1 MiB arenas:
-    without worker recycling the processes stayed ~26% above their start after a class
-    (bench/load_test.py --no-recycle), with it +0.3%; the server CPU per move did not
-    change measurably (bench/bench_explorer_cpu.py)."""
+    The allocator, where no worker is recycled for its memory (one process, or a
+    `--recycle-growth` of 1 or more, which a worker would have to double to reach):
+    objects go to the C heap (`PYTHONMALLOC=malloc`) with at most two glibc arenas
+    (`MALLOC_ARENA_MAX=2`), so that what a class freed is handed back to the system
+    (`snnlab.serve._memory.trim_heap` when the last session leaves). CPython's own
+    small-object allocator cannot: a few long-lived objects pin its 1 MiB arenas, and
+    the processes stayed ~26% above their start after a class (bench/load_test.py
+    --no-recycle; with the C heap +3.8%). Where workers are recycled that memory comes
+    back anyway, and CPython's allocator is kept: it is faster, and under 30 sessions
+    per worker the C heap cost ~15% more server CPU (load test p95 235-254 ms against
+    186-200 ms).
+    """
     env = limits_of(args).env()
+    recycled = getattr(args, "num_procs", 1) > 1 and getattr(args, "recycle_growth", 0.1) < 1
     for name, value in (("PYTHONMALLOC", "malloc"), ("MALLOC_ARENA_MAX", "2")):
-        if name not in os.environ:
+        if not recycled and name not in os.environ:
             env[name] = value
     if "JAX_ENABLE_X64" not in os.environ:
         x64 = getattr(args, "precision", "float64") == "float64"
