@@ -85,6 +85,13 @@ def test_a_move_puts_new_data_equal_to_direct_runs_into_the_same_figures():
     assert set(lab.curve) == {"euler", "rk4"}
 
 
+class PoolOnly(_scheduler.CostTable):
+    """A cost table that never knows a cost: the scheduler sends every job to the pool."""
+
+    def estimate(self, key):
+        return None
+
+
 @pytest.fixture
 def held(monkeypatch):
     """A served session whose pool runs a job only when the test says so: `step()` runs
@@ -111,7 +118,7 @@ def held(monkeypatch):
     monkeypatch.setattr(guard, "call_soon_in_session", lambda d, fn, *a: queue.append((fn, a)))
     monkeypatch.setattr(guard, "call_later_in_session", lambda d, ms, fn, *a: later.append((fn, a)))
     monkeypatch.setattr(_lab_common.Lab, "_session_doc", staticmethod(lambda: doc))
-    monkeypatch.setattr(_scheduler, "COSTS", _scheduler.CostTable())  # every job: the pool
+    monkeypatch.setattr(_scheduler, "COSTS", PoolOnly())  # every job: the pool
 
     def wait():
         queue.extend(later)

@@ -166,13 +166,74 @@ def test_a_cheap_variant_slowed_on_the_pool_by_contention_comes_back_to_the_loop
     for ms in (25.0, 12.5, 2.6):
         costs.record("k", ms)
     assert costs.estimate("k") == pytest.approx(2.6)  # under the App's inline_ms (3 ms)
+    assert not costs.timed_on_loop("k")
     costs.record("k", 1.5, on_loop=True)
+    assert costs.estimate("k") == pytest.approx(1.5) and costs.timed_on_loop("k")
+    costs.record("k", 7.0, on_loop=True)  # one slow run on the loop: maybe a collection
     assert costs.estimate("k") == pytest.approx(1.5)
-    costs.record("k", 40.0, on_loop=True)  # grown dear on the loop: off it after one run
+    costs.record("k", 40.0, on_loop=True, replace=True)  # grown dear: off the loop at once
     assert costs.estimate("k") == pytest.approx(40.0)
     for ms in (9.0, 8.0, 7.0, 6.0):  # the window forgets the oldest
         costs.record("k", ms)
-    assert costs.estimate("k") == pytest.approx(6.0)
+    assert costs.estimate("k") == pytest.approx(6.0) and not costs.timed_on_loop("k")
+
+
+def test_a_variant_known_only_from_the_pool_is_timed_once_on_the_loop():
+    """A 2 ms run took 5-9 ms on the pool of a served Explorer: with only pool times a
+    cheap variant would stay on the pool. Within `probe_ms` it runs on the loop once; the
+    loop's time then decides, and no second probe follows while it is remembered."""
+    loop, costs = FakeLoop(), CostTable()
+    app = App(loop, costs=costs)  # inline_ms 3, so probe_ms 9
+    assert app.runs.probe_ms == pytest.approx(9.0)
+    costs.record("k", 6.0)  # pool only, over inline_ms, under probe_ms
+    app.runs.request()
+    loop.run_loop()
+    assert loop.pool == [] and app.runs.inline_runs == 1 and app.shown == [2]
+    assert costs.timed_on_loop("k") and costs.estimate("k") < 3.0  # the fake job is instant
+    app.x = 2
+    app.runs.request()
+    loop.run_loop()
+    assert app.runs.inline_runs == 2 and app.shown == [2, 4]
+
+    dear = CostTable()
+    dear.record("k", 6.0)
+    dear.record("k", 6.0, on_loop=True)  # the loop confirmed it: no probe again
+    other = App(loop, costs=dear)
+    other.runs.request()
+    loop.run_loop()
+    assert len(loop.pool) == 1 and other.runs.inline_runs == 0
+
+    beyond = CostTable()
+    beyond.record("k", 20.0)  # a pool time over probe_ms: the pool
+    third = App(FakeLoop(), costs=beyond)
+    third.runs.request()
+    third.runs.loop.run_loop()
+    assert len(third.runs.loop.pool) == 1 and third.runs.inline_runs == 0
+
+
+def test_a_loop_run_dearer_than_a_probe_sends_its_variant_off_the_loop_at_once():
+    import time
+
+    costs, loop, shown = CostTable(), FakeLoop(), []
+    costs.record("k", 1.0, on_loop=True)
+    sleep_s = [0.0]
+
+    def prepare():
+        pause = sleep_s[0]
+        return Job(lambda: time.sleep(pause) or pause, key="k")
+
+    runs = RunScheduler(
+        prepare, lambda r, job: shown.append(r), lambda *a: None, loop=loop,
+        costs=costs, inline_ms=3.0, probe_ms=9.0,
+    )  # fmt: skip
+    sleep_s[0] = 0.03  # sleeps never end early: this run costs over probe_ms
+    runs.request()
+    loop.run_loop()
+    assert runs.inline_runs == 1 and costs.estimate("k") >= 30.0
+    sleep_s[0] = 0.0
+    runs.request()
+    loop.run_loop()
+    assert len(loop.pool) == 1 and runs.inline_runs == 1 and runs.pool_runs == 1
 
 
 def slow_costs():

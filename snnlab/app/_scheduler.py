@@ -11,11 +11,13 @@
   still the current one, so a late result (of an abandoned run) never overwrites a newer.
 - **Inline or pool from measured cost.** Each `Job` has a `key` naming its compiled
   variant (model class, sizes after padding, engine, method: whatever makes a new
-  compilation). `CostTable` keeps a moving average of the measured wall time of each key
-  (the first run of a key, which compiles, is not averaged in). A job whose key is known
-  to cost at most `inline_ms` runs on the event loop (no two hops to a thread and back);
-  anything else, a key never run in this process included, goes to the thread pool,
-  with the busy sign on (`Busy.start(doc)` shows it after a short delay).
+  compilation). `CostTable` keeps the least of the recent wall times of each key (the
+  first run of a key, which compiles, is not counted). A job whose key is known to cost
+  at most `inline_ms` runs on the event loop (no two hops to a thread and back); a key
+  timed only on the pool, where runs wait for the interpreter lock, runs once on the
+  loop to be timed there if the pool made it at most `probe_ms`; anything else, a key
+  never run in this process included, goes to the thread pool, with the busy sign on
+  (`Busy.start(doc)` shows it after a short delay).
 - **A real deadline.** A pool run not done after `deadline_s` is abandoned: its id is
   retired, the busy sign goes and `report` says so in the page. Python cannot stop a
   running thread (`Future.cancel()` does nothing once it runs), so an abandoned run keeps
@@ -80,17 +82,19 @@ class CostTable:
     to update from several threads. A run that compiled (JAX reported a compilation on
     its thread while it ran) is not a measurement of its key's cost and is left out.
 
-    The estimate is the smallest of the last `window` pool measurements: a run on a pool
-    thread waits for the interpreter lock and the CPU while the loop and the browser
-    work, which only ever adds to its wall time (measured in a served Explorer: 2.6-12.5
-    ms for a run that takes 1.5 ms alone), so that an average kept a 1.5 ms variant on
-    the pool for good. A run on the loop waits for nothing: its time replaces the
-    history, so that a variant grown dear (more spikes for the event engine) leaves the
-    loop after one run.
+    The estimate is the smallest of the last `window` measurements, made on the loop or
+    on a pool thread. A run's wall time is its cost plus whatever it waited for (the
+    interpreter lock, the CPU, a collection), never less, so the smallest recent time is
+    the closest to the cost. A pool run waits most: measured in a served Explorer, 5-12
+    ms for a run that takes 2 ms on the loop, so a variant known only from the pool is
+    judged by `probe_ms` (see `RunScheduler`). One slow run on the loop does not send a
+    variant off it (it may have met a collection); a run clearly too dear for the loop
+    (`record(..., replace=True)`, e.g. more spikes for the event engine) replaces the
+    history, so that the variant leaves the loop after that one run.
 
     **Arguments:**
 
-    - `window`: pool measurements kept per key.
+    - `window`: measurements kept per key.
     """
 
     def __init__(self, window: int = 3):
@@ -107,14 +111,25 @@ class CostTable:
             return None
         with self._lock:
             history = self._ms.get(key)
-            return min(history) if history else None
+            return min(ms for ms, _ in history) if history else None
+
+    def timed_on_loop(self, key: Hashable | None) -> bool:
+        """Whether one of the measurements kept for `key` was made on the event loop."""
+        with self._lock:
+            return any(on_loop for _, on_loop in self._ms.get(key, ()))
 
     def record(
-        self, key: Hashable | None, ms: float, compiled: bool = False, on_loop: bool = False
+        self,
+        key: Hashable | None,
+        ms: float,
+        compiled: bool = False,
+        on_loop: bool = False,
+        replace: bool = False,
     ) -> None:
         """Note that a run of `key` took `ms` milliseconds of wall time; `compiled` says
         that it traced or compiled on the way (then it only marks `key` as seen);
-        `on_loop` that it ran on the event loop (then it is the estimate)."""
+        `on_loop` that it ran on the event loop; `replace` that it forgets the earlier
+        measurements (a run clearly dearer than before)."""
         if key is None:
             return
         with self._lock:
@@ -122,9 +137,9 @@ class CostTable:
             if compiled:
                 return
             history = self._ms.get(key)
-            if on_loop or history is None:
+            if replace or history is None:
                 self._ms[key] = history = collections.deque(maxlen=self.window)
-            history.append(float(ms))
+            history.append((float(ms), bool(on_loop)))
 
     def seen(self, key: Hashable | None) -> bool:
         """Whether a run of `key` has finished in this process (it is compiled)."""
@@ -217,6 +232,13 @@ class RunScheduler:
       `Limits.max_run_seconds`).
     - `inline_ms`: runs of a key measured at most this cost (ms) run on the loop
       (default: `Limits.inline_ms`).
+    - `probe_ms`: a key whose kept measurements all come from the pool, the least of them
+      at most this (ms), runs on the loop once to be timed there (default: 3 x
+      `inline_ms`; measured in a served Explorer, pool runs of a 2 ms variant took 5-9
+      ms). A pool time only ever overstates a cost, so a probe blocks the loop for at
+      most this long, and at most once per `CostTable.window` runs of a key. A loop run
+      over `probe_ms` replaces the key's history (off the loop at once); a shorter
+      overrun may be a collection met on the way and must recur before the key leaves.
     - `max_in_flight`: most pool runs of this session, abandoned ones included.
     - `costs`: the `CostTable` (default: the process's `COSTS`).
     """
@@ -231,6 +253,7 @@ class RunScheduler:
         busy=None,
         deadline_s: float | None = None,
         inline_ms: float | None = None,
+        probe_ms: float | None = None,
         max_in_flight: int = 2,
         costs: CostTable | None = None,
     ):
@@ -240,6 +263,7 @@ class RunScheduler:
         self.busy = busy
         self.deadline_s = caps.max_run_seconds if deadline_s is None else deadline_s
         self.inline_ms = caps.inline_ms if inline_ms is None else inline_ms
+        self.probe_ms = 3.0 * self.inline_ms if probe_ms is None else probe_ms
         self.max_in_flight = max(1, int(max_in_flight))
         self.costs = COSTS if costs is None else costs
         self.run_id = 0
@@ -340,7 +364,11 @@ class RunScheduler:
 
     def _cheap(self, job: Job) -> bool:
         ms = self.costs.estimate(job.key)
-        return ms is not None and ms <= self.inline_ms
+        if ms is None:
+            return False
+        if ms <= self.inline_ms:
+            return True
+        return ms <= self.probe_ms and not self.costs.timed_on_loop(job.key)
 
     def _run_inline(self, job: Job) -> None:
         self.run_id += 1
@@ -353,7 +381,8 @@ class RunScheduler:
             return
         finally:
             self._running = False
-        self.costs.record(job.key, ms, compiled, on_loop=True)
+        # dearer than a probe may be (not a collection met on the way): off the loop at once
+        self.costs.record(job.key, ms, compiled, on_loop=True, replace=ms > self.probe_ms)
         self.present(result, job)
 
     def _start(self, job: Job) -> None:

@@ -117,6 +117,8 @@ def install_server_guards(caps: Limits | None = None) -> SessionGate:
       do not show their own (the Explorer also shows it in the page);
     - a fix for Panel losing a patch scheduled while the socket was busy
       (`_private.keep_scheduled_patches`);
+    - a warm-up (`warm_up`): the Explorer's default runs compiled and timed before the
+      first student, so that their first moves run on the event loop, not on the pool;
     - the memory policy of `snnlab.serve._memory`: the app modules are imported once
       here, and what is alive then is frozen out of the collector's full passes
       (`GcPolicy`); under `--num-procs` a worker that stays large after its sessions
@@ -136,13 +138,14 @@ def install_server_guards(caps: Limits | None = None) -> SessionGate:
     logging.basicConfig(level=logging.INFO)  # a no-op where the server configured logging
     logging.getLogger("snnlab").setLevel(logging.INFO)
     caps = caps or limits()
-    forked = tornado.process.task_id() is not None
+    # every process warms up: the default runs compiled and timed on this thread (what
+    # lets the scheduler run them on the event loop from a student's first move)
+    took = warm_up()
+    release_memory()
     recycler = None
-    if forked:
-        took = warm_up()
-        release_memory()
+    if tornado.process.task_id() is not None:  # a forked --num-procs worker
         recycler = Recycler(caps.recycle_growth, baseline_mib=rss_mib())
-        log.info("worker %d: warm in %.1f s, %.0f MiB", os.getpid(), took, recycler.baseline_mib)
+    log.info("process %d: warm in %.1f s, %.0f MiB", os.getpid(), took, rss_mib())
     _private.keep_scheduled_patches()
     gate = SessionGate(caps.max_sessions, recycler)
     pn.state.on_session_created(gate.created)
