@@ -2,6 +2,7 @@ r"""The DynapSim emulator: DPI synapses, DPI membrane, AHP and refractory period
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -335,10 +336,12 @@ class DynapSim(RockpoolModuleAPI):
         # per neuron, as rockpool does: scalar and per-neuron values share one compilation.
         check_parameters(self, n)
         for name in specs:
-            setattr(self, name, jnp.broadcast_to(getattr(self, name), (n,)))
+            setattr(self, name, _per_neuron(getattr(self, name), n))
         if percent_mismatch is not None:
             for name, value in _mismatch(self, n, percent_mismatch, rng_key).items():
                 setattr(self, name, value)
+        for name, value in _on_device(self, specs).items():
+            setattr(self, name, value)
 
     def __check_init__(self):
         check_parameters(self, self.size)
@@ -503,7 +506,7 @@ class DynapSim(RockpoolModuleAPI):
 
 
 def _canonical(m: DynapSim) -> DynapSim:
-    """Every parameter as a strong-typed `(N,)` array of the default float dtype.
+    """Every parameter as a strong-typed `(N,)` JAX array of the default float dtype.
 
     The constructor stores them so; a value set later with `eqx.tree_at` (a scalar, weakly
     typed or float64) is fixed here, so that it too reuses the compiled function.
@@ -521,8 +524,25 @@ def _canonical(m: DynapSim) -> DynapSim:
 
     if all(canonical(getattr(m, k)) for k in names):
         return m
-    values = [jnp.broadcast_to(jnp.asarray(getattr(m, k), dtype), (m.size,)) for k in names]
-    return eqx.tree_at(lambda mm: [getattr(mm, k) for k in names], m, values)
+    values = {}
+    for k in names:
+        a = getattr(m, k)
+        # (jnp.asarray with a dtype also drops a weak type)
+        a = jnp.asarray(a, dtype) if isinstance(a, jax.Array) else np.asarray(a, dtype)
+        values[k] = _per_neuron(a, m.size)
+    values.update(_on_device_values(values))
+    return eqx.tree_at(lambda mm: [getattr(mm, k) for k in names], m, list(values.values()))
+
+
+def _on_device(m: DynapSim, names) -> dict[str, jax.Array]:
+    """The parameters of `m` held as numpy arrays, as JAX arrays (one transfer for all)."""
+    return _on_device_values({k: getattr(m, k) for k in names})
+
+
+def _on_device_values(values: dict[str, Any]) -> dict[str, jax.Array]:
+    # one batched device_put: one per array costs ~0.1 ms each, 28 per population
+    host = {k: v for k, v in values.items() if isinstance(v, np.ndarray)}
+    return dict(zip(host, jax.device_put(list(host.values())), strict=True)) if host else {}
 
 
 def _parse_shape(shape: Any) -> tuple[int, bool]:
@@ -566,12 +586,30 @@ def _mismatch(model: DynapSim, n: int, percent: float, key: Any) -> dict[str, ja
     if key is None:
         raise ValueError("DynapSim: percent_mismatch needs rng_key (a jax.random key).")
     sigma = percent / 3.0
-    keys = jax.random.split(key, len(model.mismatched))
-    out = {}
-    for k, name in zip(keys, model.mismatched, strict=True):
-        value = jnp.broadcast_to(getattr(model, name), (n,))
-        out[name] = value * (1 + sigma * jax.random.normal(k, (n,), value.dtype))
-    return out
+    names = model.mismatched
+    values = [_per_neuron(getattr(model, name), n) for name in names]
+    draws = _normal_draws(key, len(names), n, np.dtype(values[0].dtype).name)
+    if all(isinstance(v, np.ndarray) for v in values):
+        draws = np.asarray(draws)  # one transfer; the arithmetic below then stays on the host
+    return {name: v * (1 + sigma * z) for name, v, z in zip(names, values, draws, strict=True)}
+
+
+def _per_neuron(value: Any, n: int) -> jax.Array | np.ndarray:
+    """`value` as one entry per neuron, shape `(n,)`: host values stay numpy (no JAX
+    dispatch: a lab rebuilds the population on every slider move), JAX arrays and tracers
+    stay JAX arrays."""
+    if isinstance(value, np.ndarray):
+        return np.array(np.broadcast_to(value, (n,)))
+    return jnp.broadcast_to(value, (n,))
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2, 3))
+def _normal_draws(key, count: int, n: int, dtype: str) -> jax.Array:
+    """`(count, n)` standard normal numbers, row `i` from the `i`-th of `count` keys split
+    from `key`: in one compiled call (drawn one by one, the 24 draws of a mismatch cost
+    ~5 ms of dispatch on every rebuild of a lab's population)."""
+    keys = jax.random.split(key, count)
+    return jnp.stack([jax.random.normal(k, (n,), dtype) for k in keys])
 
 
 def _held_state(state: dict, batch: int | None) -> dict:
