@@ -9,8 +9,8 @@ cheap runs on the event loop and any other on the thread pool behind the busy si
 with a deadline.
 
 The Explorer is its settings (`ExplorerSettings`: params, JSON and URL I/O), its views
-(`ExplorerViews`), its Live mode (`LiveMode`) and this thin `pn.viewable.Viewer`, which
-wires them: watchers, runs, the URL and the session's life.
+(`ExplorerViews`), its Live mode (`LiveMode`), the page's URL (`UrlSync`) and this thin
+`pn.viewable.Viewer`, which wires them: watchers, runs and the session's life.
 
 Served (`snnlab serve`), each browser session has its own Explorer: its own params
 objects and plots; only the compiled simulation functions are shared. Every value from
@@ -22,23 +22,23 @@ from __future__ import annotations
 
 import logging
 import time
-from urllib.parse import urlencode
 
 import panel as pn
 
 from ..core import bucket_steps
 from . import _guard as guard
-from ._explorer_live import SCOPE_WINDOW_MS, LiveMode
-from ._explorer_runs import neuron_bucket, simulate_padded, simulate_quietly
-from ._explorer_settings import (
+from ._explorer_catalog import (
     DEFAULT_DT,
-    ExplorerSettings,
     construct_single,
     engines_for,
     is_discrete,
     model_description,
     unused,
 )
+from ._explorer_live import SCOPE_WINDOW_MS, LiveMode
+from ._explorer_runs import neuron_bucket, simulate_padded, simulate_quietly
+from ._explorer_settings import ExplorerSettings
+from ._explorer_url import UrlSync
 from ._explorer_views import INTRO, TABS, ExplorerViews
 from ._scheduler import Job, RunScheduler, SessionLoop
 from ._widgets import fast, validated_input
@@ -46,7 +46,7 @@ from ._widgets import fast, validated_input
 log = logging.getLogger("snnlab.app")
 
 
-class Explorer(LiveMode, ExplorerViews, ExplorerSettings, pn.viewable.Viewer):
+class Explorer(UrlSync, LiveMode, ExplorerViews, ExplorerSettings, pn.viewable.Viewer):
     """Pick a model, its inputs and an engine; drag sliders; see the run change live.
 
     **Parameters** (each a `param` parameter, synced to the page URL when served):
@@ -123,36 +123,6 @@ class Explorer(LiveMode, ExplorerViews, ExplorerSettings, pn.viewable.Viewer):
             self._show(f"{type(exc).__name__}: {exc}", "danger")
         except Exception:  # noqa: BLE001 - the handler itself must never raise
             log.exception("could not show the error in the page")
-
-    def _read_url(self) -> None:
-        args = getattr(pn.state, "session_args", None) or {}
-        if not args:
-            return
-        query = {
-            k: (v[0].decode() if isinstance(v[0], bytes) else v[0]) for k, v in args.items() if v
-        }
-        try:
-            self.load_query(query)
-        except Exception as err:  # noqa: BLE001 - a bad link must still open the app
-            self._note = f"The link's parameters were not understood: {err}"
-            self._show(self._note, "warning")
-
-    def _write_url(self, force: bool = False) -> None:
-        """Make the page's URL say the current state (after every change, Live too).
-
-        The query goes to a hidden field whose change, in the browser, replaces the
-        address (history.replaceState). Setting Panel's `pn.state.location.search`
-        from a callback reached the page only with the next message, so the link lagged
-        one change behind.
-        """
-        if not self._sync_url:
-            return
-        search = "?" + urlencode(self.query())
-        if force or search != self._url_written:
-            self._url_written = search
-            self._url_seq += 1
-            # numbered: Panel may deliver two changes of one field out of order
-            self.url_field.value = f"{self._url_seq}|{search}"
 
     # ---- running ---------------------------------------------------------------------
 
@@ -311,15 +281,6 @@ class Explorer(LiveMode, ExplorerViews, ExplorerSettings, pn.viewable.Viewer):
             return  # the oscilloscope reads the newest values each chunk
         self.request_run()
         self._write_url_after_run()
-
-    def _write_url_after_run(self) -> None:
-        """Update the URL once the requested run has been handled: served, on the loop's
-        next turn after the run's own (the run goes first; the URL change, ~3 ms with
-        its message, no longer delays the plot)."""
-        if self._doc is None:
-            self._write_url()
-        else:
-            guard.call_soon_in_session(self._doc, self._write_url)
 
     def _settings_changed(self, *events):
         for e in events:

@@ -10,7 +10,6 @@ reproduces the run (`code`). It knows no widgets or plots: the Explorer
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 from typing import Any
@@ -19,53 +18,13 @@ from urllib.parse import parse_qsl
 import param
 
 from .. import params as sp
-from ..core import ENGINES, METHODS, AbstractStepwiseModel, Connection
+from ..core import METHODS, Connection
 from . import _guard as guard
 from ._demo import calibrate, drive_scale
+from ._explorer_catalog import DEFAULT_DT, all_engines, construct_single, engines_for, is_discrete
 from ._explorer_runs import code_for
 
 log = logging.getLogger("snnlab.app")
-
-
-def _engines() -> list[str]:
-    return ["stepped", *sorted(e for e in ENGINES if e != "stepped")]
-
-
-def engines_for(neuron_params) -> list[str]:
-    """The engines that can run a model: discrete-time (SNN*) models only step."""
-    if issubclass(neuron_params.model_class, AbstractStepwiseModel):
-        return ["stepped"]
-    return _engines()
-
-
-def is_discrete(neuron_params) -> bool:
-    """Whether a model is discrete-time (one step = `dt`, dimensionless input)."""
-    return issubclass(neuron_params.model_class, AbstractStepwiseModel)
-
-
-DEFAULT_DT = {False: 0.1, True: 1.0}
-"""Default time step (ms) of continuous-time and of discrete-time (one step per ms)
-models; a model switch changes `dt` only while it is at the previous model's default."""
-
-
-def unused(spec) -> bool:
-    """Whether a model keeps a parameter only for compatibility (its doc says unused):
-    such a parameter gets no slider, so that no slider does nothing."""
-    return "unused" in (spec.doc or "").lower()
-
-
-def model_description(model_class: type) -> str:
-    """The first paragraphs of a model's docstring (its summary and equations, Markdown
-    with `$$` math), for the page's explanation."""
-    paragraphs = inspect.cleandoc(model_class.__doc__ or "").split("\n\n")
-    return "\n\n".join(p for p in paragraphs[:3] if not p.lstrip().startswith("**"))
-
-
-def construct_single(neuron_params):
-    """One neuron of the model that `neuron_params` describes, with its current values."""
-    single = type(neuron_params)()
-    single.set_values({**neuron_params.values(), "size": 1})
-    return single.to_model()
 
 
 class ExplorerSettings(param.Parameterized):
@@ -143,7 +102,7 @@ class ExplorerSettings(param.Parameterized):
         self.generator_params = {k: cls() for k, cls in generators.items()}
         self.param.model.objects = list(neurons)
         self.param.inputs.objects = list(generators)
-        self.param.engine.objects = _engines()
+        self.param.engine.objects = all_engines()
         self._suspended = 0
         self._note = ""
         super().__init__(**params)

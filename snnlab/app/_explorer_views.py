@@ -17,7 +17,7 @@ import panel as pn
 from .. import params as sp
 from .. import viz
 from . import _guard as guard
-from ._explorer_settings import model_description, unused
+from ._explorer_catalog import model_description, unused
 from ._lab_common import lab_slider
 from ._live import LiveText, ScopeView, isi_view, raster_view, rate_view, trace_view
 from ._page import AppPage
