@@ -200,3 +200,32 @@ def test_the_session_gate_collects_again_after_the_last_session_leaves(monkeypat
         assert released == [1, 1] and gate.releases == 2  # and once more, later
 
     asyncio.run(scenario())
+
+
+def test_skip_busy_bookkeeping_nobody_shows_keeps_panels_busy_state_for_indicators(monkeypatch):
+    """Without an indicator no widget event touches Panel's busy state; with one the
+    indicator still sees every event as busy, as Panel does it."""
+    from panel.io.state import _state, state
+
+    # monkeypatch puts back Panel's methods that the function replaces
+    monkeypatch.setattr(_state, "_add_busy_event", _state._add_busy_event)
+    monkeypatch.setattr(_state, "_remove_busy_event", _state._remove_busy_event)
+    monkeypatch.setattr(state, "_indicators", [])
+    seen = []
+    watcher = state.param.watch(lambda e: seen.append(e.new), "busy")
+    try:
+        slider = pn.widgets.FloatSlider(start=0.0, end=10.0, value=1.0)
+        slider._process_events({"value": 2.0})  # Panel's path for a change from the page
+        assert seen == [True, False]  # the premise: Panel counts the event as busy
+        _private.skip_busy_bookkeeping_nobody_shows()
+        _private.skip_busy_bookkeeping_nobody_shows()  # idempotent
+        assert _state._add_busy_event.original is not _state._add_busy_event
+        seen.clear()
+        slider._process_events({"value": 3.0})
+        assert slider.value == 3.0 and seen == [] and not state._busy_counter
+        indicator = pn.indicators.BooleanStatus(value=False)
+        state.sync_busy(indicator)
+        slider._process_events({"value": 4.0})
+        assert slider.value == 4.0 and seen == [True, False] and indicator.value is False
+    finally:
+        state.param.unwatch(watcher)

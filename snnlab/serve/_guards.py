@@ -116,7 +116,8 @@ def install_server_guards(caps: Limits | None = None) -> SessionGate:
     - an exception handler that logs every exception raised in a callback, for apps that
       do not show their own (the Explorer also shows it in the page);
     - a fix for Panel losing a patch scheduled while the socket was busy
-      (`_private.keep_scheduled_patches`);
+      (`_private.keep_scheduled_patches`), and no busy bookkeeping for Panel's busy
+      indicators while none is shown (`_private.skip_busy_bookkeeping_nobody_shows`);
     - a warm-up (`warm_up`): the Explorer's default runs compiled and timed before the
       first student, so that their first moves run on the event loop, not on the pool;
     - the memory policy of `snnlab.serve._memory`: the app modules are imported once
@@ -147,6 +148,7 @@ def install_server_guards(caps: Limits | None = None) -> SessionGate:
         recycler = Recycler(caps.recycle_growth, baseline_mib=rss_mib())
     log.info("process %d: warm in %.1f s, %.0f MiB", os.getpid(), took, rss_mib())
     _private.keep_scheduled_patches()
+    _private.skip_busy_bookkeeping_nobody_shows()
     gate = SessionGate(caps.max_sessions, recycler)
     pn.state.on_session_created(gate.created)
     pn.config.authorize_callback = gate.authorize
