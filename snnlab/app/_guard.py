@@ -61,7 +61,9 @@ class Limits:
     - `inline_ms`: a run whose compiled variant was measured to take at most this many
       milliseconds runs on the event loop, saving the two hops to the pool and back;
       other runs (and the first run of a variant, which compiles) go to the pool
-      (`snnlab.app._scheduler`). 5 ms: the Explorer's default run takes 1.5 ms alone
+      (`snnlab.app._scheduler`), except that a variant timed only on the pool (where a
+      run waits for the interpreter lock) at most 3 x `inline_ms` is timed once on the
+      event loop. 5 ms: the Explorer's default run takes 1.5 ms alone
       but 2.5-3.5 ms in a served process idle between moves (JAX's threads wake up),
       and a bound of 3 ms sent it to the pool, ~5 ms later on the page.
     - `recycle_growth`: under `--num-procs`, a worker whose resident memory, once all
