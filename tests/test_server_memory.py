@@ -139,3 +139,31 @@ def test_the_servers_allocator_gives_back_memory_that_scattered_survivors_would_
 
     assert kept(env) < 0.2  # nearly all of it given back
     assert kept({"PYTHONMALLOC": "pymalloc"}) > 0.6  # the premise: pinned arenas stay
+
+
+def test_a_grown_frozen_heap_of_open_sessions_is_not_collected_until_enough_have_closed():
+    """A complete collection of 15 open Explorer sessions' objects (no garbage) would
+    pause the process for 1.0-1.8 s (logged in the load test): served, a grown frozen
+    heap is collected only once as many sessions have closed as are open (growth 2)."""
+    live = [4]
+    policy = GcPolicy(growth=2.0, live_sessions=lambda: live[0])
+    try:
+        policy.complete()
+        gc.callbacks.append(policy._on_collection)
+        try:
+            held = _cycles(policy.frozen_base)  # the frozen heap will triple
+            gc.collect()
+            policy.check()
+            assert policy.complete_collections == 1  # grown, but every session is open
+            for _ in range(3):
+                policy.session_closed()
+            live[0] = 3  # 3 closed, 3 open: as much garbage as live heap
+            gc.collect()
+            policy._measured_at = -float("inf")  # measure again now
+            policy.check()
+            assert policy.complete_collections == 2 and policy.closed_since_complete == 0
+        finally:
+            gc.callbacks.remove(policy._on_collection)
+        assert held
+    finally:
+        policy.uninstall()

@@ -68,6 +68,8 @@ class SessionGate:
         with self._lock:
             self.live = max(0, self.live - 1)
             idle = self.live == 0
+        if _GC_POLICY is not None:
+            _GC_POLICY.session_closed()
         if idle:
             self._release()
             # what survived (a page held by a pending timer) would be frozen by the
@@ -154,7 +156,7 @@ def install_server_guards(caps: Limits | None = None) -> SessionGate:
     pn.config.authorize_callback = gate.authorize
     pn.config.exception_handler = _log_exception
     if _GC_POLICY is None:
-        _GC_POLICY = GcPolicy().install()
+        _GC_POLICY = GcPolicy(live_sessions=lambda: gate.live).install()
     return gate
 
 
