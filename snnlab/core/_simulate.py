@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -20,7 +21,7 @@ from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel
 from ._param import positive_number
 from ._plan import model_state_units, plan_on_grid, recorded_names
 from ._precision import cast_floats, check_precision, precision_scope
-from ._result import Result, SimState
+from ._result import Deferred, Result, SimState
 from ._stepped import bucket_steps, stepped_runner
 
 ENGINES: dict[str, Callable[..., Result]] = {}
@@ -135,7 +136,10 @@ def simulate(
     if not raster and engine != "stepped":
         raise ValueError("raster=False is supported by engine='stepped' only.")
     if engine == "stepped" and initial_state is None and not options and surrogate is None:
-        objects = (model, *inputs) if isinstance(inputs, (list, tuple)) else (model, inputs)
+        # (issubclass of the type: isinstance would also ask an equinox module for its
+        # __class__, through its Python-level __getattribute__)
+        listed = issubclass(type(inputs), (list, tuple))
+        objects = (model, *inputs) if listed else (model, inputs)
         rec = record if record is None or isinstance(record, str) else tuple(record)
         key = (
             tuple(map(id, objects)),
@@ -366,7 +370,7 @@ class SteppedPlan:
         self.scalars = jax.device_put(
             (np.asarray(dt, dtype), np.asarray(n_steps, np.int32), np.asarray(self.k0, np.int32))
         )
-        self._call = self.run.bind(self.arrays, *self.scalars)
+        self._call = self.run.bind(self.arrays, *self.scalars, defer_last=True)
         self._end = (self.k0 + n_steps, float((self.k0 + n_steps) * dt))
 
     def _times(self, dtype) -> np.ndarray:
@@ -380,8 +384,21 @@ class SteppedPlan:
             self._t = t
         return t
 
+    def _final_state(self, carry) -> SimState:
+        step, t = self._end
+        return SimState(
+            engine="stepped",
+            model=self.model_name,
+            size=self.size,
+            dt=self.dt,
+            step=step,
+            t=t,
+            carry=carry(),
+        )
+
     def __call__(self, seed: int) -> Result:
         # numpy outputs, from one transfer (see `stepped_runner`)
+        # (the final carry is unpacked when `final_state` is first read)
         rec, spikes, first_bad, first_fail, saved = self._call(seed)
         n_steps, k0, dt = self.n_steps, self.k0, self.dt
         rec = np.asarray(rec)[: n_steps + 1]
@@ -422,16 +439,7 @@ class SteppedPlan:
             res.spike_counts = count.astype(np.int64)
             res.first_spike_time = np.where(first >= 0, (first + k0).astype(rec.dtype) * dt, np.nan)
             res.last_spike_time = np.where(last >= 0, (last + k0).astype(rec.dtype) * dt, np.nan)
-        step, t_end = self._end
-        res.final_state = SimState(
-            engine="stepped",
-            model=self.model_name,
-            size=self.size,
-            dt=dt,
-            step=step,
-            t=t_end,
-            carry=saved,
-        )
+        res.final_state = Deferred(functools.partial(self._final_state, saved))
         if self.coarse:
             warnings.warn(self.coarse, CoarseStepWarning, stacklevel=3)
             res.messages.append(self.coarse)

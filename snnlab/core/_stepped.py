@@ -170,7 +170,11 @@ def unpack_outputs(packed, layout):
     views of one buffer, read-only like any numpy array taken from JAX."""
     alone, buffer = packed
     # (np.asarray per array: jax.device_get's tree handling costs more for a few arrays)
-    alone, buffer = [np.asarray(a) for a in alone], np.asarray(buffer)
+    return _unpack([np.asarray(a) for a in alone], np.asarray(buffer), layout)
+
+
+def _unpack(alone, buffer, layout):
+    """`unpack_outputs` given the outputs already as numpy arrays."""
     treedef, entries = layout
     frombuffer = np.frombuffer
     leaves = [
@@ -208,23 +212,35 @@ class _HostRun:
             signature = _signature((arrays, dt, seed, n_valid, k0))
         return unpack_outputs(packed, self.layouts[signature])
 
-    def bind(self, arrays, dt, n_valid, k0):
+    def bind(self, arrays, dt, n_valid, k0, defer_last=False):
         """`seed -> self(arrays, dt, seed, n_valid, k0)`, for a caller that runs the same
-        arguments with many seeds (`seed` a Python or numpy integer).
+        arguments with many seeds (`seed` a Python or numpy integer). With `defer_last`,
+        the last output (a tuple's last element) is returned as a function that makes it:
+        a caller that may never read it (a run's final carry) skips its unpacking.
 
         (Passing the arguments as one array per dtype instead, sliced apart inside the
         program, saves a few microseconds of dispatch but makes XLA slice them in every
         step of the loop: W1 ~25% slower.)"""
         jitted, layouts = self.jitted, self.layouts
         signature = _signature((arrays, dt, np.uint32(0), n_valid, k0))
-        layout = None
+        head = tail = None
 
         def call(seed):
-            nonlocal layout
+            nonlocal head, tail
             packed = jitted(arrays, dt, np.asarray(seed, np.uint32), n_valid, k0)
-            if layout is None:  # known once the first call has traced the function
-                layout = layouts[signature]
-            return unpack_outputs(packed, layout)
+            if head is None:  # the layout is known once the first call has traced the run
+                head = layouts[signature]
+                if defer_last:
+                    treedef, entries = head
+                    parts = treedef.children()
+                    n_head = sum(p.num_leaves for p in parts[:-1])
+                    head = (jax.tree_util.treedef_tuple(parts[:-1]), entries[:n_head])
+                    tail = (parts[-1], entries[n_head:])
+            if not defer_last:
+                return unpack_outputs(packed, head)
+            alone, buffer = packed
+            alone, buffer = [np.asarray(a) for a in alone], np.asarray(buffer)
+            return (*_unpack(alone, buffer, head), lambda: _unpack(alone, buffer, tail))
 
         return call
 
