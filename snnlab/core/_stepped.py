@@ -310,8 +310,13 @@ def _run_stepped(
     _trace_count += 1
 
     n = model.size
-    key = jax.random.PRNGKey(seed)
-    keys = jax.random.split(key, 3 * max(len(connections), 1))
+    if any(c.source.random or c.source.stateful or c.rule == "random" for c in connections):
+        keys = jax.random.split(jax.random.PRNGKey(seed), 3 * len(connections))
+    else:
+        # Nothing draws random numbers: no hashing of the seed (it makes a program ~10%
+        # larger to trace, lower and compile even where XLA then removes it), and one
+        # fixed key for the deterministic sources' signature.
+        keys = [jax.random.PRNGKey(0)] * (3 * len(connections))
     gen_keys = keys[0::3]
     matrices = [c.matrix(keys[3 * i + 1], n) for i, c in enumerate(connections)]
     float_dtype = dt.dtype
