@@ -5,7 +5,8 @@ Run by bench/run.py inside bench/.envs/brainpy: `python brainpy_bench.py --spec 
 --repeats N [--x64]`. Models: `bp.dyn.LifRef` (W1, W6), `LifRef` fed by `bp.dyn.Expon`
 from a `bp.dyn.PoissonGroup` (W3: one Bernoulli draw per neuron and step, drawn inside the
 loop), `bp.dyn.HH` with method "rk4" and the neurai (NEST) parameters (W2). The state is
-reset outside the timed call; the first call includes tracing and compilation.
+reset outside the timed call; the first call includes tracing and compilation; warm calls
+are timed as bench/peers/_timing.py says (timeit's convention, and after a gc.collect()).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import json
 import statistics
 import time
 import warnings
+
+from _timing import warm_runs  # bench/peers/_timing.py: the same timing as run.py's
 
 
 def lif(bp, n, v_th=-55.0):
@@ -127,19 +130,29 @@ def main():
             model, run, summary = build(bp, bm, np, workload, spec)
             w = spec[workload]
             idx = bm.arange(int(round(w["duration_ms"] / w["dt_ms"])))
-            times, res = [], None
-            for _ in range(args.repeats + 1):
-                bp.reset_state(model)
-                t = time.perf_counter()
-                res = jax.block_until_ready(run(idx))
-                times.append((time.perf_counter() - t) * 1e3)
+            bp.reset_state(model)
+            t = time.perf_counter()
+            res = jax.block_until_ready(run(idx))
+            first = (time.perf_counter() - t) * 1e3
+
+            def one(run=run, model=model, idx=idx):
+                bp.reset_state(model)  # outside the timed call
+                c, t = time.process_time(), time.perf_counter()
+                out = jax.block_until_ready(run(idx))
+                return (time.perf_counter() - t) * 1e3, (time.process_time() - c) * 1e3, out
+
+            m = warm_runs({workload: one}, args.repeats)[workload]
+            res = m["last"]
         except Exception as err:  # a failure is reported in the table, not raised
             out["results"][workload] = {"unavailable": f"{type(err).__name__}: {err}"[:200]}
             continue
         out["results"][workload] = {
-            "median_ms": statistics.median(times[1:]),
-            "runs_ms": times[1:],
-            "first_ms": times[0],
+            "runs_ms": m["runs_ms"],
+            "median_ms": statistics.median(m["runs_ms"]),
+            "cpu_median_ms": statistics.median(m["cpu_ms"]),
+            "gc_runs_ms": m["gc_runs_ms"],
+            "gc_median_ms": statistics.median(m["gc_runs_ms"]),
+            "first_ms": first,
             "summary": summary(res),
             "dtype": dtype,
         }

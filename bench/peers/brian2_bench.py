@@ -6,7 +6,8 @@ Run by bench/run.py inside bench/.envs/brian2 (Brian2 2.9 pins numpy < 2.4):
 Protocol: every run builds a fresh Network (`start_scope`) and calls `run`; the first run
 includes code generation (and, for cython, C++ compilation into a fresh cache directory,
 so the compile time is real, not a disk-cache hit); warm runs reuse the generated code.
-Building the network is timed apart from `run` ("setup").
+Building the network is timed apart from `run` ("setup", the last warm run's); warm runs
+are timed as bench/peers/_timing.py says (timeit's convention, and after a gc.collect()).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import warnings
 
 import brian2 as b2
 import numpy as np
+from _timing import warm_runs  # bench/peers/_timing.py: the same timing as run.py's
 from brian2 import Hz, Mohm, ms, mV, nS, pA, pF, volt
 
 LIF_EQS = "dv/dt = (V_rest - v + R * (I_e + I_syn)) / tau : volt (unless refractory)\n"
@@ -107,10 +109,10 @@ def run_once(workload, spec):
     t0 = time.perf_counter()
     objects, summary = build(workload, spec)
     net = b2.Network(*objects)
-    t1 = time.perf_counter()
+    c1, t1 = time.process_time(), time.perf_counter()
     net.run(w["duration_ms"] * ms)
-    t2 = time.perf_counter()
-    return (t1 - t0) * 1e3, (t2 - t1) * 1e3, summary()
+    t2, c2 = time.perf_counter(), time.process_time()
+    return (t1 - t0) * 1e3, (t2 - t1) * 1e3, summary(), (c2 - c1) * 1e3
 
 
 def main():
@@ -129,19 +131,26 @@ def main():
     out = {"peer": f"Brian2 ({args.target})", "version": b2.__version__, "results": {}}
     for workload in args.workloads.split(","):
         try:
-            setup, first, summary = run_once(workload, spec)
-            runs = [run_once(workload, spec) for _ in range(args.repeats)]
+            _, first, summary, _ = run_once(workload, spec)
+
+            def one(workload=workload):
+                setup, wall, summ, cpu = run_once(workload, spec)
+                return wall, cpu, (setup, summ)
+
+            m = warm_runs({workload: one}, args.repeats)[workload]
         except Exception as err:  # a failure is reported in the table, not raised
             out["results"][workload] = {"unavailable": f"{type(err).__name__}: {err}"[:200]}
             continue
-        warm = [r[1] for r in runs]
-        med = statistics.median(warm)
+        med = statistics.median(m["runs_ms"])
         out["results"][workload] = {
             "median_ms": med,
-            "runs_ms": warm,
+            "runs_ms": m["runs_ms"],
+            "cpu_median_ms": statistics.median(m["cpu_ms"]),
+            "gc_runs_ms": m["gc_runs_ms"],
+            "gc_median_ms": statistics.median(m["gc_runs_ms"]),
             "first_ms": first,
             "compile_ms": max(first - med, 0.0),
-            "setup_ms": statistics.median(r[0] for r in runs),
+            "setup_ms": m["last"][0],
             "summary": summary,
             "dtype": "float64",
         }

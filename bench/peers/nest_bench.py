@@ -4,7 +4,8 @@ Run by bench/run.py inside bench/.envs/nest: `python nest_bench.py --spec JSON -
 Models: iaf_psc_delta (W1, W6), iaf_psc_exp (W3), hh_psc_alpha (W2; NEST integrates it
 with GSL's adaptive RKF45, not a fixed-step RK4). Protocol: every run resets the kernel,
 builds the network (timed apart as "setup") and times `nest.Simulate`; the first run in
-the process is reported as the first call. One thread, as the other single-process rows.
+the process is reported as the first call; warm runs are timed as bench/peers/_timing.py
+says (timeit's convention, and after a gc.collect()). One thread, as the other single-process rows.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 import time
 
 import numpy as np
+from _timing import warm_runs  # bench/peers/_timing.py: the same timing as run.py's
 
 LIF = dict(C_m=250.0, tau_m=10.0, E_L=-70.0, V_reset=-70.0, V_th=-55.0, t_ref=2.0, V_m=-70.0)
 
@@ -63,10 +65,10 @@ def build(nest, workload, spec):
 def run_once(nest, workload, spec):
     t0 = time.perf_counter()
     summary = build(nest, workload, spec)
-    t1 = time.perf_counter()
+    c1, t1 = time.process_time(), time.perf_counter()
     nest.Simulate(spec[workload]["duration_ms"])
-    t2 = time.perf_counter()
-    return (t1 - t0) * 1e3, (t2 - t1) * 1e3, summary()
+    t2, c2 = time.perf_counter(), time.process_time()
+    return (t1 - t0) * 1e3, (t2 - t1) * 1e3, summary(), (c2 - c1) * 1e3
 
 
 def main():
@@ -90,18 +92,25 @@ def main():
     out = {"peer": "NEST", "version": nest.__version__, "import_ms": import_ms, "results": {}}
     for workload in args.workloads.split(","):
         try:
-            _, first, _ = run_once(nest, workload, spec)
-            runs = [run_once(nest, workload, spec) for _ in range(args.repeats)]
+            _, first, _, _ = run_once(nest, workload, spec)
+
+            def one(workload=workload):
+                setup, wall, summ, cpu = run_once(nest, workload, spec)
+                return wall, cpu, (setup, summ)
+
+            m = warm_runs({workload: one}, args.repeats)[workload]
         except Exception as err:  # a failure is reported in the table, not raised
             out["results"][workload] = {"unavailable": f"{type(err).__name__}: {err}"[:200]}
             continue
-        warm = [r[1] for r in runs]
         out["results"][workload] = {
-            "median_ms": statistics.median(warm),
-            "runs_ms": warm,
+            "median_ms": statistics.median(m["runs_ms"]),
+            "runs_ms": m["runs_ms"],
+            "cpu_median_ms": statistics.median(m["cpu_ms"]),
+            "gc_runs_ms": m["gc_runs_ms"],
+            "gc_median_ms": statistics.median(m["gc_runs_ms"]),
             "first_ms": first,
-            "setup_ms": statistics.median(r[0] for r in runs),
-            "summary": runs[-1][2],
+            "setup_ms": m["last"][0],
+            "summary": m["last"][1],
             "dtype": "float64",
         }
     sys.stdout.flush()

@@ -176,6 +176,11 @@ class Result:
         )
         ds.to_netcdf(path)
 
+    def __getstate__(self) -> dict:
+        # pickling and copying see a deferred field made (see `Deferred`)
+        self.final_state  # noqa: B018
+        return self.__dict__
+
     def _find_spikes(self) -> None:
         if self.spikes is None:
             raise ValueError(
@@ -200,6 +205,33 @@ class Result:
         )
 
 
+class Deferred:
+    """A `Result` field's value made when the field is first read: `Deferred(make)`
+    given as `final_state` stands for `make()` (a run's final carry is rarely read, and
+    unpacking it costs a few microseconds of a small run)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make):
+        self.make = make
+
+
+def _deferred_field(name: str, doc: str) -> property:
+    """A `Result` field that may be given as a `Deferred`, made on first read."""
+    slot = "_" + name
+
+    def get(self):
+        value = self.__dict__.get(slot)
+        if isinstance(value, Deferred):
+            value = self.__dict__[slot] = value.make()
+        return value
+
+    def set(self, value):
+        self.__dict__[slot] = value
+
+    return property(get, set, doc=doc)
+
+
 def _lazy_spike_field(name: str, doc: str) -> property:
     """A `Result` field that, when given as None, is computed from `spikes` on first use
     (finding the spikes of a long raster costs more than a small run itself)."""
@@ -221,4 +253,8 @@ Result.spike_times = _lazy_spike_field(
 )
 Result.spike_ids = _lazy_spike_field(
     "spike_ids", "Every spike's neuron index, in the order of `spike_times` (int64 `(S,)`)."
+)
+Result.final_state = _deferred_field(
+    "final_state",
+    "A `SimState` at the last sample, to continue from (stepped engine; None otherwise).",
 )

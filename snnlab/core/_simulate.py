@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -20,8 +21,8 @@ from ._model import METHODS, AbstractNeuronModel, AbstractStepwiseModel
 from ._param import positive_number
 from ._plan import model_state_units, plan_on_grid, recorded_names
 from ._precision import cast_floats, check_precision, precision_scope
-from ._result import Result, SimState
-from ._stepped import _signature, bucket_steps, stepped_runner
+from ._result import Deferred, Result, SimState
+from ._stepped import bucket_steps, stepped_runner
 
 ENGINES: dict[str, Callable[..., Result]] = {}
 """Engine name -> function(model, connections, duration, dt, seed, record, method,
@@ -135,20 +136,38 @@ def simulate(
     if not raster and engine != "stepped":
         raise ValueError("raster=False is supported by engine='stepped' only.")
     if engine == "stepped" and initial_state is None and not options and surrogate is None:
-        key = _plan_key(model, inputs, duration, dt, method, record, max_spikes, precision, raster)
-        entry = _PLANS.get(key) if key is not None else None
-        if (
-            entry is not None
-            and all(a is b for a, b in zip(entry[0], key[1], strict=True))
-            and _snapshot(entry[3]) == entry[2]
-        ):
+        # (issubclass of the type: isinstance would also ask an equinox module for its
+        # __class__, through its Python-level __getattribute__)
+        listed = issubclass(type(inputs), (list, tuple))
+        objects = (model, *inputs) if listed else (model, inputs)
+        rec = record if record is None or isinstance(record, str) else tuple(record)
+        key = (
+            tuple(map(id, objects)),
+            duration,
+            dt,
+            method,
+            rec,
+            max_spikes,
+            precision,
+            raster,
+            jax.config.jax_enable_x64,  # the precision in force (`jnp.result_type(float)`)
+        )
+        try:
+            entry = _PLANS.get(key)
+        except TypeError:  # an argument that cannot be a key: the call is checked as usual
+            entry = key = None
+        if entry is not None and entry.serves(objects):
             with contextlib.suppress(KeyError):  # evicted meanwhile by another thread
                 _PLANS.move_to_end(key)
             _check_seed(seed)
+            if precision is None:
+                return entry.plan(int(seed))
             with precision_scope(precision):
-                return entry[1](int(seed))
+                return entry.plan(int(seed))
     plans = [] if key is not None else None
-    snapshot = key.snapshot if key is not None else None  # the arrays as the plan sees them
+    # the arrays as the plan sees them, before any precision cast
+    arrays = _numpy_arrays(objects) if key is not None else None
+    snapshot = _snapshot(arrays) if key is not None else None
     if precision is not None:
         check_precision(precision)
         model, inputs = cast_floats(model, precision), cast_floats(inputs, precision)
@@ -170,7 +189,7 @@ def simulate(
             surrogate,
         )
     if plans:
-        _PLANS[key] = (key[1], plans[0], snapshot, key.arrays)
+        _PLANS[key] = _CachedPlan(objects, plans[0], arrays, snapshot)
         while len(_PLANS) > _MAX_PLANS:
             with contextlib.suppress(KeyError):
                 _PLANS.popitem(last=False)
@@ -178,70 +197,38 @@ def simulate(
 
 
 _PLANS: collections.OrderedDict = collections.OrderedDict()
-"""`simulate`'s latest stepped plans: key -> (the model and input objects, `SteppedPlan`,
-the contents of their numpy arrays when the plan was made, those arrays)."""
+"""`simulate`'s latest stepped plans, by key: the ids of the model and input objects (the
+entry holds the objects, so an id is not reused while it lives), the other arguments but
+the seed, and the precision in force. See `_CachedPlan`."""
 _MAX_PLANS = 16
 
 
-def _plan_key(model, inputs, duration, dt, method, record, max_spikes, precision, raster):
-    """What identifies a stepped call apart from its seed: the model and input objects
-    themselves (immutable modules, compared by identity; the cache entry holds them, so
-    an id is not reused while it lives), the other arguments and the precision in force.
-    None where an argument cannot be a key (then the call is checked as usual).
-
-    A numpy array in a model or input can change in place, so the key also carries a
-    snapshot of every numpy array's contents (`snapshot`): a plan is reused only while
-    they are unchanged."""
-    items = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
-    rec = record if record is None or isinstance(record, str) else tuple(record)
-    key = (
-        (id(model), *map(id, items)),
-        (model, *items),
-        duration,
-        dt,
-        method,
-        rec,
-        max_spikes,
-        precision,
-        raster,
-        jnp.result_type(float),
-    )
-    try:
-        hash(key[2:])
-    except TypeError:
-        return None
-    return _PlanKey(key)
+def _numpy_arrays(objects) -> tuple:
+    """The numpy arrays inside `objects` (they can change in place, unlike JAX arrays)."""
+    return tuple(a for a in jax.tree_util.tree_leaves(objects) if isinstance(a, np.ndarray))
 
 
 def _snapshot(arrays) -> tuple:
-    """The contents of numpy arrays, to compare with an earlier snapshot."""
-    return tuple((a.dtype.str, a.shape, a.tobytes()) for a in arrays)
+    """The contents of numpy arrays, to compare with an earlier snapshot: their dtypes and
+    shapes (changeable in place too), and their bytes joined."""
+    return [(a.dtype, a.shape) for a in arrays], b"".join([a.tobytes() for a in arrays])
 
 
-class _PlanKey(tuple):
-    """A plan key hashed and compared on object ids, not on the objects themselves;
-    `arrays` are the objects' numpy arrays and `snapshot` their contents (see `_plan_key`),
-    found when first asked for: a call served by a cached plan checks the plan's own
-    arrays instead of walking the objects again."""
+class _CachedPlan:
+    """A `SteppedPlan` kept by `simulate` with the model and input objects it was made
+    for (immutable modules, compared by identity) and their numpy arrays' contents then:
+    the plan serves a call while the objects are the same and the arrays unchanged."""
 
-    @property
-    def arrays(self) -> tuple:
-        if "_arrays" not in self.__dict__:
-            leaves = jax.tree_util.tree_leaves(self[1])
-            self.__dict__["_arrays"] = tuple(a for a in leaves if isinstance(a, np.ndarray))
-        return self.__dict__["_arrays"]
+    __slots__ = ("arrays", "objects", "plan", "snapshot")
 
-    @property
-    def snapshot(self) -> tuple:
-        if "_snapshot" not in self.__dict__:
-            self.__dict__["_snapshot"] = _snapshot(self.arrays)
-        return self.__dict__["_snapshot"]
+    def __init__(self, objects, plan, arrays, snapshot):
+        self.objects, self.plan, self.arrays, self.snapshot = objects, plan, arrays, snapshot
 
-    def __hash__(self):
-        return hash((self[0], *self[2:]))
-
-    def __eq__(self, other):
-        return self[0] == other[0] and self[2:] == other[2:]
+    def serves(self, objects) -> bool:
+        """True when `objects` are this plan's and its numpy arrays are unchanged."""
+        return all(a is b for a, b in zip(self.objects, objects, strict=True)) and (
+            _snapshot(self.arrays) == self.snapshot
+        )
 
 
 def _check_seed(seed) -> None:
@@ -383,8 +370,8 @@ class SteppedPlan:
         self.scalars = jax.device_put(
             (np.asarray(dt, dtype), np.asarray(n_steps, np.int32), np.asarray(self.k0, np.int32))
         )
-        dt_arr, n_valid, k0_arr = self.scalars
-        self.signature = _signature((self.arrays, dt_arr, np.uint32(0), n_valid, k0_arr))
+        self._call = self.run.bind(self.arrays, *self.scalars, defer_last=True)
+        self._end = (self.k0 + n_steps, float((self.k0 + n_steps) * dt))
 
     def _times(self, dtype) -> np.ndarray:
         """The sample times (ms), read-only and shared by this plan's results (like their
@@ -397,13 +384,22 @@ class SteppedPlan:
             self._t = t
         return t
 
-    def __call__(self, seed: int) -> Result:
-        dt_arr, n_valid, k0_arr = self.scalars
-        # numpy outputs, from one transfer (see `stepped_runner`)
-        out = self.run(
-            self.arrays, dt_arr, np.asarray(seed, np.uint32), n_valid, k0_arr, self.signature
+    def _final_state(self, carry) -> SimState:
+        step, t = self._end
+        return SimState(
+            engine="stepped",
+            model=self.model_name,
+            size=self.size,
+            dt=self.dt,
+            step=step,
+            t=t,
+            carry=carry(),
         )
-        rec, spikes, first_bad, first_fail, saved = out
+
+    def __call__(self, seed: int) -> Result:
+        # numpy outputs, from one transfer (see `stepped_runner`)
+        # (the final carry is unpacked when `final_state` is first read)
+        rec, spikes, first_bad, first_fail, saved = self._call(seed)
         n_steps, k0, dt = self.n_steps, self.k0, self.dt
         rec = np.asarray(rec)[: n_steps + 1]
         stats = None
@@ -443,15 +439,7 @@ class SteppedPlan:
             res.spike_counts = count.astype(np.int64)
             res.first_spike_time = np.where(first >= 0, (first + k0).astype(rec.dtype) * dt, np.nan)
             res.last_spike_time = np.where(last >= 0, (last + k0).astype(rec.dtype) * dt, np.nan)
-        res.final_state = SimState(
-            engine="stepped",
-            model=self.model_name,
-            size=self.size,
-            dt=dt,
-            step=k0 + n_steps,
-            t=float((k0 + n_steps) * dt),
-            carry=saved,
-        )
+        res.final_state = Deferred(functools.partial(self._final_state, saved))
         if self.coarse:
             warnings.warn(self.coarse, CoarseStepWarning, stacklevel=3)
             res.messages.append(self.coarse)

@@ -121,9 +121,7 @@ def stepped_runner(
                 count,
             )
 
-        run = jax.jit(run)
-        if to_host:
-            run = _HostRun(run, layouts)
+        run = _HostRun(jax.jit(run), layouts) if to_host else jax.jit(run)
         _RUNNERS[key] = run
         while len(_RUNNERS) > _MAX_RUNNERS:
             with contextlib.suppress(KeyError):
@@ -150,7 +148,7 @@ def pack_outputs(out):
         nbytes = leaf.size * leaf.dtype.itemsize
         plain = isinstance(leaf.dtype, np.dtype)  # not a key or other extended dtype
         if not plain or nbytes > _PACK_LEAF_BYTES:
-            entries.append((len(alone), None, None))
+            entries.append((len(alone), None, 0, None, False))
             alone.append(leaf)
             continue
         flat = leaf.reshape(-1)
@@ -159,7 +157,9 @@ def pack_outputs(out):
         part = jax.lax.bitcast_convert_type(flat, jnp.uint8).reshape(-1)
         pad = -nbytes % 8  # every part starts 8-byte aligned
         parts.append(jnp.pad(part, (0, pad)) if pad else part)
-        entries.append((offset, np.dtype(leaf.dtype), leaf.shape))
+        boolean = leaf.dtype == jnp.bool_
+        dtype = np.dtype(np.uint8 if boolean else leaf.dtype)
+        entries.append((offset, dtype, math.prod(leaf.shape), tuple(leaf.shape), boolean))
         offset += nbytes + pad
     buffer = jnp.concatenate(parts) if parts else jnp.zeros(0, jnp.uint8)
     return (tuple(alone), buffer), (treedef, tuple(entries))
@@ -170,17 +170,24 @@ def unpack_outputs(packed, layout):
     views of one buffer, read-only like any numpy array taken from JAX."""
     alone, buffer = packed
     # (np.asarray per array: jax.device_get's tree handling costs more for a few arrays)
-    alone, buffer = [np.asarray(a) for a in alone], np.asarray(buffer)
+    return _unpack([np.asarray(a) for a in alone], np.asarray(buffer), layout)
+
+
+def _unpack(alone, buffer, layout):
+    """`unpack_outputs` given the outputs already as numpy arrays."""
     treedef, entries = layout
-    leaves = []
-    for where, dtype, shape in entries:
-        if dtype is None:
-            leaves.append(alone[where])
-            continue
-        count = math.prod(shape)
-        raw = np.frombuffer(buffer, np.uint8 if dtype == np.bool_ else dtype, count, where)
-        leaves.append((raw.view(np.bool_) if dtype == np.bool_ else raw).reshape(shape))
-    return jax.tree_util.tree_unflatten(treedef, leaves)
+    frombuffer = np.frombuffer
+    leaves = [
+        alone[where]
+        if dtype is None
+        else (
+            frombuffer(buffer, dtype, count, where).view(np.bool_)
+            if boolean
+            else frombuffer(buffer, dtype, count, where)
+        ).reshape(shape)
+        for where, dtype, count, shape, boolean in entries
+    ]
+    return treedef.unflatten(leaves)
 
 
 def _signature(args):
@@ -204,6 +211,38 @@ class _HostRun:
         if signature is None:
             signature = _signature((arrays, dt, seed, n_valid, k0))
         return unpack_outputs(packed, self.layouts[signature])
+
+    def bind(self, arrays, dt, n_valid, k0, defer_last=False):
+        """`seed -> self(arrays, dt, seed, n_valid, k0)`, for a caller that runs the same
+        arguments with many seeds (`seed` a Python or numpy integer). With `defer_last`,
+        the last output (a tuple's last element) is returned as a function that makes it:
+        a caller that may never read it (a run's final carry) skips its unpacking.
+
+        (Passing the arguments as one array per dtype instead, sliced apart inside the
+        program, saves a few microseconds of dispatch but makes XLA slice them in every
+        step of the loop: W1 ~25% slower.)"""
+        jitted, layouts = self.jitted, self.layouts
+        signature = _signature((arrays, dt, np.uint32(0), n_valid, k0))
+        head = tail = None
+
+        def call(seed):
+            nonlocal head, tail
+            packed = jitted(arrays, dt, np.asarray(seed, np.uint32), n_valid, k0)
+            if head is None:  # the layout is known once the first call has traced the run
+                head = layouts[signature]
+                if defer_last:
+                    treedef, entries = head
+                    parts = treedef.children()
+                    n_head = sum(p.num_leaves for p in parts[:-1])
+                    head = (jax.tree_util.treedef_tuple(parts[:-1]), entries[:n_head])
+                    tail = (parts[-1], entries[n_head:])
+            if not defer_last:
+                return unpack_outputs(packed, head)
+            alone, buffer = packed
+            alone, buffer = [np.asarray(a) for a in alone], np.asarray(buffer)
+            return (*_unpack(alone, buffer, head), lambda: _unpack(alone, buffer, tail))
+
+        return call
 
 
 def run_stepped(
@@ -271,8 +310,13 @@ def _run_stepped(
     _trace_count += 1
 
     n = model.size
-    key = jax.random.PRNGKey(seed)
-    keys = jax.random.split(key, 3 * max(len(connections), 1))
+    if any(c.source.random or c.source.stateful or c.rule == "random" for c in connections):
+        keys = jax.random.split(jax.random.PRNGKey(seed), 3 * len(connections))
+    else:
+        # Nothing draws random numbers: no hashing of the seed (it makes a program ~10%
+        # larger to trace, lower and compile even where XLA then removes it), and one
+        # fixed key for the deterministic sources' signature.
+        keys = [jax.random.PRNGKey(0)] * (3 * len(connections))
     gen_keys = keys[0::3]
     matrices = [c.matrix(keys[3 * i + 1], n) for i, c in enumerate(connections)]
     float_dtype = dt.dtype
