@@ -340,7 +340,7 @@ class DynapSim(RockpoolModuleAPI):
         if percent_mismatch is not None:
             for name, value in _mismatch(self, n, percent_mismatch, rng_key).items():
                 setattr(self, name, value)
-        for name, value in _on_device(self, specs).items():
+        for name, value in _on_device({k: getattr(self, k) for k in specs}).items():
             setattr(self, name, value)
 
     def __check_init__(self):
@@ -530,17 +530,13 @@ def _canonical(m: DynapSim) -> DynapSim:
         # (jnp.asarray with a dtype also drops a weak type)
         a = jnp.asarray(a, dtype) if isinstance(a, jax.Array) else np.asarray(a, dtype)
         values[k] = _per_neuron(a, m.size)
-    values.update(_on_device_values(values))
+    values.update(_on_device(values))
     return eqx.tree_at(lambda mm: [getattr(mm, k) for k in names], m, list(values.values()))
 
 
-def _on_device(m: DynapSim, names) -> dict[str, jax.Array]:
-    """The parameters of `m` held as numpy arrays, as JAX arrays (one transfer for all)."""
-    return _on_device_values({k: getattr(m, k) for k in names})
-
-
-def _on_device_values(values: dict[str, Any]) -> dict[str, jax.Array]:
-    # one batched device_put: one per array costs ~0.1 ms each, 28 per population
+def _on_device(values: dict[str, Any]) -> dict[str, jax.Array]:
+    """The numpy arrays among `values` as JAX arrays, in one batched transfer (one
+    `device_put` per array costs ~0.1 ms, 28 per population)."""
     host = {k: v for k, v in values.items() if isinstance(v, np.ndarray)}
     return dict(zip(host, jax.device_put(list(host.values())), strict=True)) if host else {}
 
