@@ -28,6 +28,12 @@ def _outputs(x):
         "empty": jnp.zeros((4, 0), jnp.float32),
         "key": jax.random.PRNGKey(3),
         "nested": (x[:3].astype(jnp.int32), (x[:1] < 0,)),
+        # more leaves than one fused concatenate takes (see `_stepped._concatenate`)
+        "uint8": (x * 5).astype(jnp.uint8),
+        "int16": (-x * 100).astype(jnp.int16),
+        "uint16": (x * 100).astype(jnp.uint16),
+        "bfloat16": x.astype(jnp.bfloat16),
+        "uint32": (x * 9).astype(jnp.uint32),
     }
 
 

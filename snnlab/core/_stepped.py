@@ -140,34 +140,81 @@ samples, 0.24 ms per run with the recordings alone, 0.27 ms with everything pack
 
 def pack_outputs(out):
     """The leaves of `out` (JAX arrays, inside a jitted function) as `(alone, buffer)`:
-    the large leaves as they are and the others' bytes in one uint8 vector, and the
-    layout that `unpack_outputs` needs to rebuild `out` on the host (static)."""
+    the large leaves as they are and the others in one uint32 vector, and the layout that
+    `unpack_outputs` needs to rebuild `out` on the host (static).
+
+    Every packed leaf becomes 32-bit words by an elementwise conversion (a bitcast for 4-
+    and 8-byte types, a widening for narrower ones), so that XLA packs them all in one
+    kernel: a kernel costs ~8 ms of compilation on a first call, and byte-wise
+    bitcasts made one per leaf."""
     leaves, treedef = jax.tree_util.tree_flatten(out)
     alone, parts, entries, offset = [], [], [], 0
     for leaf in leaves:
         nbytes = leaf.size * leaf.dtype.itemsize
         plain = isinstance(leaf.dtype, np.dtype)  # not a key or other extended dtype
         if not plain or nbytes > _PACK_LEAF_BYTES:
-            entries.append((len(alone), None, 0, None, False))
+            entries.append((len(alone), None, 0, None))
             alone.append(leaf)
             continue
-        flat = leaf.reshape(-1)
-        if flat.dtype == jnp.bool_:
-            flat = flat.astype(jnp.uint8)
-        part = jax.lax.bitcast_convert_type(flat, jnp.uint8).reshape(-1)
-        pad = -nbytes % 8  # every part starts 8-byte aligned
-        parts.append(jnp.pad(part, (0, pad)) if pad else part)
-        boolean = leaf.dtype == jnp.bool_
-        dtype = np.dtype(np.uint8 if boolean else leaf.dtype)
-        entries.append((offset, dtype, math.prod(leaf.shape), tuple(leaf.shape), boolean))
-        offset += nbytes + pad
-    buffer = jnp.concatenate(parts) if parts else jnp.zeros(0, jnp.uint8)
-    return (tuple(alone), buffer), (treedef, tuple(entries))
+        dtype = np.dtype(leaf.dtype)
+        if dtype.itemsize == 8 and offset % 2:  # 8-byte values start 8-byte aligned
+            parts.append(jnp.zeros(1, jnp.uint32))
+            offset += 1
+        words = _as_words(leaf.reshape(-1))
+        parts.append(words)
+        entries.append((offset, dtype, leaf.size, tuple(leaf.shape)))
+        offset += words.size
+    return (tuple(alone), _concatenate(parts)), (treedef, tuple(entries))
+
+
+_FUSED_CONCATENATE = 8
+"""XLA's CPU backend fuses a concatenate of at most this many operands with the kernels
+that make them; a larger one costs a kernel per operand."""
+
+
+def _concatenate(parts):
+    """`jnp.concatenate(parts)` (uint32 vectors) as concatenates of at most
+    `_FUSED_CONCATENATE` operands (the barrier keeps XLA from merging them back into one):
+    XLA then makes the whole in one kernel."""
+    if not parts:
+        return jnp.zeros(0, jnp.uint32)
+    while len(parts) > _FUSED_CONCATENATE:
+        step = _FUSED_CONCATENATE
+        parts = [
+            jax.lax.optimization_barrier(jnp.concatenate(parts[i : i + step]))
+            for i in range(0, len(parts), step)
+        ]
+    return jnp.concatenate(parts)
+
+
+def _as_words(flat):
+    """A flat array as uint32 words: one per element (two for 8-byte types)."""
+    dtype = np.dtype(flat.dtype)
+    if dtype.itemsize >= 4:
+        return jax.lax.bitcast_convert_type(flat, jnp.uint32).reshape(-1)
+    if dtype == np.bool_ or dtype.kind == "u":
+        return flat.astype(jnp.uint32)
+    if dtype.kind == "i":
+        return jax.lax.bitcast_convert_type(flat.astype(jnp.int32), jnp.uint32)
+    narrow = jnp.uint16 if dtype.itemsize == 2 else jnp.uint8  # 2- or 1-byte floats
+    return jax.lax.bitcast_convert_type(flat, narrow).astype(jnp.uint32)
+
+
+def _from_words(buffer, offset, dtype, count):
+    """`count` values of `dtype` packed by `_as_words` at word `offset` of `buffer`."""
+    if dtype.itemsize >= 4:
+        return np.frombuffer(buffer, dtype, count, offset * 4)
+    if dtype == np.bool_:
+        return np.frombuffer(buffer, np.uint32, count, offset * 4) != 0
+    if dtype.kind in "iu":
+        return np.frombuffer(buffer, np.dtype(f"{dtype.kind}4"), count, offset * 4).astype(dtype)
+    words = np.frombuffer(buffer, np.uint32, count, offset * 4)
+    return words.astype(np.dtype(f"u{dtype.itemsize}")).view(dtype)
 
 
 def unpack_outputs(packed, layout):
     """`out` as numpy arrays from `pack_outputs`'s result (one transfer from the device):
-    views of one buffer, read-only like any numpy array taken from JAX."""
+    4- and 8-byte values as read-only views of one buffer, narrower ones as copies."""
     alone, buffer = packed
     # (np.asarray per array: jax.device_get's tree handling costs more for a few arrays)
     return _unpack([np.asarray(a) for a in alone], np.asarray(buffer), layout)
@@ -176,16 +223,9 @@ def unpack_outputs(packed, layout):
 def _unpack(alone, buffer, layout):
     """`unpack_outputs` given the outputs already as numpy arrays."""
     treedef, entries = layout
-    frombuffer = np.frombuffer
     leaves = [
-        alone[where]
-        if dtype is None
-        else (
-            frombuffer(buffer, dtype, count, where).view(np.bool_)
-            if boolean
-            else frombuffer(buffer, dtype, count, where)
-        ).reshape(shape)
-        for where, dtype, count, shape, boolean in entries
+        alone[where] if dtype is None else _from_words(buffer, where, dtype, count).reshape(shape)
+        for where, dtype, count, shape in entries
     ]
     return treedef.unflatten(leaves)
 
