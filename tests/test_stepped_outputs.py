@@ -13,7 +13,7 @@ from snnlab.core import _stepped
 from snnlab.core._plan import plan_on_grid
 from snnlab.core._simulate import DivergenceWarning
 from snnlab.generators import DCGenerator, PoissonGenerator
-from snnlab.neurons import LIF, ExpLIF
+from snnlab.neurons import LIF, QIF, ExpLIF
 
 LIF_KW = dict(tau=10.0, R=0.04, V_rest=-70.0, V_reset=-70.0, V_th=-55.0, tau_ref=2.0)
 
@@ -116,3 +116,55 @@ def test_the_cached_plan_shares_read_only_times():
     b = snnlab.simulate(model, drive, duration=20.0)
     np.testing.assert_array_equal(a.t, np.arange(201).astype(np.float32) * 0.1)
     assert not a.t.flags.writeable and a.t is b.t
+
+
+def _raster_stats(res):
+    """Spike counts and first and last spike times (ms, NaN for none) from a raster."""
+    spikes = np.asarray(res.spikes)
+    t = np.asarray(res.t)
+    first = np.array([t[np.flatnonzero(c)[0]] if c.any() else np.nan for c in spikes.T])
+    last = np.array([t[np.flatnonzero(c)[-1]] if c.any() else np.nan for c in spikes.T])
+    return spikes.sum(0), first, last
+
+
+@pytest.mark.parametrize("n_steps", [1, 2, 15, 16, 17, 31, 32, 33, 48, 100, 257])
+def test_counting_mode_tallies_equal_the_raster_across_chunk_edges(n_steps):
+    # counting mode folds the events of 16 samples at a time into its tally; every run
+    # length, whole chunks and parts, gives the raster's counts, first and last spikes
+    model = LIF(size=40, I_e=np.linspace(300.0, 6000.0, 40), **{**LIF_KW, "tau_ref": 0.1})
+    drive = snnlab.Connection(PoissonGenerator(size=40, rate=2000.0), weight=20.0)
+    duration = round(n_steps * 0.1, 10)
+    full = snnlab.simulate(model, drive, duration=duration, seed=4)
+    counted = snnlab.simulate(model, drive, duration=duration, seed=4, raster=False)
+    count, first, last = _raster_stats(full)
+    assert count.sum() > 0 or n_steps < 5
+    np.testing.assert_array_equal(counted.spike_counts, count)
+    np.testing.assert_array_equal(counted.first_spike_time, first)
+    np.testing.assert_array_equal(counted.last_spike_time, last)
+    # and continued from a state that ends inside a chunk
+    nxt_full = snnlab.simulate(model, drive, duration=3.7, seed=4, initial_state=full.final_state)
+    nxt_counted = snnlab.simulate(
+        model, drive, duration=3.7, seed=4, initial_state=counted.final_state, raster=False
+    )
+    count, first, last = _raster_stats(nxt_full)
+    np.testing.assert_array_equal(nxt_counted.spike_counts, count)
+    np.testing.assert_array_equal(nxt_counted.first_spike_time, first)
+    np.testing.assert_array_equal(nxt_counted.last_spike_time, last)
+
+
+def test_counting_mode_finds_a_blow_up_at_any_place_in_a_chunk():
+    # a QIF neuron with a huge threshold blows up sooner the larger its drive:
+    # these drives put the first non-finite sample at many places within a chunk of 16
+    times = set()
+    for drive in np.geomspace(1e3, 3e5, 24):
+        model = QIF(size=1, I_e=np.array([drive]), V_th=1e30)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DivergenceWarning)
+            full = snnlab.simulate(model, duration=15.0, dt=0.1)
+            counted = snnlab.simulate(model, duration=15.0, dt=0.1, raster=False)
+        assert counted.diverged == full.diverged
+        assert counted.first_bad_time == full.first_bad_time
+        np.testing.assert_array_equal(counted.spike_counts, full.spikes.sum(0))
+        if full.diverged:  # (some drives reach the threshold without overflowing)
+            times.add(round(full.first_bad_time / 0.1) % 16)
+    assert len(times) >= 8  # the drives did spread the blow-up over the chunk

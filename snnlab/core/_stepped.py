@@ -417,8 +417,9 @@ def _run_stepped(
         return jump_receptors(model, y, spikes_in)
 
     carries0 = tuple(c.source.init_carry(keys[3 * i + 2], dt) for i, c in enumerate(connections))
-    # Inputs that are currents given by the step alone (no random numbers, no memory).
-    inputs_at.pure_current = bool(connections) and all(
+    # Inputs that are currents given by the step alone (no random numbers, no memory),
+    # or no inputs at all (a zero current).
+    inputs_at.pure_current = all(
         c.source.output_kind() == "current" and not c.source.random and not c.source.stateful
         for c in connections
     )
@@ -522,24 +523,34 @@ def _scan_continuous(
         return current, c
 
     if count and surrogate is None:
-        # Counting mode: the refractory counts and the per-neuron tally (see `_tally`)
-        # are one int32 (5, N) array, so that a step writes two arrays (the state and
-        # this): in XLA's CPU loops each array written costs a kernel of its own.
-        def counted(carry, k):
+        # Counting mode. In XLA's CPU loops every array a step writes is a kernel of its
+        # own that recomputes the state update for each element it writes, so a step
+        # writes only the state and one int32 (2, N) array: row 0 the refractory count
+        # and the step's events (`_event_code`), row 1 the events of the chunk's samples
+        # so far, two bits each. Only row 0 needs the update; the tally of `_tally` is
+        # brought up to date from row 1 once per chunk of `_COUNT_CHUNK` steps.
+        def counted(carry, k, j):
             (y, current, gen), ints, first_fail = carry
-            y, refractory, current, gen, spiked, bad, ok = advance(y, ints[0], current, gen, k)
+            code = ints[0]
+            # the events of sample k, in a mask begun afresh with each chunk
+            mask = jnp.where(j == 0, 0, ints[1]) | ((code & 3) << (2 * j))
+            y, refractory, current, gen, spiked, bad, ok = advance(y, code >> 2, current, gen, k)
             first_fail = jnp.where((first_fail < 0) & ~ok, k + 1, first_fail).astype(jnp.int32)
-            ints = jnp.concatenate([refractory[None], _tally(ints[1:], spiked, bad, k + 1)])
+            ints = jnp.stack([_event_code(refractory, spiked, bad), mask])
             return (y, current, gen), ints, first_fail
 
         stats0 = jnp.stack([jnp.zeros(n, jnp.int32), *[jnp.full(n, -1, jnp.int32)] * 3])
         stats0 = _tally(stats0, out0, first0 == 0, 0)
-        carry0 = ((y0, current0, gen0), jnp.concatenate([ref0[None], stats0]), fail0)
-        final, rec = _loop_raster(
-            counted, lambda c: model.observe(c[0][0])[:, cols], carry0, n_valid, n_steps + 1
+        # sample 0's events are in stats0, none pending
+        ints0 = jnp.stack([_event_code(ref0, False, False), jnp.zeros(n, jnp.int32)])
+        carry0 = ((y0, current0, gen0), ints0, fail0)
+        final, stats, rec = _count_loop(
+            counted, lambda c: model.observe(c[0][0])[:, cols], carry0, stats0, n_valid, n_steps + 1
         )
         (y, current, gen), ints, first_fail = final
-        refractory, stats = ints[0], ints[1:]
+        code = ints[0]
+        stats = _tally(stats, (code & 1) == 1, (code & 2) == 2, n_valid)
+        refractory = code >> 2
         spikes = (stats[0], stats[1], stats[2])
         first_bad = stats[3]
         out = stats[2] == n_valid
@@ -567,8 +578,10 @@ def _scan_continuous(
         (y, refractory, current, gen, out), first_bad, first_fail = final
         current, c_last = last_condition(y, current, n_valid)
         state = (y, refractory, c_last, current, gen, out)
-    seen = first_bad >= 0
-    first_bad = jnp.where(jnp.any(seen), jnp.min(jnp.where(seen, first_bad, n_steps + 1)), -1)
+    # the least sample at or after 0, or -1 for none: -1 is the largest uint32 (one reduction)
+    first_bad = jax.lax.bitcast_convert_type(
+        jnp.min(jax.lax.bitcast_convert_type(first_bad, jnp.uint32)), jnp.int32
+    )
     return rec, spikes, first_bad, first_fail, state
 
 
@@ -583,6 +596,73 @@ def _tally(stats, spiked, bad, k):
             jnp.where(bad & (stats[3] < 0), k, stats[3]),
         ]
     ).astype(jnp.int32)
+
+
+def _event_code(refractory, spiked, bad):
+    """Counting mode's int32 per neuron: the refractory count times 4, plus 1 for a spike
+    and 2 for a non-finite state at the sample."""
+    return (
+        refractory * 4 + jnp.asarray(spiked, jnp.int32) + 2 * jnp.asarray(bad, jnp.int32)
+    ).astype(jnp.int32)
+
+
+def _tally_chunk(stats, mask, start):
+    """`_tally` brought up to date with a chunk's events: `mask` holds two bits per sample
+    of the chunk (spike, non-finite), the lowest pair for sample `start`."""
+    spikes = mask & 0x55555555
+    bad = jax.lax.shift_right_logical(mask, jnp.ones_like(mask)) & 0x55555555
+
+    def lowest(bits):  # the sample of the lowest pair set (bits != 0)
+        return start + (31 - jax.lax.clz(bits & -bits)) // 2
+
+    def highest(bits):
+        return start + (31 - jax.lax.clz(bits)) // 2
+
+    some = spikes != 0
+    return jnp.stack(
+        [
+            stats[0] + jax.lax.population_count(spikes),
+            jnp.where(some & (stats[1] < 0), lowest(spikes), stats[1]),
+            jnp.where(some, highest(spikes), stats[2]),
+            jnp.where((bad != 0) & (stats[3] < 0), lowest(bad), stats[3]),
+        ]
+    ).astype(jnp.int32)
+
+
+_COUNT_CHUNK = 16
+"""Steps per chunk of counting mode: an int32 holds the events of 16 samples."""
+
+
+def _count_loop(step, emit, carry0, stats0, n_valid, n_buf):
+    """Counting mode's loop: steps 0 .. n_valid - 1 in chunks of `_COUNT_CHUNK`, with
+    `step(carry, k, j)` (j the step's place in its chunk) adding the events of sample k to
+    the chunk's mask (row 1 of the carry's int array), folded into `stats` after each
+    chunk. Returns the carry at sample n_valid, the stats of samples 0 .. n_valid - 1 and
+    `emit`'s samples (rows past n_valid unset)."""
+    shapes = jax.eval_shape(emit, carry0)
+    keep = any(math.prod(a.shape) for a in jax.tree_util.tree_leaves(shapes))
+    bufs = jax.tree_util.tree_map(lambda a: jnp.zeros((n_buf, *a.shape), a.dtype), shapes)
+    if keep:
+        bufs = _put(bufs, 0, emit(carry0))
+
+    def chunk(c, loop_carry):
+        carry, stats, bufs = loop_carry
+        start = c * _COUNT_CHUNK
+
+        def body(j, inner_carry):
+            carry, bufs = inner_carry
+            carry = step(carry, start + j, j)
+            if keep:
+                bufs = _put(bufs, start + j + 1, emit(carry))
+            return carry, bufs
+
+        m = jnp.minimum(_COUNT_CHUNK, n_valid - start)
+        carry, bufs = jax.lax.fori_loop(0, m, body, (carry, bufs))
+        return carry, _tally_chunk(stats, carry[1][1], start), bufs
+
+    n_chunks = (n_valid + _COUNT_CHUNK - 1) // _COUNT_CHUNK
+    carry, stats, bufs = jax.lax.fori_loop(0, n_chunks, chunk, (carry0, stats0, bufs))
+    return carry, stats, bufs
 
 
 _CHUNK = 32
