@@ -13,7 +13,7 @@ from snnlab.core import _stepped
 from snnlab.core._plan import plan_on_grid
 from snnlab.core._simulate import DivergenceWarning
 from snnlab.generators import DCGenerator, PoissonGenerator
-from snnlab.neurons import LIF, QIF, ExpLIF
+from snnlab.neurons import HH, LIF, QIF, ExpLIF
 
 LIF_KW = dict(tau=10.0, R=0.04, V_rest=-70.0, V_reset=-70.0, V_th=-55.0, tau_ref=2.0)
 
@@ -168,3 +168,22 @@ def test_counting_mode_finds_a_blow_up_at_any_place_in_a_chunk():
         if full.diverged:  # (some drives reach the threshold without overflowing)
             times.add(round(full.first_bad_time / 0.1) % 16)
     assert len(times) >= 8  # the drives did spread the blow-up over the chunk
+
+
+@pytest.mark.parametrize("size", [1, 4, 5])
+def test_small_runs_compile_with_classic_emitters_to_the_same_results(size):
+    # runners of at most 4 neurons ask XLA for its classic CPU emitters (faster to
+    # compile); the engine jitted with XLA's defaults gives the same numbers, bit for bit
+    model = HH(size=size)
+    drive = snnlab.Connection(DCGenerator(size=size, amplitude=np.linspace(800.0, 1200.0, size)))
+    assert (_stepped._compiler_options(model) is not None) == (size <= 4)
+    res = snnlab.simulate(model, drive, duration=30.0, dt=0.01, method="rk4", record=["V", "m"])
+    conns, windows = plan_on_grid((drive,), 0.01)
+    rec, spikes, *_ = _stepped.run_stepped(
+        model, conns, _stepped.bucket_steps(3000), jnp.float32(0.01), np.uint32(0), "rk4",
+        (0, 1), windows, np.int32(3000), np.int32(0),
+    )  # fmt: skip
+    assert res.spikes.sum() > 0
+    np.testing.assert_array_equal(res["V"], np.asarray(rec)[:3001, :, 0])
+    np.testing.assert_array_equal(res["m"], np.asarray(rec)[:3001, :, 1])
+    np.testing.assert_array_equal(res.spikes, np.asarray(spikes)[:3001])
