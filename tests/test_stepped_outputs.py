@@ -3,6 +3,7 @@ final state and divergence flag (kept without per-step arrays of their own)."""
 
 import warnings
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -187,3 +188,24 @@ def test_small_runs_compile_with_classic_emitters_to_the_same_results(size):
     np.testing.assert_array_equal(res["V"], np.asarray(rec)[:3001, :, 0])
     np.testing.assert_array_equal(res["m"], np.asarray(rec)[:3001, :, 1])
     np.testing.assert_array_equal(res.spikes, np.asarray(spikes)[:3001])
+
+
+def test_the_engine_of_a_small_model_can_be_traced_inside_a_users_jit():
+    # the classic-emitter option belongs to the host runner only: JAX refuses compiler
+    # options on a jit nested in another trace, as here (an f-I curve by vmap)
+    model = LIF(size=1, **LIF_KW)
+
+    def count(i_e):
+        one = eqx.tree_at(lambda m: m.I_e, model, i_e)
+        out = _stepped.run_stepped(
+            one, (), 1024, jnp.float32(0.1), np.uint32(0), "exp_euler", (), (),
+            jnp.int32(1000), jnp.int32(0),
+        )  # fmt: skip
+        return out[1][:1001].sum()
+
+    counts = jax.jit(jax.vmap(count))(jnp.asarray([[300.0], [500.0], [900.0]], jnp.float32))
+    for i_e, n in zip([300.0, 500.0, 900.0], np.asarray(counts), strict=True):
+        res = snnlab.simulate(
+            eqx.tree_at(lambda m: m.I_e, model, jnp.asarray([i_e])), None, duration=100.0
+        )
+        assert n == res.spikes.sum()

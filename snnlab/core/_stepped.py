@@ -130,7 +130,10 @@ def stepped_runner(
                 count,
             )
 
-        jitted = jax.jit(run, compiler_options=_compiler_options(model))
+        # (JAX takes compiler options only for a jit called outside any trace: the
+        # host runner's, which `simulate` calls; `run_stepped` may be traced)
+        options = _compiler_options(model) if to_host else None
+        jitted = jax.jit(run, compiler_options=options)
         run = _HostRun(jitted, layouts) if to_host else jitted
         _RUNNERS[key] = run
         while len(_RUNNERS) > _MAX_RUNNERS:
