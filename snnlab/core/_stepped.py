@@ -592,7 +592,7 @@ def _scan_continuous(
 
         carry0 = ((y0, ref0, current0, gen0, out0), first0, fail0)
         if surrogate is None:
-            final, (rec, spikes) = _loop(step, emit, carry0, n_valid, n_steps + 1, count)
+            final, (rec, spikes) = _loop_raster(step, emit, carry0, n_valid, n_steps + 1)
         else:  # a static trip count (a scan) can be differentiated in reverse mode
             final, (rec, spikes) = _loop_direct(step, emit, carry0, n_valid, n_steps + 1)
         (y, refractory, current, gen, out), first_bad, first_fail = final
