@@ -481,7 +481,8 @@ def _scan_continuous(
     packed, unpack = _pack_floats(model, dt.dtype)
     names = model.state_names
     clamp = jnp.array([name in model.refractory_clamped for name in names])
-    ref_steps = jnp.broadcast_to(jnp.round(model.refractory_period() / dt), (n,)).astype(jnp.int32)
+    # () or (n,), as the model's period (a broadcast of it would be a kernel of its own)
+    ref_steps = jnp.round(model.refractory_period() / dt).astype(jnp.int32)
     cols = jnp.array(record_cols, dtype=jnp.int32)
 
     def advance(y, refractory, current, gen, k):
@@ -665,9 +666,8 @@ def _count_loop(step, emit, carry0, stats0, n_valid, n_buf):
     if keep:
         bufs = _put(bufs, 0, emit(carry0))
 
-    def chunk(c, loop_carry):
-        carry, stats, bufs = loop_carry
-        start = c * _COUNT_CHUNK
+    def chunk(loop_carry):
+        start, carry, stats, bufs = loop_carry
 
         def body(j, inner_carry):
             carry, bufs = inner_carry
@@ -678,10 +678,14 @@ def _count_loop(step, emit, carry0, stats0, n_valid, n_buf):
 
         m = jnp.minimum(_COUNT_CHUNK, n_valid - start)
         carry, bufs = jax.lax.fori_loop(0, m, body, (carry, bufs))
-        return carry, _tally_chunk(stats, carry[1][1], start), bufs
+        return start + _COUNT_CHUNK, carry, _tally_chunk(stats, carry[1][1], start), bufs
 
-    n_chunks = (n_valid + _COUNT_CHUNK - 1) // _COUNT_CHUNK
-    carry, stats, bufs = jax.lax.fori_loop(0, n_chunks, chunk, (carry0, stats0, bufs))
+    # the chunk's first step is carried (no trip count or step index computed apart: each
+    # is one more kernel to compile)
+    start0 = jnp.zeros((), jnp.int32)
+    _, carry, stats, bufs = jax.lax.while_loop(
+        lambda c: c[0] < n_valid, chunk, (start0, carry0, stats0, bufs)
+    )
     return carry, stats, bufs
 
 
