@@ -22,7 +22,7 @@ from ._param import positive_number
 from ._plan import model_state_units, plan_on_grid, recorded_names
 from ._precision import cast_floats, check_precision, precision_scope
 from ._result import Deferred, Result, SimState
-from ._stepped import bucket_steps, stepped_runner
+from ._stepped import bucket_steps, least_sample, stepped_runner
 
 ENGINES: dict[str, Callable[..., Result]] = {}
 """Engine name -> function(model, connections, duration, dt, seed, record, method,
@@ -407,7 +407,7 @@ class SteppedPlan:
             spikes = np.asarray(spikes)[: n_steps + 1]
         else:
             stats, spikes = [np.asarray(a) for a in spikes], None
-        first_bad, first_fail = int(first_bad), int(first_fail)
+        first_bad, first_fail = least_sample(first_bad), int(first_fail)
         failed_at = failure = None
         if 0 <= first_fail <= n_steps:
             failed_at = float((k0 + first_fail) * dt)

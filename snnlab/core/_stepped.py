@@ -91,7 +91,8 @@ def stepped_runner(
 
     With `to_host=True`, `run` returns the same outputs as numpy arrays (read-only),
     brought from the device in one transfer: the jitted function packs them into a
-    single byte buffer (the large recordings of a long run travel as they are). Each
+    single byte buffer (the large recordings of a long run travel as they are). The
+    first non-finite sample comes per neuron then (`least_sample` reduces it). Each
     output array of a jitted call costs about as much as a small run's step loop.
     """
     leaves, treedef = jax.tree_util.tree_flatten((model, connections, windows, init))
@@ -128,6 +129,7 @@ def stepped_runner(
                 k0,
                 init,
                 count,
+                first_bad_per_neuron=to_host,
             )
 
         # (JAX takes compiler options only for a jit called outside any trace: the
@@ -365,6 +367,7 @@ def _run_stepped(
     init=None,
     count: bool = False,
     surrogate=None,
+    first_bad_per_neuron: bool = False,
 ):
     global _trace_count
     _trace_count += 1
@@ -444,7 +447,7 @@ def _run_stepped(
         for c in connections
     )
     scan = _scan_stepwise if isinstance(model, AbstractStepwiseModel) else _scan_continuous
-    return scan(
+    rec, spikes, first_bad, first_fail, state = scan(
         model,
         inputs_at,
         receive,
@@ -458,6 +461,21 @@ def _run_stepped(
         init,
         count,
         **({} if surrogate is None else {"surrogate": surrogate}),
+    )
+    if not first_bad_per_neuron:
+        first_bad = least_sample(first_bad)
+    return rec, spikes, first_bad, first_fail, state
+
+
+def least_sample(first_bad):
+    """The least sample index at or after 0 in `first_bad` (a scalar, or int32 per
+    neuron), or -1 for none: -1 is the largest uint32, so this is one unsigned min. On
+    numpy arrays it runs on the host (`simulate` takes the min there: two kernels fewer
+    to compile), on jax arrays in the program."""
+    if isinstance(first_bad, np.ndarray | np.integer):
+        return int(np.min(np.asarray(first_bad, np.int32).view(np.uint32)).view(np.int32))
+    return jax.lax.bitcast_convert_type(
+        jnp.min(jax.lax.bitcast_convert_type(first_bad, jnp.uint32)), jnp.int32
     )
 
 
@@ -599,10 +617,6 @@ def _scan_continuous(
         (y, refractory, current, gen, out), first_bad, first_fail = final
         current, c_last = last_condition(y, current, n_valid)
         state = (y, refractory, c_last, current, gen, out)
-    # the least sample at or after 0, or -1 for none: -1 is the largest uint32 (one reduction)
-    first_bad = jax.lax.bitcast_convert_type(
-        jnp.min(jax.lax.bitcast_convert_type(first_bad, jnp.uint32)), jnp.int32
-    )
     return rec, spikes, first_bad, first_fail, state
 
 
