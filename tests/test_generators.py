@@ -1,5 +1,7 @@
 """Input generators: statistics, exact times, windows, files."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -49,6 +51,56 @@ def test_poisson_multiple_spikes_per_step_at_high_rate():
     counts, _ = counts_per_step(PoissonGenerator(20, rate=50000.0), 100.0)
     assert abs(counts.mean() - 5.0) < 4 * np.sqrt(5.0 / counts.size)
     assert abs(counts.var() / counts.mean() - 1.0) < 0.15
+
+
+@pytest.mark.parametrize(
+    "rate",
+    [
+        2000.0,  # mean 0.2 per step: 8 inverse-CDF thresholds
+        10000.0,  # mean 1.0: 16 thresholds
+        30000.0,  # mean 3.0: JAX's general sampler
+    ],
+)
+def test_poisson_count_frequencies_follow_the_pmf_in_each_sampler(rate):
+    # The engine draws through simulate (one branch per run, chosen by the largest mean);
+    # 40 trains of 500 steps give 20000 counts: each frequency within 4 binomial SE.
+    lam = rate * DT / 1000.0
+    counts, _ = counts_per_step(PoissonGenerator(40, rate=rate), 500 * DT, seed=2)
+    counts = counts.ravel()
+    for k in range(10):
+        pmf = np.exp(-lam) * lam**k / math.factorial(k)
+        freq = np.mean(counts == k)
+        assert abs(freq - pmf) < 4 * np.sqrt(pmf * (1 - pmf) / counts.size) + 1e-4, (k, freq, pmf)
+    assert abs(counts.mean() - lam) < 4 * np.sqrt(lam / counts.size)
+
+
+def test_poisson_small_mean_sampler_frequencies_over_a_million_counts():
+    # Mean 0.24, at the top of the 8-threshold sampler: 10^6 counts resolve P(count = 4)
+    # = 1.1e-4 to within 5 SE (~50%): a sampler cut short at 3 thresholds fails.
+    import jax
+    import jax.numpy as jnp
+
+    lam, dt = 0.24, 0.1
+    gen = PoissonGenerator(1000, rate=lam / dt * 1000.0)
+    key = jax.random.PRNGKey(11)
+    counts = jax.vmap(lambda k: gen.sample(jax.random.fold_in(key, k), k, jnp.asarray(dt)))(
+        jnp.arange(1000)
+    )
+    counts = np.asarray(counts).ravel()
+    for k in range(6):
+        pmf = np.exp(-lam) * lam**k / math.factorial(k)
+        assert abs(np.mean(counts == k) - pmf) < 5 * np.sqrt(pmf / counts.size) + 1e-6, k
+
+
+def test_poisson_inverse_cdf_truncation_is_below_1e_9():
+    # A small-mean sampler counts at most its number of thresholds: the chance of more at
+    # the largest mean it serves is the truncation its docs promise.
+    from scipy.stats import poisson
+
+    from snnlab.generators import _simple
+
+    assert poisson.sf(_simple._FEW_TERMS - 1, _simple._FEW_TERMS_MEAN) < 1e-9
+    assert poisson.sf(_simple._INVERSE_CDF_TERMS - 1, _simple._SMALL_MEAN) < 1e-9
 
 
 def test_bernoulli_probability_per_step():

@@ -71,26 +71,39 @@ class PoissonGenerator(Resettable, AbstractGenerator):
     """Counts can exceed 1 in a step (neurai: False)."""
 
     def _mean(self, dt):
-        return jnp.broadcast_to(self.rate * dt / 1000.0, (self.size,))
+        """The mean count per step: `()` for one rate, `(size,)` for one per channel."""
+        return self.rate * dt / 1000.0
+
+    def _table(self, dt):
+        return _cdf_table(jnp.broadcast_to(self._mean(dt), (self.size,)))
 
     def values(self, key, step, t, dt):
-        return self._draw(key, self._mean(dt), _cdf_table(self._mean(dt)))
+        return self._draw(key, self._mean(dt), self._table(dt))
 
     def init_carry(self, key, dt):
         """The inverse-CDF thresholds of the counts (they depend on rate and dt only):
         computed once per run instead of in every step."""
-        return _cdf_table(self._mean(dt))
+        return self._table(dt)
 
     def raw_advance(self, carry, key, step, dt):
-        lam = self._mean(dt)
-        table = _cdf_table(lam) if carry is None else carry
-        return carry, self._draw(key, lam, table)
+        table = self._table(dt) if carry is None else carry
+        return carry, self._draw(key, self._mean(dt), table)
 
     def _draw(self, key, lam, table):
-        return jax.lax.cond(
-            jnp.max(lam) < _SMALL_MEAN,
-            _poisson_small_mean,
-            lambda k, m, _: jax.random.poisson(k, m).astype(m.dtype),
+        # The uniforms are drawn outside the switch, so that its small-mean branches are
+        # a compare each (a branch with its own draw compiles ~8 more kernels). The mean
+        # goes in unbroadcast: a broadcast operand would be written in every step.
+        u = jax.random.uniform(key, (self.size,), dtype=table.dtype)
+        largest = jnp.max(lam)
+        branch = (largest >= _FEW_TERMS_MEAN).astype(jnp.int32) + (largest >= _SMALL_MEAN)
+        return jax.lax.switch(
+            branch,
+            [
+                lambda u, k, m, t: _count_exceeded(u, t[:_FEW_TERMS]).astype(t.dtype),
+                lambda u, k, m, t: _count_exceeded(u, t).astype(t.dtype),
+                lambda u, k, m, t: _poisson(k, jnp.broadcast_to(m, u.shape), t.dtype),
+            ],
+            u,
             key,
             lam,
             table,
@@ -99,6 +112,16 @@ class PoissonGenerator(Resettable, AbstractGenerator):
 
 _SMALL_MEAN = 2.0
 _INVERSE_CDF_TERMS = 16
+_FEW_TERMS_MEAN = 0.25
+_FEW_TERMS = 8
+"""For means below 0.25 the counts need only 8 thresholds: P(count >= 8) < 3.1e-10, the
+same order as 16 thresholds' P(count >= 16) < 4.8e-10 for means below 2 (the whole
+design's truncation). Half the compares: W3 with 1000 Poisson inputs ~5% faster."""
+
+
+def _poisson(key, lam, dtype):
+    """JAX's general Poisson sampler (its rejection loop for large means), as `dtype`."""
+    return jax.random.poisson(key, lam).astype(dtype)
 
 
 def _cdf_table(lam):
@@ -111,15 +134,15 @@ def _cdf_table(lam):
     return jnp.stack(rows)
 
 
-def _poisson_small_mean(key, lam, table):
+def _count_exceeded(u, table):
     """Poisson counts by inverse CDF from one uniform per channel (`table` from
-    `_cdf_table(lam)`): the count is the number of thresholds the uniform exceeds.
+    `_cdf_table(lam)`, or its first rows): the count is the number of thresholds the
+    uniform exceeds.
 
     For mean < 2, P(count >= 16) < 1e-9, so 16 terms are exact to far below sampling
     noise; this is ~10x faster on a CPU than the general sampler's rejection loop.
     """
-    u = jax.random.uniform(key, lam.shape, dtype=lam.dtype)
-    return jnp.sum(u > table, axis=0).astype(lam.dtype)
+    return jnp.sum(u > table, axis=0)
 
 
 class BernoulliGenerator(Resettable, AbstractGenerator):
