@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from ..core import AbstractNeuronModel, parameter, phi1
+from ._reset import reset_membrane
 
 ADEX_PATTERNS = {
     "tonic": dict(
@@ -228,7 +229,7 @@ class EIF(_AbstractExpIF):
         return (self._dv_membrane(y[:, 0], args) / self.C)[:, None]
 
     def reset_spiked(self, y, spiked_mask):
-        return y.at[:, 0].set(jnp.where(spiked_mask, self.V_r, y[:, 0]))
+        return reset_membrane(y, spiked_mask, self.V_r)
 
 
 class AdEx(_AbstractExpIF):

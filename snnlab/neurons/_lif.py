@@ -17,6 +17,7 @@ from ._receptors import (
     receptor_count,
     receptor_taus,
 )
+from ._reset import reset_membrane
 
 
 class _AbstractLIF(AbstractNeuronModel):
@@ -72,7 +73,7 @@ class _AbstractLIF(AbstractNeuronModel):
         return y[:, 0] - self.V_th
 
     def reset_spiked(self, y, spiked_mask):
-        return y.at[:, 0].set(jnp.where(spiked_mask, self.V_reset, y[:, 0]))
+        return reset_membrane(y, spiked_mask, self.V_reset)
 
     def _v_inf(self, args):
         return self.V_rest + self.R * (self.I_e + args.get("I", 0.0))

@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from ..core import AbstractNeuronModel, parameter
+from ._reset import reset_membrane
 
 
 class QIF(AbstractNeuronModel):
@@ -102,7 +103,7 @@ class QIF(AbstractNeuronModel):
         return y[:, 0] - self.V_th
 
     def reset_spiked(self, y, spiked_mask):
-        return y.at[:, 0].set(jnp.where(spiked_mask, self.V_reset, y[:, 0]))
+        return reset_membrane(y, spiked_mask, self.V_reset)
 
     def fixed_point_formula(self, current=0.0) -> tuple[jax.Array, jax.Array]:
         r"""The two fixed points $V_\pm$ (mV) at external current `current` (pA); NaN above
