@@ -119,7 +119,7 @@ def report(rows: list[dict], load_before: str, load_after: str, settings: str) -
         begin,
         "## Dragging duration and neurons across their range (bench/bench_drag.py)",
         "",
-        f"Command: `python bench/bench_drag.py --write`; "
+        f"Command: `{' '.join(['python bench/bench_drag.py', *sys.argv[1:]])}`; "
         f"{datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}; "
         f"{platform.node()}, {os.cpu_count()} cores; load average before {load_before}, "
         f"after {load_after}. Explorer settings: {settings}; each value waits for its run; "
