@@ -17,6 +17,7 @@ from ._receptors import (
     receptor_count,
     receptor_taus,
 )
+from ._reset import reset_membrane
 
 
 class _AbstractGLIF3(AbstractNeuronModel):
@@ -152,7 +153,7 @@ class _AbstractGLIF3(AbstractNeuronModel):
             -self._asc("asc_decay_init", y) * jnp.asarray(t_ref)[..., None]
         ) + self._asc("asc_amps_init", y)
         y = y.at[:, 1 : 1 + self.n_asc].set(jnp.where(spiked_mask[:, None], after, i_asc))
-        return y.at[:, 0].set(jnp.where(spiked_mask, self.V_reset, y[:, 0]))
+        return reset_membrane(y, spiked_mask, self.V_reset)
 
     def _membrane(self, y, args, extra_currents, extra_taus, dt):
         """Exact V step with the after-spike (and synaptic) currents decaying."""
