@@ -564,10 +564,12 @@ def _scan_continuous(
     if count and surrogate is None:
         # Counting mode. In XLA's CPU loops every array a step writes is a kernel of its
         # own that recomputes the state update for each element it writes, so a step
-        # writes only the state and one int32 (2, N) array: row 0 the refractory count
-        # and the step's events (`_event_code`), row 1 the events of the chunk's samples
-        # so far, two bits each. Only row 0 needs the update; the tally of `_tally` is
-        # brought up to date from row 1 once per chunk of `_COUNT_CHUNK` steps.
+        # writes only the state and two int32 (N,) arrays: the refractory count and the
+        # step's events (`_event_code`), and the events of the chunk's samples so far,
+        # two bits each. Only the first needs the update; the tally of `_tally` is
+        # brought up to date from the second once per chunk of `_COUNT_CHUNK` steps.
+        # (As one (2, N) array the two were one kernel that recomputed the update for
+        # both rows: W6 ~3% slower, warm and first call.)
         def counted(carry, k, j):
             (y, current, gen), ints, first_fail = carry
             code = ints[0]
@@ -575,13 +577,13 @@ def _scan_continuous(
             mask = jnp.where(j == 0, 0, ints[1]) | ((code & 3) << (2 * j))
             y, refractory, current, gen, spiked, bad, ok = advance(y, code >> 2, current, gen, k)
             first_fail = jnp.where((first_fail < 0) & ~ok, k + 1, first_fail).astype(jnp.int32)
-            ints = jnp.stack([_event_code(refractory, spiked, bad), mask])
+            ints = (_event_code(refractory, spiked, bad), mask)
             return (y, current, gen), ints, first_fail
 
         stats0 = jnp.stack([jnp.zeros(n, jnp.int32), *[jnp.full(n, -1, jnp.int32)] * 3])
         stats0 = _tally(stats0, out0, first0 == 0, 0)
         # sample 0's events are in stats0, none pending
-        ints0 = jnp.stack([_event_code(ref0, False, False), jnp.zeros(n, jnp.int32)])
+        ints0 = (_event_code(ref0, False, False), jnp.zeros(n, jnp.int32))
         carry0 = ((y0, current0, gen0), ints0, fail0)
         final, stats, rec = _count_loop(
             counted, lambda c: model.observe(c[0][0])[:, cols], carry0, stats0, n_valid, n_steps + 1
@@ -674,7 +676,7 @@ _COUNT_CHUNK = 16
 def _count_loop(step, emit, carry0, stats0, n_valid, n_buf):
     """Counting mode's loop: steps 0 .. n_valid - 1 in chunks of `_COUNT_CHUNK`, with
     `step(carry, k, j)` (j the step's place in its chunk) adding the events of sample k to
-    the chunk's mask (row 1 of the carry's int array), folded into `stats` after each
+    the chunk's mask (the second of the carry's int arrays), folded into `stats` after each
     chunk. Returns the carry at sample n_valid, the stats of samples 0 .. n_valid - 1 and
     `emit`'s samples (rows past n_valid unset)."""
     shapes = jax.eval_shape(emit, carry0)
