@@ -156,6 +156,23 @@ def test_dc_generator_window_and_amplitude():
     np.testing.assert_allclose(res["V"][-1, 0] * 1e9, 4.0, rtol=1e-4)
 
 
+def test_window_open_is_the_three_comparisons_it_replaces():
+    """The engines' one unsigned comparison against the window of `plan_on_grid` equals
+    `start <= k < stop and k >= 0` for every step, including windows that begin before
+    step 0, end before they begin, never end, and steps before 0 (a delay)."""
+    from snnlab.core._grid import NEVER
+    from snnlab.core._plan import window_open
+
+    edges = [-NEVER, -(2**30), -7, -1, 0, 1, 5, 9, 2**30, NEVER - 1, NEVER]
+    start, stop = (np.array(a, np.int64).ravel() for a in np.meshgrid(edges, edges))
+    first = np.maximum(start, 0)  # as plan_on_grid makes them
+    n_open = np.maximum(stop - first, 0).astype(np.uint32)
+    for k in [-(2**31), -NEVER, -(2**30), -8, -1, 0, 1, 4, 5, 8, 9, 2**30, NEVER - 1, NEVER]:
+        expected = (k >= start) & (k < stop) & (k >= 0)
+        got = window_open(np.int32(k), first.astype(np.int32), n_open)
+        np.testing.assert_array_equal(np.asarray(got), expected, err_msg=f"k={k}")
+
+
 def test_custom_generator_replays_cyclically_and_reads_files(tmp_path):
     pattern = np.array([[1, 0], [0, 0], [0, 2]], dtype=float)
     for name, writer in {

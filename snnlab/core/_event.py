@@ -45,7 +45,7 @@ from ._deliver import deliver, jump_receptors, overrides_input_spike, receptors_
 from ._grid import grid_index
 from ._model import AbstractNeuronModel, phi1
 from ._param import positive_number
-from ._plan import plan_on_grid, recorded_names
+from ._plan import plan_on_grid, recorded_names, window_open
 from ._precision import cast_floats, precision_scope
 from ._receptor_crossing import receptors_crossing, receptors_u
 from ._result import Result
@@ -572,11 +572,11 @@ def _run_event(model, connections, w_rec, dt, n_samples, key, windows, static: _
         jumps = jnp.zeros((n_syn, n), fdtype)  # summed weights per receptor
         counts = []
         for (i, c), mat in zip(grid_conns, grid_mats, strict=True):
-            d, first, stop = windows[i]
+            d, first, n_open = windows[i]
             k_src = k - d
             key_k = jax.random.fold_in(gen_keys[i], k_src)
             _, s = c.source.raw_advance(None, key_k, k_src, dt)
-            s = jnp.where((k_src >= first) & (k_src < stop) & (k_src >= 0), s, 0)
+            s = jnp.where(window_open(k_src, first, n_open), s, 0)
             if c.source.output_kind() == "current":
                 current = current + c.route(s, mat, n).astype(fdtype)
             elif per_spike:

@@ -5,15 +5,20 @@ differentiable stepped run."""
 from __future__ import annotations
 
 import equinox as eqx
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 
 def plan_on_grid(connections, dt: float):
     """Place every connection's source on the grid of step `dt` ms, on the host.
 
-    **Returns:** the connections with their planned sources, and per connection the
-    `(delay_steps, start_step, stop_step)` integer arrays (traced by the engines, so new
-    times or delays never recompile). See `AbstractGenerator.on_grid`.
+    **Returns:** the connections with their planned sources, and per connection its
+    window `(delay_steps, first_step, n_steps)` of integer arrays (traced by the engines,
+    so new times or delays never recompile): source step k of channel i is delivered
+    when `first_step[i] <= k < first_step[i] + n_steps[i]` (see `window_open`), the
+    source's `[start_step, stop_step)` from `AbstractGenerator.on_grid` with the steps
+    before 0 cut off.
     """
     planned, windows = [], []
     for c in connections:
@@ -21,14 +26,25 @@ def plan_on_grid(connections, dt: float):
         if plan.source is not c.source:
             c = eqx.tree_at(lambda conn: conn.source, c, plan.source)
         planned.append(c)
+        first = np.maximum(np.asarray(plan.start_step, np.int64), 0)
+        n_steps = np.maximum(np.asarray(plan.stop_step, np.int64) - first, 0)
         windows.append(
             (
                 np.asarray(plan.delay_steps, np.int32),
-                np.asarray(plan.start_step, np.int32),
-                np.asarray(plan.stop_step, np.int32),
+                first.astype(np.int32),
+                n_steps.astype(np.uint32),
             )
         )
     return tuple(planned), tuple(windows)
+
+
+def window_open(k_src, first, n_steps):
+    """Whether source step `k_src` (traced int32) lies in a window of `plan_on_grid`:
+    `first <= k_src < first + n_steps`, as one unsigned comparison (a step before
+    `first` wraps to at least 2**31, past any window), which is fewer operations for
+    every input in every step of a run than three comparisons."""
+    offset = jax.lax.bitcast_convert_type(jnp.asarray(k_src - first, jnp.int32), jnp.uint32)
+    return offset < n_steps
 
 
 def recorded_names(model) -> tuple[str, ...]:

@@ -38,6 +38,7 @@ from ._connection import Connection
 from ._deliver import deliver, jump_receptors, overrides_input_spike, receptors_used
 from ._integrators import STEPPERS
 from ._model import AbstractNeuronModel, AbstractStepwiseModel
+from ._plan import window_open
 from ._spike import surrogate_reset
 
 _trace_count = 0
@@ -333,7 +334,7 @@ def run_stepped(
     0.0 / 1.0 floats differentiable through it and resets act through them
     (`snnlab.core._spike.surrogate_reset`): the run can be differentiated in reverse mode.
 
-    `windows` holds, per connection, `(delay_steps, start_step, stop_step)` from the
+    `windows` holds, per connection, `(delay_steps, first_step, n_steps)` from the
     source's `on_grid` (exact, computed on the host: `snnlab.core.plan_on_grid`).
 
     **Returns:** recorded `(n+1, N, R)`, spikes `(n+1, N)`, the first non-finite sample
@@ -418,11 +419,11 @@ def _run_stepped(
         counts = []
         new_carries = []
         for i, c in enumerate(connections):
-            delay, first, stop = windows[i]
+            delay, first, n_open = windows[i]
             k_src = k - delay
             key_k = step_keys[i][k - k0] if c.source.random else gen_keys[i]
             carry, s = c.source.raw_advance(carries[i], key_k, k_src, dt)
-            s = jnp.where((k_src >= first) & (k_src < stop) & (k_src >= 0), s, 0)
+            s = jnp.where(window_open(k_src, first, n_open), s, 0)
             new_carries.append(carry)
             if c.source.output_kind() == "current":
                 current = current + c.route(s, matrices[i], n)
