@@ -584,10 +584,12 @@ def _scan_continuous(
             ints = (_event_code(refractory, spiked, bad), mask)
             return (y, current, gen), ints, first_fail
 
+        # (constants: no kernel to compile)
         stats0 = jnp.stack([jnp.zeros(n, jnp.int32), *[jnp.full(n, -1, jnp.int32)] * 3])
-        stats0 = _tally(stats0, out0, first0 == 0, 0)
-        # sample 0's events are in stats0, none pending
-        ints0 = (_event_code(ref0, False, False), jnp.zeros(n, jnp.int32))
+        # sample 0's events wait in the event code as every later sample's do: the first
+        # step moves them into the chunk's mask (or, with no step, the last tally takes
+        # them), so no tally of their own
+        ints0 = (_event_code(ref0, out0, first0 == 0), jnp.zeros(n, jnp.int32))
         carry0 = ((y0, current0, gen0), ints0, fail0)
         final, stats, rec = _count_loop(
             counted, lambda c: model.observe(c[0][0])[:, cols], carry0, stats0, n_valid, n_steps + 1
