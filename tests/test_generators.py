@@ -160,16 +160,16 @@ def test_window_open_is_the_three_comparisons_it_replaces():
     """The engines' one unsigned comparison against the window of `plan_on_grid` equals
     `start <= k < stop and k >= 0` for every step, including windows that begin before
     step 0, end before they begin, never end, and steps before 0 (a delay)."""
+    from snnlab.core import GridPlan
     from snnlab.core._grid import NEVER
-    from snnlab.core._plan import window_open
+    from snnlab.core._plan import window, window_open
 
     edges = [-NEVER, -(2**30), -7, -1, 0, 1, 5, 9, 2**30, NEVER - 1, NEVER]
-    start, stop = (np.array(a, np.int64).ravel() for a in np.meshgrid(edges, edges))
-    first = np.maximum(start, 0)  # as plan_on_grid makes them
-    n_open = np.maximum(stop - first, 0).astype(np.uint32)
+    start, stop = (np.array(a, np.int32).ravel() for a in np.meshgrid(edges, edges))
+    first, n_open = window(GridPlan(None, 0, start, stop))  # as plan_on_grid makes them
     for k in [-(2**31), -NEVER, -(2**30), -8, -1, 0, 1, 4, 5, 8, 9, 2**30, NEVER - 1, NEVER]:
-        expected = (k >= start) & (k < stop) & (k >= 0)
-        got = window_open(np.int32(k), first.astype(np.int32), n_open)
+        expected = (k >= start.astype(np.int64)) & (k < stop) & (k >= 0)
+        got = window_open(np.int32(k), first, n_open)
         np.testing.assert_array_equal(np.asarray(got), expected, err_msg=f"k={k}")
 
 

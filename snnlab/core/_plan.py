@@ -26,16 +26,16 @@ def plan_on_grid(connections, dt: float):
         if plan.source is not c.source:
             c = eqx.tree_at(lambda conn: conn.source, c, plan.source)
         planned.append(c)
-        first = np.maximum(np.asarray(plan.start_step, np.int64), 0)
-        n_steps = np.maximum(np.asarray(plan.stop_step, np.int64) - first, 0)
-        windows.append(
-            (
-                np.asarray(plan.delay_steps, np.int32),
-                first.astype(np.int32),
-                n_steps.astype(np.uint32),
-            )
-        )
+        windows.append((np.asarray(plan.delay_steps, np.int32), *window(plan)))
     return tuple(planned), tuple(windows)
+
+
+def window(plan) -> tuple[np.ndarray, np.ndarray]:
+    """`(first_step, n_steps)` (int32, uint32) of a `GridPlan`'s `[start_step, stop_step)`
+    with the steps before 0 cut off: what `window_open` compares against."""
+    first = np.maximum(np.asarray(plan.start_step, np.int64), 0)
+    n_steps = np.maximum(np.asarray(plan.stop_step, np.int64) - first, 0)
+    return first.astype(np.int32), n_steps.astype(np.uint32)
 
 
 def window_open(k_src, first, n_steps):
