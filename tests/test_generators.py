@@ -168,7 +168,7 @@ def test_window_open_is_the_three_comparisons_it_replaces():
     start, stop = (np.array(a, np.int32).ravel() for a in np.meshgrid(edges, edges))
     first, n_open = window(GridPlan(None, 0, start, stop))  # as plan_on_grid makes them
     for k in [-(2**31), -NEVER, -(2**30), -8, -1, 0, 1, 4, 5, 8, 9, 2**30, NEVER - 1, NEVER]:
-        expected = (k >= start.astype(np.int64)) & (k < stop) & (k >= 0)
+        expected = (k >= start) & (k < stop) & (k >= 0)
         got = window_open(np.int32(k), first, n_open)
         np.testing.assert_array_equal(np.asarray(got), expected, err_msg=f"k={k}")
 
