@@ -133,6 +133,33 @@ def test_a_numpy_array_changed_in_place_is_seen_by_the_next_call():
     assert second == 0
 
 
+def test_parameters_made_from_numbers_are_read_only_and_a_users_array_is_kept():
+    """`float_array` freezes the arrays it makes (no one else holds them), so a cached
+    plan need not watch them; an array of the right dtype is the user's own and stays
+    writeable (and watched: the test above)."""
+    model = LIF(size=2, **LIF_KW)
+    assert not model.tau.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        model.tau[...] = 1.0
+    own = np.array([300.0, 500.0], dtype=jnp.result_type(float))
+    assert LIF(size=2, I_e=own, **LIF_KW).I_e is own
+    assert own.flags.writeable
+
+
+def test_a_read_only_view_of_a_changed_array_is_seen_by_the_next_call():
+    """A read-only view does not own its data: its base can still change, so the cached
+    plan watches it."""
+    drive = np.array([400.0], dtype=jnp.result_type(float))
+    model = eqx.tree_at(lambda m: m.I_e, LIF(size=2, **LIF_KW), np.broadcast_to(drive, (2,)))
+    if not any(isinstance(x, np.ndarray) for x in jax.tree_util.tree_leaves(model)):
+        pytest.skip("the model converts its parameters to JAX arrays")
+    first = snnlab.simulate(model, [], duration=50.0, dt=0.1).spikes.sum()
+    drive[:] = 0.0
+    second = snnlab.simulate(model, [], duration=50.0, dt=0.1).spikes.sum()
+    assert first > 0
+    assert second == 0
+
+
 def test_a_repeated_call_with_default_models_is_served_the_cached_plan(monkeypatch):
     """The models keep their parameters as numpy arrays: a repeat with the same objects
     and unchanged arrays must still skip planning (the W1/W2 benchmarks' fast path)."""

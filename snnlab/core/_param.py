@@ -105,14 +105,20 @@ def float_array(x: Any) -> jax.Array | np.ndarray:
 
     Host values become numpy arrays (traced like JAX arrays by `jit`, but about 50x
     cheaper to make: building a model on every slider move stays in microseconds);
-    JAX arrays and tracers stay JAX arrays.
+    JAX arrays and tracers stay JAX arrays. An array made here (from numbers, lists or
+    another dtype) is read-only; a numpy array of the right dtype is kept as given.
     """
     if x is None:
         return None
     dtype = np.float64 if jax.config.jax_enable_x64 else np.float32
     if isinstance(x, jax.Array):
         return x if x.dtype == dtype else x.astype(dtype)
-    return np.asarray(x, dtype=dtype)
+    arr = np.asarray(x, dtype=dtype)
+    if arr is not x and arr.base is None:
+        # made here, so held by no one else: read-only like the module that will hold
+        # it, which spares `simulate` watching it for changes in place
+        arr.flags.writeable = False
+    return arr
 
 
 def parameter(

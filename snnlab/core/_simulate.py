@@ -156,14 +156,16 @@ def simulate(
             entry = _PLANS.get(key)
         except TypeError:  # an argument that cannot be a key: the call is checked as usual
             entry = key = None
-        if entry is not None and entry.serves(objects):
+        if entry is not None and entry.unchanged():
             with contextlib.suppress(KeyError):  # evicted meanwhile by another thread
                 _PLANS.move_to_end(key)
-            _check_seed(seed)
+            if type(seed) is not int:
+                _check_seed(seed)
+                seed = int(seed)
             if precision is None:
-                return entry.plan(int(seed))
+                return entry.plan(seed)
             with precision_scope(precision):
-                return entry.plan(int(seed))
+                return entry.plan(seed)
     plans = [] if key is not None else None
     # the arrays as the plan sees them, before any precision cast
     arrays = _numpy_arrays(objects) if key is not None else None
@@ -204,8 +206,14 @@ _MAX_PLANS = 16
 
 
 def _numpy_arrays(objects) -> tuple:
-    """The numpy arrays inside `objects` (they can change in place, unlike JAX arrays)."""
-    return tuple(a for a in jax.tree_util.tree_leaves(objects) if isinstance(a, np.ndarray))
+    """The numpy arrays inside `objects` that can change in place: JAX arrays cannot, nor
+    can the read-only arrays that own their data (`float_array` makes the parameters so;
+    a user who sets such an array writeable again and changes it is not followed)."""
+    return tuple(
+        a
+        for a in jax.tree_util.tree_leaves(objects)
+        if isinstance(a, np.ndarray) and (a.flags.writeable or a.base is not None)
+    )
 
 
 def _snapshot(arrays) -> tuple:
@@ -216,19 +224,18 @@ def _snapshot(arrays) -> tuple:
 
 class _CachedPlan:
     """A `SteppedPlan` kept by `simulate` with the model and input objects it was made
-    for (immutable modules, compared by identity) and their numpy arrays' contents then:
-    the plan serves a call while the objects are the same and the arrays unchanged."""
+    for (immutable modules, found by their ids in the key: holding them here keeps the
+    ids from being reused) and their changeable numpy arrays' contents then: the plan
+    serves a call with the same objects while those arrays are unchanged."""
 
     __slots__ = ("arrays", "objects", "plan", "snapshot")
 
     def __init__(self, objects, plan, arrays, snapshot):
         self.objects, self.plan, self.arrays, self.snapshot = objects, plan, arrays, snapshot
 
-    def serves(self, objects) -> bool:
-        """True when `objects` are this plan's and its numpy arrays are unchanged."""
-        return all(a is b for a, b in zip(self.objects, objects, strict=True)) and (
-            _snapshot(self.arrays) == self.snapshot
-        )
+    def unchanged(self) -> bool:
+        """True when the objects' changeable numpy arrays hold what they held then."""
+        return not self.arrays or _snapshot(self.arrays) == self.snapshot
 
 
 def _check_seed(seed) -> None:

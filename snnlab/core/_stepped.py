@@ -474,9 +474,10 @@ def least_sample(first_bad):
     numpy arrays it runs on the host (`simulate` takes the min there: two kernels fewer
     to compile), on jax arrays in the program."""
     if isinstance(first_bad, np.ndarray | np.integer):
+        if first_bad.size == 1:  # one neuron: its own index (W1: a third of this call)
+            return int(first_bad.item())
         # (an ndarray method and Python ints: np.min's dispatch is most of a W1 call's 10 us)
-        unsigned = np.asarray(first_bad, np.int32).reshape(-1).view(np.uint32)
-        least = int(unsigned[0]) if unsigned.size == 1 else int(unsigned.min())
+        least = int(np.asarray(first_bad, np.int32).reshape(-1).view(np.uint32).min())
         return least - (1 << 32) if least >= 1 << 31 else least
     return jax.lax.bitcast_convert_type(
         jnp.min(jax.lax.bitcast_convert_type(first_bad, jnp.uint32)), jnp.int32
