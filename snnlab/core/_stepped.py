@@ -504,8 +504,11 @@ def _scan_continuous(
     packed, unpack = _pack_floats(model, dt.dtype)
     names = model.state_names
     clamp = jnp.array([name in model.refractory_clamped for name in names])
-    # () or (n,), as the model's period (a broadcast of it would be a kernel of its own)
-    ref_steps = jnp.round(model.refractory_period() / dt).astype(jnp.int32)
+    # () or (n,), as the model's period (a broadcast of it would be a kernel of its own);
+    # lax.round is jnp.round without its nested jit (traced and lowered apart)
+    ref_steps = jax.lax.round(
+        model.refractory_period() / dt, jax.lax.RoundingMethod.TO_NEAREST_EVEN
+    ).astype(jnp.int32)
     cols = jnp.array(record_cols, dtype=jnp.int32)
 
     def advance(y, refractory, current, gen, k):
