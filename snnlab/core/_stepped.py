@@ -853,9 +853,9 @@ def _nbytes(tree) -> int:
 
 def _put(bufs, k, out):
     """`bufs` with row `k` set to `out`: a dynamic update, no bounds-checking scatter.
-    (`lax.dynamic_update_index_in_dim` makes the same program but is a nested jit, traced
-    and lowered apart: ~10 ms of a W1 first call. Leaving out its wrapping of negative
-    indices, which `k` never is, made XLA's W1 loop ~6% slower.)"""
+    (`lax.dynamic_update_index_in_dim` makes the same optimized program but is a nested
+    jit, traced and lowered apart, four times in a W1 program. Leaving out its wrapping
+    of negative indices, which `k` never is, made XLA's W1 loop slower: 230 -> 245 us.)"""
     return jax.tree_util.tree_map(
         lambda b, o: jax.lax.dynamic_update_slice_in_dim(b, o.astype(b.dtype)[None], k, 0),
         bufs,
